@@ -1,0 +1,184 @@
+//! Command-line arguments (clap derive). Help text lives here once; the man page and
+//! completions are generated from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use vetter::report::Format;
+use vetter::rules::Severity;
+
+/// Evidence-based compliance audits of healthcare software vendors (HIPAA, BAA, GDPR, SOC 2).
+#[derive(Debug, Parser)]
+#[command(name = "vetter", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Show no progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Print no colour (also when NO_COLOR is set or stdout is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Assess as of this date (YYYY-MM-DD) instead of today: ages, expiry and waivers use it.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Output format; repeat to write several (each pairs with the --output in the same position).
+    #[arg(long, short, global = true, value_enum)]
+    pub format: Vec<Format>,
+    /// Write the report to FILE instead of stdout; repeat alongside --format.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Probe tasks run at once.
+    #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Per-connection timeout in seconds.
+    #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2026-11-23"))
+}
+
+/// Rule selection and thresholds shared by `assess` and `eval`.
+#[derive(Debug, Args, Clone)]
+pub struct EvalArgs {
+    /// Rule packs to run (comma-separated pack ids); default: every pack with default = true.
+    #[arg(long, value_delimiter = ',', value_name = "PACKS")]
+    pub framework: Vec<String>,
+    /// Add the packs in DIR (or one pack file) to the built-in ones; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<String>,
+    /// Let a pack from --rules replace a built-in rule of the same id (listed in the report).
+    #[arg(long)]
+    pub allow_override: bool,
+    /// Use only the packs given with --rules, not the built-in ones.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// A TOML file of [[waiver]] tables, added to the manifest's waivers.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Exit 1 when the overall score is below SCORE (0-100).
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    pub fail_under: Option<f64>,
+    /// Exit 1 when a finding of this severity or worse fails or errors (waived ones never count).
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    pub fail_on: Option<SeverityArg>,
+}
+
+fn parse_score(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a score from 0 to 100")),
+    }
+}
+
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess vendors: probe what each manifest names, evaluate the rule packs, score, report.
+    Assess {
+        /// One or more vendor.toml manifests (several: a portfolio report).
+        #[arg(required = true, value_name = "MANIFEST")]
+        manifests: Vec<PathBuf>,
+        /// Also write the collected facts (with as_of, params, waivers, attestations, inputs) to FILE.
+        #[arg(long, value_name = "FILE")]
+        save_facts: Option<PathBuf>,
+        #[command(flatten)]
+        eval: EvalArgs,
+    },
+    /// Re-evaluate a saved facts file under the current rules (no access to the vendor).
+    Eval {
+        /// A facts file written by `assess --save-facts`.
+        #[arg(value_name = "FACTS.json")]
+        facts: PathBuf,
+        #[command(flatten)]
+        eval: EvalArgs,
+    },
+    /// List, explain and check rule packs.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Print the facts' JSON Schema (the names rules may read).
+    Facts {
+        /// Print the JSON Schema of the facts tree.
+        #[arg(long, required = true)]
+        schema: bool,
+        /// Print the facts reference as Markdown instead (docs/facts.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Write a commented vendor.toml and EVIDENCE-REQUEST.md (what to ask the vendor for).
+    Init {
+        /// Directory to write into (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: id, severity, category, title, first reference.
+    List {
+        /// Add packs from DIR.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<String>,
+        /// Only rules of these packs (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "PACKS")]
+        framework: Vec<String>,
+    },
+    /// Everything about one rule, or how scoring works (--scoring).
+    Explain {
+        /// The rule id.
+        #[arg(required_unless_present = "scoring")]
+        id: Option<String>,
+        /// Explain the scoring instead.
+        #[arg(long)]
+        scoring: bool,
+        /// Add packs from DIR.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<String>,
+    },
+    /// Check packs in DIR (or one file): every problem at once, with file:line:column.
+    Check {
+        /// Directory of *.toml packs, or one pack file.
+        #[arg(value_name = "DIR")]
+        dir: String,
+        /// Check the packs alone, without the built-in ones (duplicate ids then go unnoticed).
+        #[arg(long)]
+        standalone: bool,
+    },
+}

@@ -1,0 +1,111 @@
+//! `vetter init [DIR]`: a commented manifest and the evidence request list, generated from the packs.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+
+use super::{Exit, UsageError, write_stdout};
+use vetter::rules::{LoadOptions, RuleSet};
+
+const MANIFEST: &str = r#"# vetter manifest: what to assess for one vendor. Paths are relative to this file.
+# Run:  vetter assess vendor.toml          (vetter rules list shows every rule)
+
+[vendor]
+name = "Example Practice CRM"
+contact = "security@vendor.example"          # optional
+# frameworks = ["hipaa", "baa", "gdpr", "assurance"]   # default: every default pack
+# next_review = "2027-11-23"
+
+# Each HTTPS endpoint that carries patient data.
+[[endpoint]]
+url = "https://api.vendor.example/v1/patients"
+# auth = { header = "Authorization", env = "VENDOR_TOKEN" }   # the secret stays in the environment
+# http_url = "http://api.vendor.example/v1/patients"          # where to test the http→https redirect
+# resolve = "127.0.0.1"                                        # connect here, keep the name for SNI
+
+# Data exports the vendor gave you (CSV, JSON, NDJSON, XLSX; gzip/zstd/zip; age/PGP encrypted).
+# [[export]]
+# path = "exports/patients.csv.gz"
+# retention = { date_field = "last_visit", max_age_days = 2190 }
+# columns = ["patient_id", "first_name", "last_name", "last_visit"]
+# erasure = { file = "requests/erasure.txt", column = "patient_id" }
+
+# Audit-log exports (JSONL or CSV).
+# [[audit_log]]
+# path = "exports/audit.jsonl"
+# fields = { actor = "user", action = "event", resource = "record_id", timestamp = "ts" }
+# business_hours = { start = "07:00", end = "19:00", days = "Mon-Fri", tz = "America/Chicago" }
+
+# Documents: SOC 2 report, BAA, DPA, pen-test letter, HITRUST letter, policies.
+# [[evidence]]
+# path = "evidence/soc2-type2.pdf"
+# kind = "soc2"        # soc2 | baa | dpa | pentest | hitrust | policy
+
+# [params]             # tighten a pack parameter, e.g. a 10-day breach notice
+# breach_notice_max_days = 10
+
+# [[attestation]]      # evidence for a rule no probe can check (see EVIDENCE-REQUEST.md)
+# rule = "hipaa-risk-analysis"
+# evidence = "evidence/risk-analysis.pdf"
+# attested_by = "J. Rivera, practice manager"
+# date = "2026-10-02"
+# expires = "2027-10-02"
+
+# [[waiver]]           # accept a failing finding until a date
+# rule = "gdpr-transfer-mechanism"
+# resource = "https://api.vendor.example/*"
+# reason = "EU data stays in eu-west-1 per DPA annex 3"
+# approver = "M. Chen, privacy officer"
+# expires = "2027-03-31"
+"#;
+
+pub fn run(dir: &Path, force: bool) -> Result<Exit> {
+    let set = RuleSet::load(&LoadOptions { include_builtin: true, ..Default::default() }).map_err(|e| anyhow!(e))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let manifest = dir.join("vendor.toml");
+    let request = dir.join("EVIDENCE-REQUEST.md");
+    for p in [&manifest, &request] {
+        if p.exists() && !force {
+            return Err(anyhow!(UsageError(format!("{} already exists\n  help: pass --force to overwrite it", p.display()))));
+        }
+    }
+    std::fs::write(&manifest, MANIFEST).with_context(|| format!("cannot write {}", manifest.display()))?;
+    std::fs::write(&request, evidence_request(&set)).with_context(|| format!("cannot write {}", request.display()))?;
+    write_stdout(&format!("wrote {} and {}\n", manifest.display(), request.display()))?;
+    Ok(Exit::Ok)
+}
+
+/// The list of documents and exports to ask the vendor for, from the default packs.
+pub fn evidence_request(set: &RuleSet) -> String {
+    let selected = set.selected_packs(&[]).unwrap_or_default();
+    let mut s = String::from("# Evidence to request from the vendor\n\nSend this list to the vendor's security contact. Each item lets vetter check rules instead of taking the vendor's word.\n\n");
+    let groups: [(&str, &str, &str); 8] = [
+        ("endpoints", "Endpoints", "The HTTPS URLs of every API and web app that handles your patients' data (vetter tests them from outside)."),
+        ("exports", "Data exports", "A sample export of your data in the format they would deliver it (encrypted as they would deliver it)."),
+        ("audit_logs", "Audit-log export", "An export of the audit log for your account covering at least 90 days (JSONL or CSV)."),
+        ("evidence.soc2", "SOC 2 report", "The latest SOC 2 Type 2 report, with any bridge letter."),
+        ("evidence.baa", "Business associate agreement", "The signed BAA (or their template)."),
+        ("evidence.dpa", "Data processing agreement", "The DPA with annexes (sub-processors, transfers, security measures), if EU data is involved."),
+        ("evidence.pentest", "Penetration test", "The latest penetration-test summary letter."),
+        ("evidence.hitrust", "HITRUST", "A HITRUST certification letter, if they have one."),
+    ];
+    for (each, title, ask) in groups {
+        let rules: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| selected.contains(&r.pack) && r.each.as_deref() == Some(each)).collect();
+        if rules.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("## {title}\n\n{ask}\n\nChecked by {} rules, e.g.:\n", rules.len()));
+        for r in rules.iter().take(5) {
+            s.push_str(&format!("- {} (`{}`)\n", r.title, r.id));
+        }
+        s.push('\n');
+    }
+    let manual: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| selected.contains(&r.pack) && r.manual).collect();
+    if !manual.is_empty() {
+        s.push_str("## Documents for attestation\n\nNo probe can check these; attach the document and record an `[[attestation]]` in vendor.toml.\n\n");
+        for r in manual {
+            s.push_str(&format!("- **{}** (`{}`): {}\n", r.title, r.id, r.attestation.as_deref().unwrap_or(&r.description)));
+        }
+    }
+    s
+}

@@ -1,0 +1,235 @@
+//! The binary's commands: the only place that writes to stdout, stderr or output files.
+
+pub mod args;
+mod init;
+mod progress;
+mod rules_cmd;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+
+use args::{Cli, Command, EvalArgs, Global};
+use vetter::assessment::{self, Assessment, FACTS_FILE_VERSION};
+use vetter::diag::ConfigError;
+use vetter::engine::{Attestation, Status, Waiver};
+use vetter::manifest::{self, Manifest};
+use vetter::probe;
+use vetter::report::{self, Format, RenderOptions, Report};
+use vetter::rules::{LoadOptions, RuleSet, Severity};
+
+/// Exit codes (DESIGN): 0 thresholds met, 1 a threshold failed; errors (exit 2) travel as `Err`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    Ok = 0,
+    Threshold = 1,
+}
+
+/// A usage or configuration error: printed as is, exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(cli: Cli) -> Result<Exit> {
+    let g = cli.global.clone();
+    match cli.command {
+        Command::Assess { manifests, save_facts, eval } => assess(&g, &manifests, save_facts.as_deref(), &eval),
+        Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
+        Command::Rules { command } => rules_cmd::run(&g, command),
+        Command::Facts { schema: _, markdown } => {
+            let text = if markdown { vetter::facts::markdown() } else { format!("{}\n", serde_json::to_string_pretty(&vetter::facts::schema())?) };
+            write_stdout(&text)?;
+            Ok(Exit::Ok)
+        }
+        Command::Init { dir, force } => init::run(&dir, force),
+    }
+}
+
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn use_color(g: &Global) -> bool {
+    !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Load rules for an evaluation.
+pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
+    let opts = LoadOptions { include_builtin: !eval.no_builtin, extra: eval.rules.clone(), allow_override: eval.allow_override };
+    RuleSet::load(&opts).map_err(|e| anyhow!(e))
+}
+
+fn load_waiver_file(eval: &EvalArgs) -> Result<Vec<Waiver>> {
+    match &eval.waivers {
+        None => Ok(vec![]),
+        Some(p) => Ok(manifest::load_waivers(p).map_err(|e| anyhow!(e))?.into_iter().map(to_engine_waiver).collect()),
+    }
+}
+
+fn to_engine_waiver(w: manifest::Waiver) -> Waiver {
+    Waiver { rule: w.rule, resource: w.resource, reason: w.reason, approver: w.approver, expires: w.expires.as_str().to_string() }
+}
+
+fn now_rfc3339() -> String {
+    // SOURCE_DATE_EPOCH makes reports byte-for-byte reproducible.
+    let t = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).and_then(|s| chrono::DateTime::from_timestamp(s, 0)).unwrap_or_else(chrono::Utc::now);
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
+    let mut problems = Vec::new();
+    for (kind, ids) in [("attestation", m.attestation.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>()), ("waiver", m.waiver.iter().map(|w| w.rule.as_str()).collect())] {
+        for id in ids {
+            if rules.rule(id).is_none() {
+                let line = m.source.text.find(&format!("\"{id}\"")).map(|off| vetter::diag::line_col(&m.source.text, off));
+                let mut p = vetter::diag::Problem::file(&m.source.file, format!("{kind} names unknown rule `{id}`")).help("run `vetter rules list` for the rule ids");
+                if let Some((l, c)) = line {
+                    p = vetter::diag::Problem::at(&m.source.file, &m.source.text, m.source.text.find(&format!("\"{id}\"")).map(|o| o..o + id.len() + 2), format!("{kind} names unknown rule `{id}`")).help("run `vetter rules list` for the rule ids");
+                    let _ = (l, c);
+                }
+                problems.push(p);
+            }
+        }
+    }
+    for key in m.params.keys() {
+        if !rules.params.contains_key(key) {
+            let at = m.source.text.find(key.as_str()).map(|o| o..o + key.len());
+            problems.push(vetter::diag::Problem::at(&m.source.file, &m.source.text, at, format!("unknown parameter `{key}` in [params]")).help(format!("known parameters: {}", rules.params.keys().cloned().collect::<Vec<_>>().join(", "))));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(anyhow!(ConfigError::new(problems))) }
+}
+
+fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalArgs) -> Result<Exit> {
+    let rules = load_rules(eval)?;
+    let extra_waivers = load_waiver_file(eval)?;
+    // Load and check every manifest before probing anything.
+    let mut manifests = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        match manifest::load(p) {
+            Ok(m) => manifests.push(m),
+            Err(e) => problems.extend(e.problems),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(anyhow!(ConfigError::new(problems)));
+    }
+    for m in &manifests {
+        check_known_rules(&rules, m)?;
+        let fw = if eval.framework.is_empty() { m.vendor.frameworks.clone().unwrap_or_default() } else { eval.framework.clone() };
+        rules.selected_packs(&fw).map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+    }
+    if save_facts.is_some() && manifests.len() > 1 {
+        return Err(anyhow!(UsageError("--save-facts takes one manifest; run assess once per vendor to save facts".into())));
+    }
+    let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let settings = probe::Settings { as_of, timeout: Duration::from_secs(g.timeout), concurrency: g.concurrency as usize, ca_file: None };
+    let probes = probe::registry();
+    let mut reports = Vec::new();
+    for m in &manifests {
+        let observer = progress::Progress::new(!g.quiet && std::io::stderr().is_terminal(), &m.vendor.name);
+        let collected = probe::collect(m, &probes, &settings, &observer);
+        let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected.inputs.iter().map(|i| (i.path.as_str(), i.sha256.as_ref())).collect();
+        let attestations = m
+            .attestation
+            .iter()
+            .map(|a| Attestation {
+                rule: a.rule.clone(),
+                evidence: a.evidence.clone(),
+                evidence_sha256: a.evidence.as_deref().and_then(|e| hashes.get(e).copied().flatten().cloned()),
+                attested_by: a.attested_by.clone(),
+                date: a.date.as_str().to_string(),
+                expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
+            })
+            .collect();
+        let a = Assessment {
+            facts_version: FACTS_FILE_VERSION.into(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
+            params: m.params.clone(),
+            waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
+            attestations,
+            inputs: collected.inputs.clone(),
+            facts: collected.facts,
+        };
+        if let Some(path) = save_facts {
+            let text = serde_json::to_string_pretty(&a)? + "\n";
+            std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+        }
+        let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339()).map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+        reports.push(report);
+    }
+    emit(g, &reports)?;
+    Ok(reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok))
+}
+
+fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
+    let rules = load_rules(eval)?;
+    let extra_waivers = load_waiver_file(eval)?;
+    let display = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
+    let mut a: Assessment = serde_json::from_slice(&bytes).map_err(|e| {
+        UsageError(format!("{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`", e.line(), e.column()))
+    })?;
+    if let Some(d) = g.as_of {
+        a.as_of = d.format("%Y-%m-%d").to_string();
+    }
+    let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339()).map_err(|e| UsageError(format!("{display}: {e}")))?;
+    emit(g, std::slice::from_ref(&report))?;
+    Ok(thresholds(&report, eval))
+}
+
+/// Exit code from --fail-under and --fail-on.
+pub fn thresholds(r: &Report, eval: &EvalArgs) -> Exit {
+    let mut exit = Exit::Ok;
+    if let Some(min) = eval.fail_under
+        && r.score.overall.unwrap_or(0.0) < min
+    {
+        exit = Exit::Threshold;
+    }
+    if let Some(sev) = eval.fail_on {
+        let sev: Severity = sev.into();
+        if r.findings.iter().any(|f| matches!(f.status, Status::Fail | Status::Error) && f.severity >= sev) {
+            exit = Exit::Threshold;
+        }
+    }
+    exit
+}
+
+/// Write every requested format: the i-th --format pairs with the i-th --output.
+fn emit(g: &Global, reports: &[Report]) -> Result<()> {
+    let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    let n = g.format.len().max(g.output.len()).max(1);
+    for i in 0..n {
+        let out = g.output.get(i).cloned();
+        let fmt = match g.format.get(i) {
+            Some(f) => *f,
+            None => match out.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+                Some("json") => Format::Json,
+                _ => Format::Table,
+            },
+        };
+        pairs.push((fmt, out));
+    }
+    for (fmt, out) in pairs {
+        let color = out.is_none() && use_color(g);
+        let width = if out.is_none() { terminal_width() } else { None };
+        let opts = RenderOptions { color, width };
+        let text = if reports.len() == 1 { report::render(&reports[0], fmt, opts) } else { report::render_portfolio(reports, fmt, opts) };
+        match out {
+            Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write report to {}", p.display()))?,
+            None => write_stdout(&text)?,
+        }
+    }
+    Ok(())
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| std::io::stdout().is_terminal().then_some(120))
+}

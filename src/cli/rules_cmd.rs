@@ -1,0 +1,134 @@
+//! `vetter rules list|explain|check`.
+
+use anyhow::{Result, anyhow};
+use comfy_table::{ContentArrangement, Table, presets};
+
+use super::args::{Global, RulesCommand};
+use super::{Exit, UsageError, write_stdout};
+use vetter::report::Format;
+use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
+
+fn load(extra: &[String]) -> Result<RuleSet> {
+    RuleSet::load(&LoadOptions { include_builtin: true, extra: extra.to_vec(), allow_override: true }).map_err(|e| anyhow!(e))
+}
+
+pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
+    match cmd {
+        RulesCommand::List { rules, framework } => list(g, &rules, &framework),
+        RulesCommand::Explain { id, scoring, rules } => {
+            if scoring {
+                write_stdout(vetter::score::EXPLANATION)?;
+                return Ok(Exit::Ok);
+            }
+            let set = load(&rules)?;
+            let id = id.unwrap_or_default();
+            let Some(r) = set.rule(&id) else {
+                let close: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).filter(|x| x.contains(id.as_str()) || id.contains(*x)).take(5).collect();
+                let hint = if close.is_empty() { "run `vetter rules list` for every rule id".to_string() } else { format!("did you mean: {}", close.join(", ")) };
+                return Err(anyhow!(UsageError(format!("no rule `{id}`\n  help: {hint}"))));
+            };
+            if g.format.first() == Some(&Format::Json) {
+                write_stdout(&(serde_json::to_string_pretty(&r.rule)? + "\n"))?;
+            } else {
+                write_stdout(&explain_text(&set, &r.rule))?;
+            }
+            Ok(Exit::Ok)
+        }
+        RulesCommand::Check { dir, standalone } => {
+            let files = read_pack_files(&dir).map_err(|p| anyhow!(vetter::diag::ConfigError::one(p)))?;
+            let mut sources: Vec<(String, String, bool)> = Vec::new();
+            if !standalone {
+                // Checked together with the built-in packs so duplicate ids and params are caught;
+                // a user pack whose file is itself a built-in one is not counted twice.
+                let user_names: Vec<String> = files.iter().map(|(f, _)| f.replace('\\', "/")).collect();
+                for (name, text) in vetter::rules::BUILTIN {
+                    if !user_names.iter().any(|u| u.ends_with(name)) {
+                        sources.push((format!("builtin:{name}"), text.to_string(), true));
+                    }
+                }
+            }
+            let n = files.len();
+            sources.extend(files.into_iter().map(|(f, t)| (f, t, false)));
+            match RuleSet::from_sources(&sources, false, vec![]) {
+                Ok(set) => {
+                    let user: usize = set.packs.iter().filter(|p| !p.source.builtin).count();
+                    let rules = set.rules.iter().filter(|r| set.packs.iter().any(|p| p.id == r.rule.pack && !p.source.builtin)).count();
+                    write_stdout(&format!("{dir}: {n} file(s), {user} pack(s), {rules} rule(s): no problems\n"))?;
+                    Ok(Exit::Ok)
+                }
+                Err(e) => Err(anyhow!(e)),
+            }
+        }
+    }
+}
+
+fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
+    let set = load(extra)?;
+    let rules: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| framework.is_empty() || framework.contains(&r.pack)).collect();
+    if g.format.first() == Some(&Format::Json) {
+        let rows: Vec<serde_json::Value> = rules
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "pack": r.pack, "severity": r.severity, "category": r.category, "title": r.title, "ref": r.refs.first(), "manual": r.manual}))
+            .collect();
+        write_stdout(&(serde_json::to_string_pretty(&rows)? + "\n"))?;
+        return Ok(Exit::Ok);
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).force_no_tty();
+    t.set_width(std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(140));
+    t.set_header(vec!["Rule", "Severity", "Category", "Title", "Reference"]);
+    for r in &rules {
+        let title = if r.manual { format!("{} (manual)", r.title) } else { r.title.clone() };
+        t.add_row(vec![r.id.clone(), r.severity.to_string(), r.category.to_string(), title, r.refs.first().cloned().unwrap_or_default()]);
+    }
+    write_stdout(&format!("{t}\n{} rules\n", rules.len()))?;
+    Ok(Exit::Ok)
+}
+
+fn explain_text(set: &RuleSet, r: &vetter::rules::Rule) -> String {
+    let mut s = format!("{}  ({} · {} · pack {})\n\n{}\n\n", r.id, r.severity, r.category, r.pack, r.title);
+    s.push_str(&format!("What it checks\n  {}\n\n", r.description));
+    s.push_str(&format!("How to fix it\n  {}\n\n", r.remediation));
+    s.push_str(&format!("References\n  {}\n", r.refs.join("\n  ")));
+    if !r.requirement.is_empty() {
+        s.push_str(&format!("\nRequirements\n  {}\n", r.requirement.join(", ")));
+    }
+    s.push_str("\nHow it is evaluated\n");
+    if let Some(e) = &r.each {
+        s.push_str(&format!("  each:   {e}\n"));
+    }
+    if let Some(w) = &r.when {
+        s.push_str(&format!("  when:   {w}\n"));
+    }
+    if let Some(a) = &r.assert {
+        s.push_str(&format!("  assert: {a}\n"));
+    }
+    if r.manual {
+        s.push_str("  manual: satisfied only by an [[attestation]] in the manifest\n");
+        if let Some(a) = &r.attestation {
+            s.push_str(&format!("  attach: {a}\n"));
+        }
+    }
+    if r.optional {
+        s.push_str("  optional: an empty list is fine\n");
+    }
+    if let Some(c) = r.cap {
+        s.push_str(&format!("  cap:    a failure caps the grade at {c}\n"));
+    }
+    for p in &r.params_read {
+        if let Some(d) = set.params.get(p) {
+            s.push_str(&format!(
+                "  param:  {p} = {} (floor {}; {}){}\n",
+                d.default,
+                d.floor.clone().map(|f| f.to_string()).unwrap_or_else(|| "none".into()),
+                match d.stricter {
+                    Some(vetter::rules::Stricter::Lower) => "lower is stricter",
+                    Some(vetter::rules::Stricter::Higher) => "higher is stricter",
+                    None => "no direction",
+                },
+                d.description.as_ref().map(|x| format!(" — {x}")).unwrap_or_default()
+            ));
+        }
+    }
+    s
+}

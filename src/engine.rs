@@ -1,0 +1,645 @@
+//! ④ Evaluate: rules × facts → findings. Pure: no I/O, no clock (the date comes in `as_of`).
+//!
+//! Order for each rule and resource (DESIGN): the resource's `error` → `error`; a parameter
+//! set looser than its floor → `fail`; `when` false → `skip`; `assert` true → `pass`, false →
+//! `fail`; a CEL runtime error → `error` with the CEL message. An empty `each` list is one
+//! `fail` ("no evidence supplied") unless the rule is `optional`. Manual rules are `manual`
+//! unless a current attestation makes them `pass` (basis `attestation`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cel::extractors::Arguments;
+use cel::objects::{Key, Map};
+use cel::{Context, ExecutionError, Program, Value};
+use chrono::{NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::rules::{Category, CompiledRule, MessagePart, RuleSet, Severity};
+
+/// What happened to one rule on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Error,
+    Skip,
+    Waived,
+    Manual,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skip => "skip",
+            Status::Waived => "waived",
+            Status::Manual => "manual",
+        }
+    }
+    /// Fail and error both count as failure everywhere.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Fail | Status::Error)
+    }
+}
+
+/// One fact a finding read, and its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    pub path: String,
+    pub value: serde_json::Value,
+}
+
+/// The waiver applied to a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedWaiver {
+    pub reason: String,
+    pub approver: String,
+    pub expires: String,
+    /// The status the finding had before the waiver.
+    pub original_status: Status,
+}
+
+/// One rule on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable fingerprint of rule id and resource.
+    pub id: String,
+    pub rule: String,
+    pub pack: String,
+    pub title: String,
+    pub resource: String,
+    pub status: Status,
+    /// `check` or `attestation`.
+    pub basis: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub refs: Vec<String>,
+    pub requirement: Vec<String>,
+    pub message: Option<String>,
+    pub remediation: String,
+    pub evidence: Vec<EvidenceItem>,
+    /// Overall score if this finding passed (failures only; filled by scoring).
+    pub worth: Option<f64>,
+    pub waiver: Option<AppliedWaiver>,
+}
+
+/// An attestation for a manual rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attestation {
+    pub rule: String,
+    pub evidence: Option<String>,
+    pub evidence_sha256: Option<String>,
+    pub attested_by: String,
+    pub date: String,
+    pub expires: Option<String>,
+}
+
+/// A waiver (manifest or `--waivers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Waiver {
+    pub rule: String,
+    pub resource: Option<String>,
+    pub reason: String,
+    pub approver: String,
+    pub expires: String,
+}
+
+/// Everything evaluation reads besides the rules.
+#[derive(Debug, Clone)]
+pub struct Inputs<'a> {
+    /// The facts tree as JSON.
+    pub facts: &'a serde_json::Value,
+    pub as_of: NaiveDate,
+    /// Parameter values set by the manifest (override pack defaults).
+    pub params: &'a BTreeMap<String, serde_json::Value>,
+    pub attestations: &'a [Attestation],
+    pub waivers: &'a [Waiver],
+    /// Pack ids whose rules run.
+    pub packs: &'a std::collections::BTreeSet<String>,
+}
+
+/// Stable finding id: the first 16 hex digits of SHA-256("rule\0resource").
+pub fn fingerprint(rule: &str, resource: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0u8]);
+    h.update(resource.as_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
+/// JSON → CEL value. Integers stay `int` (never `uint`), so rules compare them with int literals.
+pub fn to_cel(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::Int(i64::try_from(u).unwrap_or(i64::MAX))
+            } else {
+                Value::Float(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(to_cel).collect())),
+        serde_json::Value::Object(o) => {
+            let map: std::collections::HashMap<Key, Value> = o.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v))).collect();
+            Value::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+fn cel_to_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::String(s) => s.to_string(),
+        Value::Timestamp(t) => t.format("%Y-%m-%d").to_string(),
+        Value::List(l) => format!("[{}]", l.iter().map(cel_to_text).collect::<Vec<_>>().join(", ")),
+        other => format!("{other:?}"),
+    }
+}
+
+fn parse_date_value(v: &Value, func: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, ExecutionError> {
+    match v {
+        Value::Timestamp(t) => Ok(*t),
+        Value::String(s) => parse_iso_date(s).ok_or_else(|| ExecutionError::function_error(func, format!("`{s}` is not an ISO date (YYYY-MM-DD) or RFC 3339 instant"))),
+        Value::Null => Err(ExecutionError::function_error(func, "the date is null (unknown)")),
+        other => Err(ExecutionError::function_error(func, format!("expected a date string or timestamp, got {}", other.type_of()))),
+    }
+}
+
+fn parse_iso_date(s: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t);
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    chrono::FixedOffset::east_opt(0)?.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+}
+
+/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`.
+pub fn add_functions(ctx: &mut Context) {
+    // Names are not standard overloads, so these cannot conflict.
+    let _ = ctx.add_function("date", |args: Arguments| -> Result<Value, ExecutionError> {
+        match args.0.as_slice() {
+            [v] => Ok(Value::Timestamp(parse_date_value(v, "date")?)),
+            _ => Err(ExecutionError::invalid_argument_count(1, args.0.len())),
+        }
+    });
+    let _ = ctx.add_function("days_between", |args: Arguments| -> Result<Value, ExecutionError> {
+        match args.0.as_slice() {
+            [a, b] => {
+                let (a, b) = (parse_date_value(a, "days_between")?, parse_date_value(b, "days_between")?);
+                Ok(Value::Int((b - a).num_days()))
+            }
+            _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
+        }
+    });
+}
+
+/// Effective parameter values: pack defaults, overridden by the manifest.
+pub fn effective_params(rules: &RuleSet, set: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, serde_json::Value> {
+    let mut out: BTreeMap<String, serde_json::Value> = rules.params.iter().map(|(k, d)| (k.clone(), d.default.clone())).collect();
+    for (k, v) in set {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+/// Look a dotted path up in a JSON value.
+fn lookup<'v>(root: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    let mut v = root;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    Some(v)
+}
+
+/// Keep evidence values small: long lists and objects become a summary.
+fn summarise(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Array(a) if a.len() > 8 => serde_json::json!(format!("[{} items]", a.len())),
+        serde_json::Value::Object(o) if o.len() > 8 => serde_json::json!(format!("{{{} fields}}", o.len())),
+        serde_json::Value::String(s) if s.chars().count() > 200 => serde_json::json!(format!("{}…", s.chars().take(200).collect::<String>())),
+        other => other.clone(),
+    }
+}
+
+fn resource_name(each: &str, item: &serde_json::Value, index: usize) -> String {
+    let key = if each == "endpoints" { "url" } else { "path" };
+    match item.get(key).and_then(|v| v.as_str()) {
+        Some(s) => s.to_string(),
+        None => format!("{each}[{index}]"),
+    }
+}
+
+/// Run every selected rule over the facts.
+pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
+    let params = effective_params(rules, inp.params);
+    let as_of = inp.as_of.format("%Y-%m-%d").to_string();
+    let mut root = Context::default();
+    add_functions(&mut root);
+    if let serde_json::Value::Object(o) = inp.facts {
+        for (k, v) in o {
+            root.add_variable_from_value(k.clone(), to_cel(v));
+        }
+    }
+    let params_json = serde_json::Value::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    root.add_variable_from_value("params", to_cel(&params_json));
+    root.add_variable_from_value("as_of", Value::String(Arc::new(as_of.clone())));
+
+    let mut out = Vec::new();
+    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+        let rule = &cr.rule;
+        if rule.manual {
+            out.push(manual_finding(cr, inp));
+            continue;
+        }
+        // A parameter looser than its floor fails the rule whatever the facts say.
+        let loose: Vec<String> = rule
+            .params_read
+            .iter()
+            .filter_map(|p| {
+                let def = rules.params.get(p)?;
+                let v = params.get(p)?;
+                def.looser_than_floor(v).then(|| format!("parameter `{p}` = {v} is looser than the floor {} set by pack `{}`", def.floor.clone().unwrap_or_default(), def.pack))
+            })
+            .collect();
+        match &rule.each {
+            None => {
+                let resource = "vendor".to_string();
+                let f = eval_one(cr, &root, None, inp.facts, &resource, &loose);
+                out.push(f);
+            }
+            Some(each) => {
+                let items = lookup(inp.facts, each).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+                if items.is_empty() {
+                    if !rule.optional {
+                        let mut f = base_finding(cr, each);
+                        f.status = Status::Fail;
+                        f.message = Some(format!("no evidence supplied: the manifest lists no {}", human_each(each)));
+                        out.push(f);
+                    }
+                    continue;
+                }
+                for (i, item) in items.iter().enumerate() {
+                    let resource = resource_name(each, item, i);
+                    let f = eval_one(cr, &root, Some(item), inp.facts, &resource, &loose);
+                    out.push(f);
+                }
+            }
+        }
+    }
+    apply_waivers(&mut out, inp.waivers, inp.as_of);
+    // Duplicate resources (the same URL listed twice) would collide; keep ids unique.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &mut out {
+        let n = seen.entry(f.id.clone()).or_insert(0);
+        if *n > 0 {
+            f.id = fingerprint(&f.rule, &format!("{}#{}", f.resource, n));
+        }
+        *n += 1;
+    }
+    out
+}
+
+fn human_each(each: &str) -> String {
+    match each {
+        "endpoints" => "[[endpoint]]".into(),
+        "exports" => "[[export]]".into(),
+        "audit_logs" => "[[audit_log]]".into(),
+        e if e.starts_with("evidence.") => format!("[[evidence]] of kind {}", &e["evidence.".len()..]),
+        e => e.into(),
+    }
+}
+
+fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
+    let r = &cr.rule;
+    Finding {
+        id: fingerprint(&r.id, resource),
+        rule: r.id.clone(),
+        pack: r.pack.clone(),
+        title: r.title.clone(),
+        resource: resource.to_string(),
+        status: Status::Skip,
+        basis: "check".into(),
+        severity: r.severity,
+        category: r.category,
+        refs: r.refs.clone(),
+        requirement: r.requirement.clone(),
+        message: None,
+        remediation: r.remediation.clone(),
+        evidence: Vec::new(),
+        worth: None,
+        waiver: None,
+    }
+}
+
+fn eval_one(cr: &CompiledRule, root: &Context, item: Option<&serde_json::Value>, facts: &serde_json::Value, resource: &str, loose: &[String]) -> Finding {
+    let mut f = base_finding(cr, resource);
+    f.evidence = cr
+        .reads
+        .iter()
+        .map(|p| {
+            let v = match p.strip_prefix("it.") {
+                Some(rest) => item.and_then(|i| lookup(i, rest)),
+                None => lookup(facts, p),
+            };
+            EvidenceItem { path: p.clone(), value: v.map(summarise).unwrap_or(serde_json::Value::Null) }
+        })
+        .collect();
+    if let Some(err) = item.and_then(|i| i.get("error")).and_then(|e| e.as_str()) {
+        f.status = Status::Error;
+        f.message = Some(format!("could not assess: {err}"));
+        return f;
+    }
+    if !loose.is_empty() {
+        f.status = Status::Fail;
+        f.message = Some(loose.join("; "));
+        return f;
+    }
+    let mut ctx = root.new_inner_scope();
+    if let Some(item) = item {
+        ctx.add_variable_from_value("it", to_cel(item));
+    }
+    if let Some(when) = &cr.when {
+        match run_bool(when, &ctx, "when") {
+            Ok(true) => {}
+            Ok(false) => {
+                f.status = Status::Skip;
+                return f;
+            }
+            Err(e) => {
+                f.status = Status::Error;
+                f.message = Some(e);
+                return f;
+            }
+        }
+    }
+    let Some(assert) = &cr.assert else {
+        f.status = Status::Error;
+        f.message = Some("rule has no assert".into());
+        return f;
+    };
+    match run_bool(assert, &ctx, "assert") {
+        Ok(true) => f.status = Status::Pass,
+        Ok(false) => {
+            f.status = Status::Fail;
+            f.message = Some(render_message(cr, &ctx));
+        }
+        Err(e) => {
+            f.status = Status::Error;
+            f.message = Some(e);
+        }
+    }
+    f
+}
+
+fn run_bool(p: &Program, ctx: &Context, what: &str) -> Result<bool, String> {
+    // The interpreter must not take the run down: a panic inside it is an `error` finding.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.execute(ctx)));
+    match r {
+        Ok(Ok(Value::Bool(b))) => Ok(b),
+        Ok(Ok(other)) => Err(format!("`{what}` gave {} ({}), not true or false", cel_to_text(&other), other.type_of())),
+        Ok(Err(e)) => Err(format!("`{what}` could not be evaluated: {e}")),
+        Err(_) => Err(format!("`{what}` could not be evaluated: the CEL interpreter failed")),
+    }
+}
+
+fn render_message(cr: &CompiledRule, ctx: &Context) -> String {
+    if cr.message.is_empty() {
+        return cr.rule.title.clone();
+    }
+    let mut s = String::new();
+    for part in &cr.message {
+        match part {
+            MessagePart::Text(t) => s.push_str(t),
+            MessagePart::Expr(p) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.execute(ctx))) {
+                Ok(Ok(v)) => s.push_str(&cel_to_text(&v)),
+                _ => s.push_str("(unknown)"),
+            },
+        }
+    }
+    s
+}
+
+fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
+    let mut f = base_finding(cr, "vendor");
+    let today = inp.as_of;
+    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let mut note = None;
+    for a in inp.attestations.iter().filter(|a| a.rule == cr.rule.id) {
+        let dated = parse(&a.date);
+        let expires = a.expires.as_deref().map(parse);
+        let current = matches!(dated, Some(d) if d <= today) && !matches!(expires, Some(Some(e)) if e < today) && !matches!(expires, Some(None));
+        if current {
+            f.status = Status::Pass;
+            f.basis = "attestation".into();
+            f.message = Some(format!("attested by {} on {}", a.attested_by, a.date));
+            f.evidence = vec![
+                EvidenceItem { path: "attestation.evidence".into(), value: a.evidence.clone().map(Into::into).unwrap_or(serde_json::Value::Null) },
+                EvidenceItem { path: "attestation.sha256".into(), value: a.evidence_sha256.clone().map(Into::into).unwrap_or(serde_json::Value::Null) },
+            ];
+            return f;
+        }
+        note = Some(match &a.expires {
+            Some(e) if matches!(parse(e), Some(d) if d < today) => format!("attestation by {} expired on {e}", a.attested_by),
+            _ => format!("attestation by {} dated {} is not current on {today}", a.attested_by, a.date),
+        });
+    }
+    f.status = Status::Manual;
+    f.basis = "attestation".into();
+    f.message = Some(note.unwrap_or_else(|| match &cr.rule.attestation {
+        Some(prompt) => format!("needs an attestation: {prompt}"),
+        None => "needs an attestation".into(),
+    }));
+    f
+}
+
+/// Glob match of a waiver's resource pattern (`*` and `?`).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    glob::Pattern::new(pattern).map(|p| p.matches_with(text, glob::MatchOptions { case_sensitive: true, require_literal_separator: false, require_literal_leading_dot: false })).unwrap_or(pattern == text)
+}
+
+/// Is a waiver current on `as_of`? A malformed date never applies (fail closed).
+pub fn waiver_current(w: &Waiver, as_of: NaiveDate) -> bool {
+    matches!(NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d"), Ok(d) if d >= as_of)
+}
+
+fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of: NaiveDate) {
+    for f in findings.iter_mut().filter(|f| f.status.is_failure()) {
+        let hit = waivers.iter().find(|w| w.rule == f.rule && waiver_current(w, as_of) && w.resource.as_deref().is_none_or(|g| glob_match(g, &f.resource)));
+        if let Some(w) = hit {
+            f.waiver = Some(AppliedWaiver { reason: w.reason.clone(), approver: w.approver.clone(), expires: w.expires.clone(), original_status: f.status });
+            f.status = Status::Waived;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn set(pack: &str) -> RuleSet {
+        RuleSet::from_sources(&[("t.toml".into(), pack.into(), false)], false, vec![]).map_err(|e| e.to_string()).unwrap()
+    }
+
+    const PACK: &str = r#"
+[pack]
+id = "t"
+title = "T"
+version = "1"
+[params]
+max_days = { default = 60, floor = 60, stricter = "lower" }
+[[rule]]
+id = "t-tls"
+title = "TLS 1.0 refused"
+category = "encryption"
+severity = "high"
+refs = ["x"]
+each = "endpoints"
+when = "it.url.startsWith('https')"
+assert = "it.tls.versions.tls1_0 == false"
+message = "accepts TLS {{ it.tls.min_version }}"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-window"
+title = "window"
+category = "breach"
+severity = "medium"
+refs = ["x"]
+each = "evidence.baa"
+assert = "it.clauses.breach_notification.calendar_days_max <= params.max_days"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-null"
+title = "negation on null"
+category = "encryption"
+severity = "low"
+refs = ["x"]
+each = "endpoints"
+assert = "!it.tls.versions.tls1_1"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-age"
+title = "age"
+category = "assurance"
+severity = "low"
+refs = ["x"]
+assert = "days_between(date('2026-01-01'), as_of) > 300"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-manual"
+title = "risk analysis"
+category = "assurance"
+severity = "high"
+refs = ["x"]
+manual = true
+description = "d"
+remediation = "r"
+"#;
+
+    fn facts() -> serde_json::Value {
+        serde_json::json!({
+            "vendor": {"name": "V"}, "as_of": "2026-11-23",
+            "endpoints": [
+                {"url": "https://a.example", "error": null, "tls": {"versions": {"tls1_0": true, "tls1_1": null}, "min_version": "1.0"}},
+                {"url": "https://b.example", "error": null, "tls": {"versions": {"tls1_0": false, "tls1_1": false}, "min_version": "1.2"}},
+                {"url": "http://c.example", "error": null, "tls": {"versions": {"tls1_0": null, "tls1_1": false}}},
+                {"url": "https://d.example", "error": "connection refused", "tls": {"versions": {}}}
+            ],
+            "evidence": {"baa": []}
+        })
+    }
+
+    fn run(rs: &RuleSet, facts: &serde_json::Value, params: &BTreeMap<String, serde_json::Value>, att: &[Attestation], w: &[Waiver]) -> Vec<Finding> {
+        let packs: BTreeSet<String> = ["t".to_string()].into();
+        evaluate(rs, &Inputs { facts, as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), params, attestations: att, waivers: w, packs: &packs })
+    }
+
+    fn status(fs: &[Finding], rule: &str, res: &str) -> Status {
+        fs.iter().find(|f| f.rule == rule && f.resource == res).unwrap_or_else(|| panic!("{rule} {res}")).status
+    }
+
+    #[test]
+    fn evaluation_order() {
+        let rs = set(PACK);
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &[]);
+        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+        let msg = fs.iter().find(|f| f.rule == "t-tls" && f.resource == "https://a.example").unwrap().message.clone().unwrap();
+        assert_eq!(msg, "accepts TLS 1.0");
+        assert_eq!(status(&fs, "t-tls", "https://b.example"), Status::Pass);
+        assert_eq!(status(&fs, "t-tls", "http://c.example"), Status::Skip);
+        assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
+        // null under `!` is a CEL error, never a pass
+        assert_eq!(status(&fs, "t-null", "https://a.example"), Status::Error);
+        // empty each → fail, no evidence
+        let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
+        assert_eq!(w.status, Status::Fail);
+        assert!(w.message.as_deref().unwrap().contains("no evidence supplied"));
+        assert_eq!(status(&fs, "t-age", "vendor"), Status::Pass);
+        assert_eq!(status(&fs, "t-manual", "vendor"), Status::Manual);
+    }
+
+    #[test]
+    fn loose_param_fails_rules_that_read_it() {
+        let rs = set(PACK);
+        let mut f = facts();
+        f["evidence"]["baa"] = serde_json::json!([{"path": "baa.pdf", "clauses": {"breach_notification": {"calendar_days_max": 30}}}]);
+        let fs = run(&rs, &f, &BTreeMap::new(), &[], &[]);
+        assert_eq!(status(&fs, "t-window", "baa.pdf"), Status::Pass);
+        let params: BTreeMap<_, _> = [("max_days".to_string(), serde_json::json!(90))].into();
+        let fs = run(&rs, &f, &params, &[], &[]);
+        let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
+        assert_eq!(w.status, Status::Fail);
+        assert!(w.message.as_deref().unwrap().contains("looser than the floor"));
+        // tightening is fine
+        let params: BTreeMap<_, _> = [("max_days".to_string(), serde_json::json!(10))].into();
+        let fs = run(&rs, &f, &params, &[], &[]);
+        assert_eq!(status(&fs, "t-window", "baa.pdf"), Status::Fail);
+    }
+
+    #[test]
+    fn attestations_and_waivers() {
+        let rs = set(PACK);
+        let att = vec![Attestation { rule: "t-manual".into(), evidence: Some("ra.pdf".into()), evidence_sha256: Some("ab".into()), attested_by: "J".into(), date: "2026-10-01".into(), expires: Some("2027-10-01".into()) }];
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &att, &[]);
+        let m = fs.iter().find(|f| f.rule == "t-manual").unwrap();
+        assert_eq!((m.status, m.basis.as_str()), (Status::Pass, "attestation"));
+        let expired = vec![Attestation { expires: Some("2026-11-01".into()), ..att[0].clone() }];
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &expired, &[]);
+        assert_eq!(status(&fs, "t-manual", "vendor"), Status::Manual);
+
+        let w = vec![Waiver { rule: "t-tls".into(), resource: Some("https://a.*".into()), reason: "r".into(), approver: "a".into(), expires: "2027-01-01".into() }];
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &w);
+        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Waived);
+        assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
+        let old = vec![Waiver { expires: "2026-01-01".into(), ..w[0].clone() }];
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &old);
+        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+        let bad = vec![Waiver { expires: "someday".into(), ..w[0].clone() }];
+        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
+        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+    }
+
+    #[test]
+    fn fingerprints_are_stable() {
+        assert_eq!(fingerprint("a", "b"), fingerprint("a", "b"));
+        assert_ne!(fingerprint("a", "b"), fingerprint("a", "c"));
+        assert_eq!(fingerprint("a", "b").len(), 16);
+    }
+}

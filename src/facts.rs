@@ -1,0 +1,645 @@
+//! ③ Facts: the typed tree every probe fills and every rule reads.
+//!
+//! This is the public contract between probes and rule packs. Names only grow. Unknown or
+//! absent values are `None` (JSON `null`), never a guessed default. `vetter facts --schema`
+//! prints the JSON Schema derived from these types, and `docs/facts.md` is generated from it.
+//! No I/O here.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The whole facts tree for one vendor.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    /// The manifest's `[vendor]` table.
+    pub vendor: VendorFacts,
+    /// The assessment date (YYYY-MM-DD) every age is computed against.
+    pub as_of: String,
+    /// One entry per `[[endpoint]]`.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointFacts>,
+    /// One entry per `[[export]]`.
+    #[serde(default)]
+    pub exports: Vec<ExportFacts>,
+    /// One entry per `[[audit_log]]`.
+    #[serde(default)]
+    pub audit_logs: Vec<AuditLogFacts>,
+    /// Documents the vendor supplied, by kind.
+    #[serde(default)]
+    pub evidence: EvidenceFacts,
+}
+
+/// The vendor as named in the manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VendorFacts {
+    pub name: String,
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+    pub next_review: Option<String>,
+}
+
+// ───────────────────────────── endpoints ─────────────────────────────
+
+/// What one HTTPS endpoint accepts and answers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointFacts {
+    pub url: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// Why the endpoint could not be assessed; its findings are then `error`.
+    pub error: Option<String>,
+    pub tls: TlsFacts,
+    pub http: HttpFacts,
+}
+
+/// TLS as negotiated by real handshakes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFacts {
+    pub versions: TlsVersions,
+    /// Lowest accepted version: "ssl3", "1.0", "1.1", "1.2" or "1.3".
+    pub min_version: Option<String>,
+    pub ciphers: Option<Vec<Cipher>>,
+    /// IANA names of accepted suites that are NULL, EXPORT, RC4, DES/3DES, anonymous or < 128-bit.
+    pub weak_ciphers: Option<Vec<String>>,
+    /// Key-exchange groups accepted (IANA names, e.g. x25519, secp256r1, X25519MLKEM768).
+    pub groups: Option<Vec<String>>,
+    /// A post-quantum hybrid group was accepted.
+    pub post_quantum: Option<bool>,
+    pub ocsp_stapling: Option<bool>,
+    pub cert: CertFacts,
+}
+
+/// Per protocol version: true accepted, false refused, null inconclusive.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsVersions {
+    pub ssl3: Option<bool>,
+    pub tls1_0: Option<bool>,
+    pub tls1_1: Option<bool>,
+    pub tls1_2: Option<bool>,
+    pub tls1_3: Option<bool>,
+}
+
+/// One accepted cipher suite.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cipher {
+    /// IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256.
+    pub name: String,
+    pub version: String,
+    pub bits: Option<u32>,
+    pub aead: Option<bool>,
+    pub forward_secrecy: Option<bool>,
+}
+
+/// The leaf certificate and its chain.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CertFacts {
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub sans: Option<Vec<String>>,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+    pub days_to_expiry: Option<i64>,
+    pub expired: Option<bool>,
+    pub self_signed: Option<bool>,
+    pub chain_trusted: Option<bool>,
+    pub hostname_matches: Option<bool>,
+    /// "rsa", "ecdsa", "ed25519", ...
+    pub key_type: Option<String>,
+    pub key_bits: Option<u32>,
+    pub signature_algorithm: Option<String>,
+}
+
+/// HTTP behaviour. Response bodies are never kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFacts {
+    pub status: Option<u16>,
+    pub final_url: Option<String>,
+    /// The http:// form redirects to https://.
+    pub https_redirect: Option<bool>,
+    /// A request without credentials was refused (401/403, or a redirect to a login page) and returned no data.
+    pub requires_auth: Option<bool>,
+    pub unauthenticated_status: Option<u16>,
+    pub unauthenticated_looks_like_data: Option<bool>,
+    pub server_banner: Option<String>,
+    pub discloses_version: Option<bool>,
+    pub hsts: HstsFacts,
+    /// Response headers, lower-cased name → value.
+    pub headers: Option<BTreeMap<String, String>>,
+    pub cors: CorsFacts,
+    pub cookies: Option<Vec<CookieFacts>>,
+}
+
+/// Strict-Transport-Security, parsed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HstsFacts {
+    pub present: Option<bool>,
+    pub max_age: Option<i64>,
+    pub include_subdomains: Option<bool>,
+    pub preload: Option<bool>,
+}
+
+/// The CORS answer to a foreign Origin.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CorsFacts {
+    pub allow_origin: Option<String>,
+    pub allow_credentials: Option<bool>,
+}
+
+/// One Set-Cookie.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CookieFacts {
+    pub name: String,
+    pub secure: Option<bool>,
+    pub http_only: Option<bool>,
+    pub same_site: Option<String>,
+    /// Lifetime in seconds from Max-Age/Expires; null for a session cookie.
+    pub max_age: Option<i64>,
+}
+
+// ───────────────────────────── exports ─────────────────────────────
+
+/// One data export file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportFacts {
+    /// As written in the manifest.
+    pub path: String,
+    pub sha256: Option<String>,
+    pub bytes: Option<u64>,
+    pub error: Option<String>,
+    /// csv, json, ndjson, xlsx, xml, fhir, pdf, ...
+    pub format: Option<String>,
+    /// gzip, zstd, zip or null.
+    pub container: Option<String>,
+    /// true / false, null when it cannot be told.
+    pub encrypted: Option<bool>,
+    /// age, openpgp, zip-aes, zipcrypto, unknown or null.
+    pub encryption: Option<String>,
+    /// A SHA-256 manifest or detached signature accompanies the file.
+    pub integrity_proof: Option<bool>,
+    /// The manifest labels this export de-identified.
+    pub deidentified: Option<bool>,
+    pub records: Option<u64>,
+    pub parse_errors: Option<u64>,
+    pub columns: Option<Vec<String>>,
+    /// Columns present that the manifest did not declare.
+    pub unexpected_columns: Option<Vec<String>>,
+    pub erasure: ErasureFacts,
+    pub phi: Option<PhiFacts>,
+    pub retention: RetentionFacts,
+}
+
+/// GDPR Art. 17 check against an erasure request list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureFacts {
+    pub requested: Option<u64>,
+    pub still_present: Option<u64>,
+}
+
+/// PHI found in an export: counts, columns and masked samples only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhiFacts {
+    pub total: u64,
+    pub types: PhiTypes,
+}
+
+/// Every recognised identifier type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhiTypes {
+    pub ssn: PhiType,
+    pub phone: PhiType,
+    pub email: PhiType,
+    pub date_of_birth: PhiType,
+    pub mrn: PhiType,
+    pub health_plan_id: PhiType,
+    pub npi: PhiType,
+    pub dea: PhiType,
+    pub mbi: PhiType,
+    pub ip_address: PhiType,
+    pub street_address: PhiType,
+    pub zip: PhiType,
+    pub name: PhiType,
+    pub credit_card: PhiType,
+    pub diagnosis: PhiType,
+    pub url: PhiType,
+    pub account_number: PhiType,
+    pub license_number: PhiType,
+    pub vehicle_id: PhiType,
+    pub device_id: PhiType,
+    pub biometric: PhiType,
+    pub photo: PhiType,
+    pub unique_id: PhiType,
+    pub date: PhiType,
+    pub age_over_89: PhiType,
+    pub zip_restricted: PhiType,
+}
+
+/// One identifier type's occurrences.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhiType {
+    pub count: u64,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// At most three masked samples (e.g. `***-**-6789`).
+    #[serde(default)]
+    pub samples: Vec<String>,
+}
+
+/// Records kept past the retention period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionFacts {
+    pub date_field: Option<String>,
+    pub max_age_days: Option<i64>,
+    pub oldest: Option<String>,
+    pub newest: Option<String>,
+    pub past_retention: Option<u64>,
+}
+
+// ───────────────────────────── audit logs ─────────────────────────────
+
+/// One audit-log export.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    pub entries: Option<u64>,
+    pub parse_errors: Option<u64>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub first_age_days: Option<i64>,
+    pub last_age_days: Option<i64>,
+    pub span_days: Option<i64>,
+    pub fields: LogFieldShares,
+    pub actors: ActorFacts,
+    pub out_of_order: Option<u64>,
+    pub max_gap_hours: Option<f64>,
+    pub actions: ActionCounts,
+    pub hash_chain: HashChainFacts,
+    pub anomalies: AnomalyFacts,
+    pub consent: ConsentFacts,
+    /// Emergency-access events; null when none are recognisable.
+    pub break_glass: Option<u64>,
+}
+
+/// Share (0.0–1.0) of entries that carry each field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogFieldShares {
+    pub actor: Option<f64>,
+    pub action: Option<f64>,
+    pub resource: Option<f64>,
+    pub timestamp: Option<f64>,
+    pub timestamp_offset: Option<f64>,
+    pub outcome: Option<f64>,
+    pub source_ip: Option<f64>,
+    pub fields_accessed: Option<f64>,
+}
+
+/// Who acted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActorFacts {
+    pub distinct: Option<u64>,
+    pub blank: Option<u64>,
+    /// Entries by shared accounts ("admin", "system", "frontdesk", ...).
+    pub shared: Option<u64>,
+}
+
+/// Entries per normalised verb.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionCounts {
+    pub read: Option<u64>,
+    pub create: Option<u64>,
+    pub update: Option<u64>,
+    pub delete: Option<u64>,
+    pub export: Option<u64>,
+    pub print: Option<u64>,
+    pub login: Option<u64>,
+    pub login_failed: Option<u64>,
+    pub permission_change: Option<u64>,
+    pub other: Option<u64>,
+}
+
+/// Tamper evidence.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HashChainFacts {
+    pub present: Option<bool>,
+    pub valid: Option<bool>,
+    /// 1-based entry number of the first broken link.
+    pub first_break: Option<u64>,
+}
+
+/// Suspicious access patterns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyFacts {
+    pub bulk_exports: Option<u64>,
+    pub after_hours: Option<u64>,
+    pub no_appointment: Option<u64>,
+}
+
+/// Consent withdrawals seen in the log; null when it carries no consent events.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentFacts {
+    pub withdrawals: Option<u64>,
+    pub after_withdrawal: Option<u64>,
+}
+
+// ───────────────────────────── evidence ─────────────────────────────
+
+/// Documents, by kind.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceFacts {
+    #[serde(default)]
+    pub soc2: Vec<Soc2Facts>,
+    #[serde(default)]
+    pub baa: Vec<BaaFacts>,
+    #[serde(default)]
+    pub dpa: Vec<DpaFacts>,
+    #[serde(default)]
+    pub pentest: Vec<PentestFacts>,
+    #[serde(default)]
+    pub hitrust: Vec<HitrustFacts>,
+    #[serde(default)]
+    pub policy: Vec<PolicyFacts>,
+}
+
+/// A SOC 2 report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Soc2Facts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    /// type1 or type2.
+    #[serde(rename = "type")]
+    pub report_type: Option<String>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub period_days: Option<i64>,
+    /// Days from period end to `as_of`.
+    pub age_days: Option<i64>,
+    pub bridge_letter_end: Option<String>,
+    /// Days after the period end that the bridge letter covers.
+    pub bridge_letter_days: Option<i64>,
+    pub report_date: Option<String>,
+    /// unmodified, qualified, adverse, disclaimer or unknown.
+    pub opinion: Option<String>,
+    /// security, availability, processing_integrity, confidentiality, privacy.
+    pub categories: Option<Vec<String>>,
+    pub exceptions: Option<u64>,
+    /// Criteria ids with exceptions, e.g. CC6.1.
+    pub exception_controls: Option<Vec<String>>,
+    pub cuecs: Option<bool>,
+    pub subservice_orgs: Option<Vec<String>>,
+    pub carve_out: Option<bool>,
+    pub auditor: Option<String>,
+    pub management_assertion: Option<bool>,
+    pub system_description: Option<bool>,
+    pub system_name: Option<String>,
+    /// MFA is described in the CC6 tests.
+    pub mfa: Option<bool>,
+    pub encryption_at_rest: Option<bool>,
+    /// A SOC 2+ mapping to HIPAA is included.
+    pub hipaa_mapping: Option<bool>,
+}
+
+/// One contract clause as read from the document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    pub present: Option<bool>,
+    /// Page or line where it was found.
+    pub location: Option<String>,
+    /// One short sentence at most.
+    pub quote: Option<String>,
+    pub days: Option<i64>,
+    pub hours: Option<i64>,
+    /// calendar_days, business_days or hours.
+    pub unit: Option<String>,
+    /// Worst case in calendar days.
+    pub calendar_days_max: Option<i64>,
+    /// A named standard, e.g. AES-256.
+    pub standard: Option<String>,
+    /// Transfer mechanisms: scc, dpf, adequacy, bcr, derogation.
+    pub mechanisms: Option<Vec<String>>,
+    /// What starts a notice clock: discovery, confirmation, determination, investigation.
+    pub clock_start: Option<String>,
+    /// A money amount in USD (insurance limit).
+    pub amount: Option<f64>,
+}
+
+/// A business associate agreement.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaaFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    pub signed: Option<bool>,
+    pub effective_date: Option<String>,
+    pub clauses: BaaClauses,
+}
+
+/// BAA clauses (45 CFR 164.504(e) and commonly negotiated terms).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaaClauses {
+    pub permitted_uses: Clause,
+    pub no_other_use: Clause,
+    pub safeguards: Clause,
+    pub security_rule: Clause,
+    pub report_incidents: Clause,
+    pub incident_carveout: Clause,
+    pub breach_notification: Clause,
+    pub discovery_clock: Clause,
+    pub subcontractors: Clause,
+    pub individual_access: Clause,
+    pub amendment: Clause,
+    pub accounting: Clause,
+    pub privacy_rule_duties: Clause,
+    pub hhs_access: Clause,
+    pub return_or_destroy: Clause,
+    pub termination: Clause,
+    pub encryption: Clause,
+    pub audit_rights: Clause,
+    pub offshore_restriction: Clause,
+    pub insurance: Clause,
+    pub indemnity: Clause,
+    pub breach_costs: Clause,
+    pub subprocessor_notice: Clause,
+    pub deidentification_ban: Clause,
+    pub other_law: Clause,
+    pub sale_or_marketing: Clause,
+    pub contingency_notice: Clause,
+}
+
+/// A GDPR data processing agreement.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DpaFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    pub signed: Option<bool>,
+    pub effective_date: Option<String>,
+    pub clauses: DpaClauses,
+}
+
+/// DPA clauses (GDPR Art. 28 and related).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DpaClauses {
+    pub purposes: Clause,
+    pub subject_matter: Clause,
+    pub special_categories: Clause,
+    pub instructions: Clause,
+    pub confidentiality: Clause,
+    pub security: Clause,
+    pub sub_processors: Clause,
+    pub data_subject_assistance: Clause,
+    pub breach_assistance: Clause,
+    pub deletion_or_return: Clause,
+    pub audits: Clause,
+    pub transfers: Clause,
+    pub breach_notification: Clause,
+    pub retention: Clause,
+    pub dpo_contact: Clause,
+    pub eu_representative: Clause,
+    pub dpia_assistance: Clause,
+}
+
+/// A penetration-test letter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PentestFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    pub date: Option<String>,
+    pub age_days: Option<i64>,
+    pub tester: Option<String>,
+    pub open_critical: Option<u64>,
+    pub open_high: Option<u64>,
+    pub scope_includes_api: Option<bool>,
+}
+
+/// A HITRUST certification letter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HitrustFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    /// r2, i1 or e1.
+    #[serde(rename = "type")]
+    pub cert_type: Option<String>,
+    pub issued: Option<String>,
+    pub valid_until: Option<String>,
+    pub age_days: Option<i64>,
+    pub days_to_expiry: Option<i64>,
+    pub interim_assessment: Option<bool>,
+}
+
+/// A policy or procedure document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFacts {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub error: Option<String>,
+    pub title: Option<String>,
+    pub date: Option<String>,
+    pub age_days: Option<i64>,
+}
+
+/// The JSON Schema of [`Facts`].
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Facts)).expect("schema serialises")
+}
+
+/// The facts reference as Markdown (`docs/facts.md`), generated from the schema so it can
+/// never drift from the types.
+pub fn markdown() -> String {
+    use serde_json::Value;
+    let schema = schema();
+    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+    let mut out = String::from(
+        "# Facts reference\n\nGenerated by `vetter facts --schema --markdown` from the typed facts in `src/facts.rs`; \
+         a test fails when this file is stale. Rules read these paths in CEL. `null` means unknown or absent, \
+         never a guessed default. Lists are marked `[]`; every element has the fields indented below it.\n\n\
+         | path | type | meaning |\n|---|---|---|\n",
+    );
+    fn resolve<'a>(node: &'a Value, defs: &'a Value) -> &'a Value {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            return defs.get(r.rsplit('/').next().unwrap_or("")).unwrap_or(node);
+        }
+        if let Some(alts) = node.get("anyOf").and_then(Value::as_array) {
+            let non_null: Vec<&Value> = alts.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).collect();
+            if non_null.len() == 1 {
+                return resolve(non_null[0], defs);
+            }
+        }
+        node
+    }
+    fn type_name(node: &Value, defs: &Value) -> String {
+        let n = resolve(node, defs);
+        let nullable = node.get("anyOf").is_some() || matches!(node.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "null"));
+        let base = match n.get("type") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join("|"),
+            _ => "object".into(),
+        };
+        let base = if base == "array" { format!("list of {}", type_name(n.get("items").unwrap_or(&Value::Null), defs)) } else { base };
+        if nullable { format!("{base} or null") } else { base }
+    }
+    fn walk(node: &Value, defs: &Value, prefix: &str, out: &mut String, depth: usize) {
+        let n = resolve(node, defs);
+        let Some(props) = n.get("properties").and_then(Value::as_object) else { return };
+        for (k, v) in props {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let desc = v.get("description").or_else(|| resolve(v, defs).get("description")).and_then(Value::as_str).unwrap_or("").replace('\n', " ").replace('|', "\\|");
+            out.push_str(&format!("| `{path}` | {} | {desc} |\n", type_name(v, defs)));
+            if depth > 8 {
+                continue;
+            }
+            let r = resolve(v, defs);
+            if r.get("type").and_then(Value::as_str) == Some("array") || matches!(r.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "array")) {
+                if let Some(items) = r.get("items") {
+                    walk(items, defs, &format!("{path}[]"), out, depth + 1);
+                }
+            } else {
+                walk(v, defs, &path, out, depth + 1);
+            }
+        }
+    }
+    walk(&schema, &defs, "", &mut out, 0);
+    out
+}

@@ -1,0 +1,32 @@
+//! The `vetter` binary: parse arguments, run, map the result to an exit code
+//! (0 thresholds met, 1 a threshold failed, 2 usage or configuration error; broken pipe → 0).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let parsed = match cli::args::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli::run(parsed) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            if let Some(cfg) = err.downcast_ref::<vetter::diag::ConfigError>() {
+                eprintln!("{cfg}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

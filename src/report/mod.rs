@@ -1,0 +1,236 @@
+//! ⑥ Report: the one JSON model every output format renders from, and the format registry.
+//! Pure: building and rendering never touch the network or files.
+
+pub mod json;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Finding, Status, Waiver, waiver_current};
+use crate::facts::VendorFacts;
+use crate::rules::{Override, RuleSet};
+use crate::score::Score;
+
+/// Version of the report's JSON shape (docs/report.schema.json).
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// A file the assessment read, hashed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Input {
+    /// As written in the manifest (relative to it), or `builtin:rules/x.toml`.
+    pub path: String,
+    /// manifest, export, audit_log, evidence, attestation, erasure, appointments, waivers, rules.
+    pub kind: String,
+    /// Null when the file could not be read.
+    pub sha256: Option<String>,
+    pub bytes: Option<u64>,
+}
+
+/// A waiver as the report lists it (applied or not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverEntry {
+    pub rule: String,
+    pub resource: Option<String>,
+    pub reason: String,
+    pub approver: String,
+    pub expires: String,
+    pub expired: bool,
+    /// Expires within 30 days of `as_of`.
+    pub expiring_soon: bool,
+    /// Findings it waived.
+    pub applied_to: usize,
+}
+
+/// A rule pack used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackRef {
+    pub id: String,
+    pub version: String,
+    pub source: String,
+    pub sha256: String,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skip: usize,
+    pub waived: usize,
+    pub manual: usize,
+}
+
+/// The JSON report: the source of every other format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub generated_at: String,
+    pub as_of: String,
+    pub vendor: VendorFacts,
+    pub frameworks: Vec<String>,
+    pub packs: Vec<PackRef>,
+    pub inputs: Vec<Input>,
+    pub facts: serde_json::Value,
+    pub findings: Vec<Finding>,
+    pub score: Score,
+    pub waivers: Vec<WaiverEntry>,
+    pub overrides: Vec<Override>,
+    pub summary: Summary,
+}
+
+/// A portfolio run: several reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    pub reports: Vec<Report>,
+}
+
+/// Order findings worst first: failures and errors by severity, then the rest.
+pub fn sort_findings(findings: &mut [Finding]) {
+    fn rank(s: Status) -> u8 {
+        match s {
+            Status::Error => 0,
+            Status::Fail => 0,
+            Status::Manual => 1,
+            Status::Waived => 2,
+            Status::Pass => 3,
+            Status::Skip => 4,
+        }
+    }
+    findings.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.resource.cmp(&b.resource))
+    });
+}
+
+/// Everything needed to build a report besides findings.
+pub struct ReportParts<'a> {
+    pub generated_at: String,
+    pub as_of: chrono::NaiveDate,
+    pub vendor: VendorFacts,
+    pub frameworks: Vec<String>,
+    pub rules: &'a RuleSet,
+    pub inputs: Vec<Input>,
+    pub facts: serde_json::Value,
+    pub waivers: &'a [Waiver],
+}
+
+/// Assemble a report: score, sort, count.
+pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
+    let score = crate::score::score(&mut findings, Some(parts.rules));
+    sort_findings(&mut findings);
+    let mut summary = Summary { total: findings.len(), ..Default::default() };
+    for f in &findings {
+        match f.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => summary.fail += 1,
+            Status::Error => summary.error += 1,
+            Status::Skip => summary.skip += 1,
+            Status::Waived => summary.waived += 1,
+            Status::Manual => summary.manual += 1,
+        }
+    }
+    let waivers = parts
+        .waivers
+        .iter()
+        .map(|w| {
+            let expired = !waiver_current(w, parts.as_of);
+            let soon = chrono::NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d").map(|d| !expired && (d - parts.as_of).num_days() <= 30).unwrap_or(false);
+            let applied_to = findings
+                .iter()
+                .filter(|f| f.rule == w.rule && f.waiver.as_ref().is_some_and(|a| a.reason == w.reason && a.expires == w.expires))
+                .count();
+            WaiverEntry { rule: w.rule.clone(), resource: w.resource.clone(), reason: w.reason.clone(), approver: w.approver.clone(), expires: w.expires.clone(), expired, expiring_soon: soon, applied_to }
+        })
+        .collect();
+    let selected: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.pack.as_str()).collect();
+    let packs = parts
+        .rules
+        .packs
+        .iter()
+        .filter(|p| selected.contains(p.id.as_str()))
+        .map(|p| PackRef { id: p.id.clone(), version: p.version.clone(), source: p.source.file.clone(), sha256: p.source.sha256.clone() })
+        .collect();
+    let mut inputs = parts.inputs;
+    inputs.sort();
+    inputs.dedup();
+    Report {
+        schema_version: SCHEMA_VERSION.into(),
+        tool: Tool { name: "vetter".into(), version: env!("CARGO_PKG_VERSION").into() },
+        generated_at: parts.generated_at,
+        as_of: parts.as_of.format("%Y-%m-%d").to_string(),
+        vendor: parts.vendor,
+        frameworks: parts.frameworks,
+        packs,
+        inputs,
+        facts: parts.facts,
+        findings,
+        score,
+        waivers,
+        overrides: parts.rules.overrides.clone(),
+        summary,
+    }
+}
+
+/// Output formats. Adding one: a file in this folder, a variant here, a line in `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Rendering options that are not part of the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Terminal width for the table, if known.
+    pub width: Option<u16>,
+}
+
+/// Render one report.
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Table => table::render(report, opts),
+        Format::Json => json::render(report),
+    }
+}
+
+/// Render a portfolio (several reports).
+pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Json => json::render_portfolio(reports),
+        Format::Table => reports.iter().map(|r| table::render(r, opts)).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// Category → (passed, applicable) weight, for renderers that show detail.
+pub fn category_weights(report: &Report) -> BTreeMap<String, (u32, u32)> {
+    let mut out: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for f in &report.findings {
+        let w = f.severity.weight();
+        let e = out.entry(f.category.as_str().to_string()).or_default();
+        match f.status {
+            Status::Pass => {
+                e.0 += w;
+                e.1 += w;
+            }
+            Status::Fail | Status::Error => e.1 += w,
+            _ => {}
+        }
+    }
+    out
+}

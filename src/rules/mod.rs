@@ -1,0 +1,327 @@
+//! ① Rule packs: loading (built-in and `--rules DIR`), validation that collects every
+//! problem with file:line:column, CEL compilation and field-path checks. Reads pack files;
+//! nothing else here does I/O.
+
+pub mod check;
+pub mod load;
+pub mod model;
+pub mod shape;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use cel::Program;
+use sha2::{Digest, Sha256};
+
+pub use model::*;
+
+use crate::diag::{ConfigError, Problem};
+use check::{PathChecker, Segment};
+use shape::Shape;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
+
+/// A piece of a compiled message template.
+pub enum MessagePart {
+    Text(String),
+    Expr(Program),
+}
+
+/// A rule ready to evaluate.
+pub struct CompiledRule {
+    pub rule: Rule,
+    pub when: Option<Program>,
+    pub assert: Option<Program>,
+    pub message: Vec<MessagePart>,
+    /// Fact paths the rule reads (for a finding's evidence), e.g. `it.tls.min_version`.
+    pub reads: Vec<String>,
+}
+
+/// Every loaded pack and rule.
+pub struct RuleSet {
+    pub packs: Vec<PackInfo>,
+    pub params: BTreeMap<String, ParamDef>,
+    pub rules: Vec<CompiledRule>,
+    pub overrides: Vec<Override>,
+    /// Phrasing packs (`kind = "phrasing"`), for the evidence reader.
+    pub phrasing: Vec<(PackInfo, toml::Table)>,
+}
+
+/// Where to find packs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub include_builtin: bool,
+    /// Extra pack directories or files (`--rules DIR`).
+    pub extra: Vec<String>,
+    pub allow_override: bool,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Read a directory (or single file) of packs: (display path, text) pairs, sorted by name.
+pub fn read_pack_files(arg: &str) -> Result<Vec<(String, String)>, Problem> {
+    let p = Path::new(arg);
+    let meta = std::fs::metadata(p).map_err(|e| Problem::file(arg, format!("cannot read rule packs: {e}")).help("pass a directory of *.toml packs or one pack file"))?;
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(p).map_err(|e| Problem::file(arg, format!("cannot list directory: {e}")))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) == Some("toml") && path.is_file() {
+                files.push(path);
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(Problem::file(arg, "no *.toml rule packs in this directory").help("a pack is a TOML file with a [pack] table and [[rule]] tables"));
+        }
+    } else {
+        files.push(p.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let display = f.to_string_lossy().to_string();
+        let bytes = std::fs::read(&f).map_err(|e| Problem::file(&display, format!("cannot read: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| Problem::file(&display, format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())).help("save the pack as UTF-8"))?;
+        out.push((display, text));
+    }
+    Ok(out)
+}
+
+impl RuleSet {
+    /// Load packs and check everything; all problems at once.
+    pub fn load(opts: &LoadOptions) -> Result<RuleSet, ConfigError> {
+        let mut sources: Vec<(String, String, bool)> = Vec::new();
+        if opts.include_builtin {
+            for (name, text) in BUILTIN {
+                sources.push((format!("builtin:{name}"), text.to_string(), true));
+            }
+        }
+        let mut problems = Vec::new();
+        for dir in &opts.extra {
+            match read_pack_files(dir) {
+                Ok(files) => sources.extend(files.into_iter().map(|(f, t)| (f, t, false))),
+                Err(p) => problems.push(p),
+            }
+        }
+        Self::from_sources(&sources, opts.allow_override, problems)
+    }
+
+    /// Build from (file, text, builtin) triples.
+    pub fn from_sources(sources: &[(String, String, bool)], allow_override: bool, mut problems: Vec<Problem>) -> Result<RuleSet, ConfigError> {
+        let facts_shape = Shape::facts();
+        let mut loaded = Vec::new();
+        for (file, text, builtin) in sources {
+            let source = PackSource { file: file.clone(), builtin: *builtin, sha256: sha256_hex(text.as_bytes()), bytes: text.len() as u64 };
+            let l = load::load_pack(file, text, source);
+            problems.extend(l.problems);
+            if let Some(pack) = l.pack {
+                loaded.push((pack, l.spans, file.clone(), text.clone()));
+            }
+        }
+
+        // Pack ids unique; params merged.
+        let mut packs: Vec<PackInfo> = Vec::new();
+        let mut params: BTreeMap<String, ParamDef> = BTreeMap::new();
+        for (pack, _, file, text) in &loaded {
+            if let Some(prev) = packs.iter().find(|p| p.id == pack.info.id) {
+                problems.push(Problem::at(file, text, find_span(text, "id"), format!("pack id `{}` is already used by {}", pack.info.id, prev.source.file)).help("give the pack its own id"));
+                continue;
+            }
+            packs.push(pack.info.clone());
+            for (name, def) in &pack.params {
+                match params.get(name) {
+                    Some(prev) if prev.default != def.default || prev.floor != def.floor || prev.stricter != def.stricter => {
+                        problems.push(
+                            Problem::at(file, text, find_span(text, name), format!("parameter `{name}` is declared differently by pack `{}`", prev.pack))
+                                .help("use the same default, floor and direction, or another name"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        params.insert(name.clone(), def.clone());
+                    }
+                }
+            }
+        }
+
+        // Rules: duplicate ids, overrides, CEL.
+        let mut rules: Vec<CompiledRule> = Vec::new();
+        let mut seen: BTreeMap<String, (String, bool)> = BTreeMap::new();
+        let mut overrides = Vec::new();
+        let mut phrasing = Vec::new();
+        for (pack, spans, file, text) in loaded {
+            if let Some(t) = pack.phrasing.clone() {
+                phrasing.push((pack.info.clone(), t));
+            }
+            for (rule, sp) in pack.rules.into_iter().zip(spans) {
+                let at = |range: &std::ops::Range<usize>, inner: usize| Some(range.start + 1 + inner..range.start + 2 + inner);
+                if let Some((prev_file, prev_builtin)) = seen.get(&rule.id).cloned() {
+                    let replacing_builtin = prev_builtin && !pack.info.source.builtin;
+                    if replacing_builtin && allow_override {
+                        let idx = rules.iter().position(|r| r.rule.id == rule.id).expect("seen rule is present");
+                        let old = rules.remove(idx);
+                        overrides.push(Override { rule: rule.id.clone(), replaced_pack: old.rule.pack, by_pack: rule.pack.clone(), by_file: file.clone() });
+                    } else {
+                        let help = if replacing_builtin {
+                            "pass --allow-override to replace a built-in rule (it is then listed in the report's overrides)".to_string()
+                        } else {
+                            "rule ids are unique across all packs; rename one".to_string()
+                        };
+                        problems.push(Problem::at(&file, &text, Some(sp.id.clone()), format!("duplicate rule id `{}` (first defined in {prev_file})", rule.id)).help(help));
+                        continue;
+                    }
+                }
+                seen.insert(rule.id.clone(), (file.clone(), pack.info.source.builtin));
+
+                let mut ok = true;
+                let mut rule = rule;
+                let it = match (&rule.each, &sp.each) {
+                    (Some(each), Some(span)) => match facts_shape.path(each) {
+                        Some(Shape::List(el)) => Some(*el),
+                        _ => {
+                            problems.push(
+                                Problem::at(&file, &text, at(span, 0), format!("`each = \"{each}\"` is not a list in the facts"))
+                                    .help("lists: endpoints, exports, audit_logs, evidence.soc2, evidence.baa, evidence.dpa, evidence.pentest, evidence.hitrust, evidence.policy"),
+                            );
+                            ok = false;
+                            None
+                        }
+                    },
+                    _ => None,
+                };
+                let checker = PathChecker { facts: &facts_shape, it: it.clone(), params: &params };
+                let mut params_read = BTreeSet::new();
+                let mut reads = BTreeSet::new();
+                let mut compile_one = |src: &Option<String>, span: &Option<std::ops::Range<usize>>, problems: &mut Vec<Problem>| -> Option<Program> {
+                    let (src, span) = (src.as_ref()?, span.as_ref()?);
+                    match check::compile(src) {
+                        Ok(p) => {
+                            let rep = checker.check(&p);
+                            for pr in &rep.problems {
+                                let mut prob = Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message));
+                                prob.help = pr.help.clone();
+                                problems.push(prob);
+                            }
+                            if !rep.problems.is_empty() {
+                                return None;
+                            }
+                            params_read.extend(rep.params_read);
+                            reads.extend(collect_reads(&p));
+                            Some(p)
+                        }
+                        Err(pr) => {
+                            problems.push(Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message)).help("see the CEL language definition; strings use single quotes inside a TOML double-quoted value"));
+                            None
+                        }
+                    }
+                };
+                let when = compile_one(&rule.when, &sp.when, &mut problems);
+                ok &= rule.when.is_none() || when.is_some();
+                let assert = compile_one(&rule.assert, &sp.assert, &mut problems);
+                ok &= rule.assert.is_none() || assert.is_some();
+                let mut message = Vec::new();
+                if let (Some(m), Some(span)) = (&rule.message, &sp.message) {
+                    match check::split_template(m) {
+                        Ok(segs) => {
+                            for seg in segs {
+                                match seg {
+                                    Segment::Text(t) => message.push(MessagePart::Text(t)),
+                                    Segment::Expr(e, off) => {
+                                        let span_inner = Some(span.start + off..span.end);
+                                        match compile_one(&Some(e), &span_inner.map(|s| s.start..s.end), &mut problems) {
+                                            Some(p) => message.push(MessagePart::Expr(p)),
+                                            None => ok = false,
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        Err(pr) => {
+                            problems.push(Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message)));
+                            ok = false;
+                        }
+                    }
+                }
+                if !ok {
+                    continue;
+                }
+                rule.params_read = params_read.into_iter().collect();
+                rules.push(CompiledRule { rule, when, assert, message, reads: reads.into_iter().collect() });
+            }
+        }
+        if problems.is_empty() {
+            rules.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+            Ok(RuleSet { packs, params, rules, overrides, phrasing })
+        } else {
+            Err(ConfigError::new(problems))
+        }
+    }
+
+    /// Pack ids active for `frameworks` (empty: every pack with `default = true`).
+    pub fn selected_packs(&self, frameworks: &[String]) -> Result<BTreeSet<String>, String> {
+        if frameworks.is_empty() {
+            return Ok(self.packs.iter().filter(|p| p.default && p.kind == "rules").map(|p| p.id.clone()).collect());
+        }
+        let mut out = BTreeSet::new();
+        for f in frameworks {
+            if self.packs.iter().any(|p| &p.id == f) {
+                out.insert(f.clone());
+            } else {
+                let known: Vec<&str> = self.packs.iter().filter(|p| p.kind == "rules").map(|p| p.id.as_str()).collect();
+                return Err(format!("unknown framework `{f}`; known: {}", known.join(", ")));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&CompiledRule> {
+        self.rules.iter().find(|r| r.rule.id == id)
+    }
+}
+
+/// Maximal field paths (`it.tls.min_version`, `evidence.baa`) an expression reads.
+fn collect_reads(p: &Program) -> Vec<String> {
+    use cel::common::ast::Expr;
+    fn path(e: &cel::parser::Expression) -> Option<String> {
+        match &e.expr {
+            Expr::Ident(n) => Some(n.clone()),
+            Expr::Select(s) => Some(format!("{}.{}", path(&s.operand)?, s.field)),
+            _ => None,
+        }
+    }
+    fn walk(e: &cel::parser::Expression, out: &mut Vec<String>) {
+        if let Some(p) = path(e) {
+            if p.contains('.') || p == "it" {
+                out.push(p);
+            }
+            return;
+        }
+        match &e.expr {
+            Expr::Select(s) => walk(&s.operand, out),
+            Expr::Call(c) => {
+                if let Some(t) = &c.target {
+                    walk(t, out);
+                }
+                c.args.iter().for_each(|a| walk(a, out));
+            }
+            Expr::Comprehension(c) => walk(&c.iter_range, out),
+            Expr::List(l) => l.elements.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(p.expression(), &mut out);
+    out.retain(|p| !p.starts_with("params."));
+    let all = out.clone();
+    out.retain(|p| !all.iter().any(|q| q != p && q.starts_with(&format!("{p}."))));
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn find_span(text: &str, needle: &str) -> Option<std::ops::Range<usize>> {
+    text.find(needle).map(|i| i..i + needle.len())
+}

@@ -1,0 +1,281 @@
+//! The rule-pack model: what a `rules/*.toml` file means once loaded. No I/O.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a failed finding weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    /// Scoring weight (DESIGN: critical 10, high 5, medium 3, low 1, info 0).
+    pub fn weight(self) -> u32 {
+        match self {
+            Severity::Critical => 10,
+            Severity::High => 5,
+            Severity::Medium => 3,
+            Severity::Low => 1,
+            Severity::Info => 0,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown severity `{s}`; expected one of critical, high, medium, low, info"))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Report category a rule scores under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Encryption,
+    Audit,
+    Retention,
+    Access,
+    Breach,
+    Contract,
+    Rights,
+    Assurance,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Encryption,
+        Category::Audit,
+        Category::Retention,
+        Category::Access,
+        Category::Breach,
+        Category::Contract,
+        Category::Rights,
+        Category::Assurance,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Encryption => "encryption",
+            Category::Audit => "audit",
+            Category::Retention => "retention",
+            Category::Access => "access",
+            Category::Breach => "breach",
+            Category::Contract => "contract",
+            Category::Rights => "rights",
+            Category::Assurance => "assurance",
+        }
+    }
+}
+
+impl FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Category::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown category `{s}`; expected one of encryption, audit, retention, access, breach, contract, rights, assurance"
+            )
+        })
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A letter grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+    F,
+}
+
+impl Grade {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+            Grade::F => "F",
+        }
+    }
+}
+
+impl FromStr for Grade {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "A" => Ok(Grade::A),
+            "B" => Ok(Grade::B),
+            "C" => Ok(Grade::C),
+            "D" => Ok(Grade::D),
+            "F" => Ok(Grade::F),
+            _ => Err(format!("unknown grade `{s}`; expected one of A, B, C, D, F")),
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which way a parameter tightens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stricter {
+    Lower,
+    Higher,
+}
+
+/// A pack parameter: its default, the floor a manifest may not loosen past, and direction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamDef {
+    pub default: serde_json::Value,
+    pub floor: Option<serde_json::Value>,
+    pub stricter: Option<Stricter>,
+    pub description: Option<String>,
+    /// The pack that declared it.
+    pub pack: String,
+}
+
+impl ParamDef {
+    /// True when `value` is looser than the floor.
+    pub fn looser_than_floor(&self, value: &serde_json::Value) -> bool {
+        let (Some(floor), Some(dir)) = (&self.floor, self.stricter) else {
+            return false;
+        };
+        match compare_param(value, floor) {
+            Some(std::cmp::Ordering::Less) => dir == Stricter::Higher,
+            Some(std::cmp::Ordering::Greater) => dir == Stricter::Lower,
+            Some(std::cmp::Ordering::Equal) => false,
+            // A value of the wrong type cannot be shown to respect the floor: fail closed.
+            None => true,
+        }
+    }
+}
+
+/// Order two parameter values: numbers numerically, version-like strings ("1.2") component-wise.
+pub fn compare_param(a: &serde_json::Value, b: &serde_json::Value) -> Option<std::cmp::Ordering> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => {
+            let parse = |s: &str| -> Option<Vec<u64>> { s.split('.').map(|p| p.parse().ok()).collect() };
+            match (parse(x), parse(y)) {
+                (Some(px), Some(py)) => Some(px.cmp(&py)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Where a pack came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackSource {
+    /// `builtin:rules/hipaa.toml` or the path as the user gave it.
+    pub file: String,
+    pub builtin: bool,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Pack header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackInfo {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    /// `rules` or `phrasing`.
+    pub kind: String,
+    pub default: bool,
+    pub description: Option<String>,
+    pub source: PackSource,
+}
+
+/// One rule, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub pack: String,
+    pub requirement: Vec<String>,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub refs: Vec<String>,
+    pub each: Option<String>,
+    pub when: Option<String>,
+    pub assert: Option<String>,
+    pub message: Option<String>,
+    pub description: String,
+    pub remediation: String,
+    pub cap: Option<Grade>,
+    pub optional: bool,
+    pub manual: bool,
+    /// For manual rules: what evidence to attach.
+    pub attestation: Option<String>,
+    /// Parameter names the rule's CEL reads (`params.<name>`).
+    pub params_read: Vec<String>,
+    /// 1-based line of the `[[rule]]` table in its pack.
+    pub line: usize,
+}
+
+/// A loaded pack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pack {
+    pub info: PackInfo,
+    pub params: BTreeMap<String, ParamDef>,
+    pub rules: Vec<Rule>,
+    /// Phrasing tables of `kind = "phrasing"` packs, kept as TOML for the evidence reader.
+    pub phrasing: Option<toml::Table>,
+}
+
+/// A built-in rule replaced by a user pack (`--allow-override`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Override {
+    pub rule: String,
+    pub replaced_pack: String,
+    pub by_pack: String,
+    pub by_file: String,
+}

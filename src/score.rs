@@ -1,0 +1,253 @@
+//! ⑤ Score: findings → category scores, overall score, grade, caps and coverage. Pure.
+//!
+//! Weights: critical 10, high 5, medium 3, low 1, info 0. A category's score is 100 × the
+//! weight that passed ÷ the weight that applied (pass, fail and error apply; skip, waived and
+//! manual do not); a category with nothing applicable is left out. Grade A ≥ 90, B ≥ 80,
+//! C ≥ 70, D ≥ 60, else F; a failed or errored rule with `cap` caps the grade at that letter
+//! and any failed critical rule caps it at D. Coverage = applicable ÷ (applicable + manual).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Finding, Status};
+use crate::rules::{Grade, RuleSet, Severity};
+
+/// Why a grade was capped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cap {
+    pub rule: String,
+    pub resource: String,
+    pub grade: Grade,
+}
+
+/// A score and its grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    /// 0–100, one decimal; null when nothing applied.
+    pub overall: Option<f64>,
+    pub grade: Grade,
+}
+
+/// The full score block of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    pub overall: Option<f64>,
+    pub grade: Grade,
+    /// Category → score; categories with nothing applicable are left out.
+    pub categories: BTreeMap<String, f64>,
+    /// Share (0–1) of the weight that could be checked rather than awaiting attestation.
+    pub coverage: Option<f64>,
+    /// The same, had no waiver applied.
+    pub without_waivers: Scored,
+    pub caps: Vec<Cap>,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Grade for a score before caps.
+pub fn grade_for(score: Option<f64>) -> Grade {
+    match score {
+        Some(s) if s >= 90.0 => Grade::A,
+        Some(s) if s >= 80.0 => Grade::B,
+        Some(s) if s >= 70.0 => Grade::C,
+        Some(s) if s >= 60.0 => Grade::D,
+        _ => Grade::F,
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    passed: u32,
+    applied: u32,
+    manual: u32,
+}
+
+fn status_ignoring_waiver(f: &Finding) -> Status {
+    match (&f.status, &f.waiver) {
+        (Status::Waived, Some(w)) => w.original_status,
+        (s, _) => *s,
+    }
+}
+
+fn tally<'a>(findings: impl Iterator<Item = (&'a Finding, Status)>) -> Tally {
+    let mut t = Tally::default();
+    for (f, st) in findings {
+        let w = f.severity.weight();
+        match st {
+            Status::Pass => {
+                t.passed += w;
+                t.applied += w;
+            }
+            Status::Fail | Status::Error => t.applied += w,
+            Status::Manual => t.manual += w,
+            Status::Skip | Status::Waived => {}
+        }
+    }
+    t
+}
+
+fn pct(t: Tally) -> Option<f64> {
+    (t.applied > 0).then(|| round1(100.0 * t.passed as f64 / t.applied as f64))
+}
+
+fn capped(findings: &[Finding], status: impl Fn(&Finding) -> Status, rules: Option<&RuleSet>) -> (Vec<Cap>, Option<Grade>) {
+    let mut caps = Vec::new();
+    for f in findings.iter().filter(|f| status(f).is_failure()) {
+        let rule_cap = rules.and_then(|r| r.rule(&f.rule)).and_then(|r| r.rule.cap);
+        if let Some(c) = rule_cap {
+            caps.push(Cap { rule: f.rule.clone(), resource: f.resource.clone(), grade: c });
+        }
+        if f.severity == Severity::Critical && status(f) == Status::Fail {
+            caps.push(Cap { rule: f.rule.clone(), resource: f.resource.clone(), grade: Grade::D });
+        }
+    }
+    let worst = caps.iter().map(|c| c.grade).max();
+    (caps, worst)
+}
+
+/// Score findings. `rules` supplies each rule's `cap`; findings of unknown rules carry none.
+/// Also fills each failed finding's `worth` (the overall score had it passed).
+pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
+    let all = tally(findings.iter().map(|f| (f, f.status)));
+    let overall = pct(all);
+    let mut categories = BTreeMap::new();
+    for cat in crate::rules::Category::ALL {
+        let t = tally(findings.iter().filter(|f| f.category == cat).map(|f| (f, f.status)));
+        if let Some(s) = pct(t) {
+            categories.insert(cat.as_str().to_string(), s);
+        }
+    }
+    let (caps, worst) = capped(findings, |f| f.status, rules);
+    let mut grade = grade_for(overall);
+    if let Some(c) = worst {
+        grade = grade.max(c);
+    }
+    let coverage = (all.applied + all.manual > 0).then(|| ((all.applied as f64 / (all.applied + all.manual) as f64) * 1000.0).round() / 1000.0);
+
+    let nw = tally(findings.iter().map(|f| (f, status_ignoring_waiver(f))));
+    let nw_overall = pct(nw);
+    let (_, nw_worst) = capped(findings, status_ignoring_waiver, rules);
+    let mut nw_grade = grade_for(nw_overall);
+    if let Some(c) = nw_worst {
+        nw_grade = nw_grade.max(c);
+    }
+
+    for f in findings.iter_mut() {
+        f.worth = if f.status.is_failure() && all.applied > 0 {
+            Some(round1(100.0 * (all.passed + f.severity.weight()) as f64 / all.applied as f64))
+        } else {
+            None
+        };
+    }
+    Score { overall, grade, categories, coverage, without_waivers: Scored { overall: nw_overall, grade: nw_grade }, caps }
+}
+
+/// The scoring rules in words, for `vetter rules explain --scoring`.
+pub const EXPLANATION: &str = "\
+How vetter scores an assessment
+
+Each finding is one rule on one resource (an endpoint, an export, a document, or the vendor).
+Weights by severity: critical 10, high 5, medium 3, low 1, info 0.
+
+Status          counts as
+  pass          applicable, passed
+  fail          applicable, failed
+  error         applicable, failed (evidence could not be obtained: never a pass)
+  skip          not applicable (the rule's `when` was false)
+  waived        not applicable (an approved, unexpired waiver); scored again in `without_waivers`
+  manual        not applicable; awaits an attestation; lowers coverage
+
+Category score  100 x passed weight / applicable weight; a category with nothing applicable is left out.
+Overall score   the same over every finding.
+Grade           A >= 90, B >= 80, C >= 70, D >= 60, else F.
+Caps            a failed or errored rule with `cap = \"X\"` caps the grade at X;
+                any failed critical rule caps the grade at D.
+Coverage        applicable weight / (applicable weight + manual weight).
+Worth           each failed finding shows the overall score had it passed.
+Without waivers the score and grade with every waiver ignored.
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Category;
+
+    fn f(rule: &str, sev: Severity, cat: Category, st: Status) -> Finding {
+        Finding {
+            id: rule.into(),
+            rule: rule.into(),
+            pack: "p".into(),
+            title: "t".into(),
+            resource: "r".into(),
+            status: st,
+            basis: "check".into(),
+            severity: sev,
+            category: cat,
+            refs: vec![],
+            requirement: vec![],
+            message: None,
+            remediation: String::new(),
+            evidence: vec![],
+            worth: None,
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn weights_categories_and_grades() {
+        let mut fs = vec![
+            f("a", Severity::High, Category::Encryption, Status::Pass),
+            f("b", Severity::Medium, Category::Encryption, Status::Fail),
+            f("c", Severity::Low, Category::Audit, Status::Error),
+            f("d", Severity::Critical, Category::Contract, Status::Skip),
+            f("e", Severity::High, Category::Assurance, Status::Manual),
+        ];
+        let s = score(&mut fs, None);
+        // passed 5 of applied 5+3+1 = 9
+        assert_eq!(s.overall, Some(55.6));
+        assert_eq!(s.grade, Grade::F);
+        assert_eq!(s.categories.get("encryption"), Some(&62.5));
+        assert_eq!(s.categories.get("audit"), Some(&0.0));
+        assert!(!s.categories.contains_key("contract"));
+        assert_eq!(s.coverage, Some(round3(9.0 / 14.0)));
+        assert_eq!(fs[1].worth, Some(88.9));
+        assert_eq!(fs[0].worth, None);
+    }
+
+    fn round3(x: f64) -> f64 {
+        (x * 1000.0).round() / 1000.0
+    }
+
+    #[test]
+    fn critical_failure_caps_at_d() {
+        let mut fs: Vec<Finding> = (0..30).map(|i| f(&format!("p{i}"), Severity::Critical, Category::Encryption, Status::Pass)).collect();
+        fs.push(f("x", Severity::Critical, Category::Encryption, Status::Fail));
+        let s = score(&mut fs, None);
+        assert!(s.overall.unwrap() > 90.0);
+        assert_eq!(s.grade, Grade::D);
+        assert_eq!(s.caps.len(), 1);
+    }
+
+    #[test]
+    fn waived_is_scored_without_waivers_too() {
+        let mut w = f("b", Severity::High, Category::Encryption, Status::Waived);
+        w.waiver = Some(crate::engine::AppliedWaiver { reason: "r".into(), approver: "a".into(), expires: "2030-01-01".into(), original_status: Status::Fail });
+        let mut fs = vec![f("a", Severity::High, Category::Encryption, Status::Pass), w];
+        let s = score(&mut fs, None);
+        assert_eq!(s.overall, Some(100.0));
+        assert_eq!(s.without_waivers.overall, Some(50.0));
+        assert_eq!(s.without_waivers.grade, Grade::F);
+    }
+
+    #[test]
+    fn nothing_applicable_is_null() {
+        let mut fs = vec![f("a", Severity::High, Category::Encryption, Status::Skip)];
+        let s = score(&mut fs, None);
+        assert_eq!(s.overall, None);
+        assert!(s.categories.is_empty());
+        assert_eq!(s.coverage, None);
+    }
+}
