@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::rules::{Category, CompiledRule, MessagePart, RuleSet, Severity};
 
 /// What happened to one rule on one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -47,14 +47,14 @@ impl Status {
 }
 
 /// One fact a finding read, and its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EvidenceItem {
     pub path: String,
     pub value: serde_json::Value,
 }
 
 /// The waiver applied to a finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppliedWaiver {
     pub reason: String,
     pub approver: String,
@@ -64,7 +64,7 @@ pub struct AppliedWaiver {
 }
 
 /// One rule on one resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable fingerprint of rule id and resource.
     pub id: String,
@@ -88,7 +88,7 @@ pub struct Finding {
 }
 
 /// An attestation for a manual rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attestation {
     pub rule: String,
     pub evidence: Option<String>,
@@ -99,7 +99,7 @@ pub struct Attestation {
 }
 
 /// A waiver (manifest or `--waivers`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Waiver {
     pub rule: String,
     pub resource: Option<String>,

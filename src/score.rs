@@ -14,7 +14,7 @@ use crate::engine::{Finding, Status};
 use crate::rules::{Grade, RuleSet, Severity};
 
 /// Why a grade was capped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cap {
     pub rule: String,
     pub resource: String,
@@ -22,7 +22,7 @@ pub struct Cap {
 }
 
 /// A score and its grade.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scored {
     /// 0–100, one decimal; null when nothing applied.
     pub overall: Option<f64>,
@@ -30,7 +30,7 @@ pub struct Scored {
 }
 
 /// The full score block of a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Score {
     pub overall: Option<f64>,
     pub grade: Grade,

@@ -138,6 +138,17 @@ pub enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from this help text.
+    #[command(hide = true)]
+    Man {
+        /// A subcommand's page (e.g. `assess`) instead of the main one.
+        page: Option<String>,
+    },
     /// Write a commented vendor.toml and EVIDENCE-REQUEST.md (what to ask the vendor for).
     Init {
         /// Directory to write into (created if missing).

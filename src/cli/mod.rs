@@ -44,6 +44,28 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Init { dir, force } => init::run(&dir, force),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "vetter", &mut buf);
+            write_stdout(&String::from_utf8_lossy(&buf))?;
+            Ok(Exit::Ok)
+        }
+        Command::Man { page } => {
+            let root = <Cli as clap::CommandFactory>::command();
+            let cmd = match page.as_deref() {
+                None => root,
+                Some(name) => {
+                    let sub = root.find_subcommand(name).cloned().ok_or_else(|| UsageError(format!("no subcommand `{name}`")))?;
+                    let full: &'static str = Box::leak(format!("vetter-{name}").into_boxed_str());
+                    sub.name(full)
+                }
+            };
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            write_stdout(&String::from_utf8_lossy(&buf))?;
+            Ok(Exit::Ok)
+        }
     }
 }
 

@@ -32,7 +32,11 @@ impl Probe for EndpointPlaceholder {
         m.endpoint.iter().enumerate().map(|(i, e)| Task { kind: ResourceKind::Endpoint, index: i, label: e.url.clone() }).collect()
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
-        ProbeResult { output: Output::Endpoint(endpoint_skeleton(&ctx.manifest.endpoint[task.index].url)), inputs: vec![] }
+        let facts = EndpointFacts {
+            error: Some("not probed: this build has no TLS/HTTP endpoint probe yet, so its facts are unknown".into()),
+            ..endpoint_skeleton(&ctx.manifest.endpoint[task.index].url)
+        };
+        ProbeResult { output: Output::Endpoint(facts), inputs: vec![] }
     }
 }
 

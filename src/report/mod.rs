@@ -17,14 +17,14 @@ use crate::score::Score;
 pub const SCHEMA_VERSION: &str = "1.0";
 
 /// The tool that wrote a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
 /// A file the assessment read, hashed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Input {
     /// As written in the manifest (relative to it), or `builtin:rules/x.toml`.
     pub path: String,
@@ -36,7 +36,7 @@ pub struct Input {
 }
 
 /// A waiver as the report lists it (applied or not).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverEntry {
     pub rule: String,
     pub resource: Option<String>,
@@ -51,7 +51,7 @@ pub struct WaiverEntry {
 }
 
 /// A rule pack used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackRef {
     pub id: String,
     pub version: String,
@@ -60,7 +60,7 @@ pub struct PackRef {
 }
 
 /// Counts per status.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub total: usize,
     pub pass: usize,
@@ -72,7 +72,7 @@ pub struct Summary {
 }
 
 /// The JSON report: the source of every other format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: String,
     pub tool: Tool,
@@ -82,6 +82,8 @@ pub struct Report {
     pub frameworks: Vec<String>,
     pub packs: Vec<PackRef>,
     pub inputs: Vec<Input>,
+    /// The facts evaluated (docs/facts.md).
+    #[schemars(with = "crate::facts::Facts")]
     pub facts: serde_json::Value,
     pub findings: Vec<Finding>,
     pub score: Score,
@@ -91,7 +93,7 @@ pub struct Report {
 }
 
 /// A portfolio run: several reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Portfolio {
     pub reports: Vec<Report>,
 }
@@ -233,4 +235,9 @@ pub fn category_weights(report: &Report) -> BTreeMap<String, (u32, u32)> {
         }
     }
     out
+}
+
+/// The JSON Schema of the report (committed as docs/report.schema.json).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).expect("schema serialises")
 }

@@ -256,6 +256,7 @@ impl RuleSet {
             rules.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
             Ok(RuleSet { packs, params, rules, overrides, phrasing })
         } else {
+            problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
             Err(ConfigError::new(problems))
         }
     }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// What a failed finding weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -63,7 +63,7 @@ impl fmt::Display for Severity {
 }
 
 /// Report category a rule scores under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Encryption,
@@ -119,7 +119,7 @@ impl fmt::Display for Category {
 }
 
 /// A letter grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Grade {
     A,
     B,
@@ -161,7 +161,7 @@ impl fmt::Display for Grade {
 }
 
 /// Which way a parameter tightens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Stricter {
     Lower,
@@ -169,7 +169,7 @@ pub enum Stricter {
 }
 
 /// A pack parameter: its default, the floor a manifest may not loosen past, and direction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ParamDef {
     pub default: serde_json::Value,
     pub floor: Option<serde_json::Value>,
@@ -212,7 +212,7 @@ pub fn compare_param(a: &serde_json::Value, b: &serde_json::Value) -> Option<std
 }
 
 /// Where a pack came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackSource {
     /// `builtin:rules/hipaa.toml` or the path as the user gave it.
     pub file: String,
@@ -222,7 +222,7 @@ pub struct PackSource {
 }
 
 /// Pack header.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackInfo {
     pub id: String,
     pub title: String,
@@ -235,7 +235,7 @@ pub struct PackInfo {
 }
 
 /// One rule, as written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rule {
     pub id: String,
     pub pack: String,
@@ -272,7 +272,7 @@ pub struct Pack {
 }
 
 /// A built-in rule replaced by a user pack (`--allow-override`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Override {
     pub rule: String,
     pub replaced_pack: String,

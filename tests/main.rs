@@ -1,0 +1,9 @@
+//! The one integration-test binary: one module per topic.
+
+mod support;
+
+mod broken;
+mod cli;
+mod coverage;
+mod docs;
+mod fixtures;

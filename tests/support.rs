@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `vetter` with a fixed clock for reports and no colour.
+pub fn vetter() -> Command {
+    let mut c = Command::cargo_bin("vetter").expect("binary builds");
+    c.current_dir(root()).env("SOURCE_DATE_EPOCH", "1795000000").env("NO_COLOR", "1").env_remove("COLUMNS");
+    c.timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    vetter().args(args).output().expect("vetter runs")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+/// Every output must be free of panics.
+pub fn assert_no_panic(o: &Output) {
+    let err = text(&o.stderr);
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(o.status.code().is_some(), "killed by a signal: {err}");
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
