@@ -52,9 +52,19 @@ pub enum EvalError {
 }
 
 /// Evaluate and score: the whole pure half of the pipeline.
-pub fn evaluate(rules: &RuleSet, a: &Assessment, frameworks_override: &[String], extra_waivers: &[Waiver], generated_at: String) -> Result<Report, EvalError> {
+pub fn evaluate(
+    rules: &RuleSet,
+    a: &Assessment,
+    frameworks_override: &[String],
+    extra_waivers: &[Waiver],
+    generated_at: String,
+) -> Result<Report, EvalError> {
     let as_of = NaiveDate::parse_from_str(&a.as_of, "%Y-%m-%d").map_err(|_| EvalError::BadDate(a.as_of.clone()))?;
-    let frameworks: Vec<String> = if frameworks_override.is_empty() { a.frameworks.clone() } else { frameworks_override.to_vec() };
+    let frameworks: Vec<String> = if frameworks_override.is_empty() {
+        a.frameworks.clone()
+    } else {
+        frameworks_override.to_vec()
+    };
     let packs: BTreeSet<String> = rules.selected_packs(&frameworks).map_err(EvalError::Framework)?;
     if let Some(p) = a.params.keys().find(|p| !rules.params.contains_key(*p)) {
         return Err(EvalError::UnknownParam(p.clone()));
@@ -66,11 +76,23 @@ pub fn evaluate(rules: &RuleSet, a: &Assessment, frameworks_override: &[String],
     waivers.extend(extra_waivers.iter().cloned());
     let findings = engine::evaluate(
         rules,
-        &engine::Inputs { facts: &facts_json, as_of, params: &a.params, attestations: &a.attestations, waivers: &waivers, packs: &packs },
+        &engine::Inputs {
+            facts: &facts_json,
+            as_of,
+            params: &a.params,
+            attestations: &a.attestations,
+            waivers: &waivers,
+            packs: &packs,
+        },
     );
     let mut inputs = a.inputs.clone();
     for p in rules.packs.iter().filter(|p| packs.contains(&p.id)) {
-        inputs.push(Input { path: p.source.file.clone(), kind: "rules".into(), sha256: Some(p.source.sha256.clone()), bytes: Some(p.source.bytes) });
+        inputs.push(Input {
+            path: p.source.file.clone(),
+            kind: "rules".into(),
+            sha256: Some(p.source.sha256.clone()),
+            bytes: Some(p.source.bytes),
+        });
     }
     let parts = ReportParts {
         generated_at,

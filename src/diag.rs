@@ -82,13 +82,26 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
-            write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file, self.line, self.column, self.message
+            )?;
         } else {
             write!(f, "{}: error: {}", self.file, self.message)?;
         }
         if let Some(snippet) = &self.snippet {
             let gutter = self.line.to_string().len();
-            write!(f, "\n{:gutter$} |\n{} | {}\n{:gutter$} | {:>col$}", "", self.line, snippet, "", "^", col = self.column.max(1))?;
+            write!(
+                f,
+                "\n{:gutter$} |\n{} | {}\n{:gutter$} | {:>col$}",
+                "",
+                self.line,
+                snippet,
+                "",
+                "^",
+                col = self.column.max(1)
+            )?;
         }
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
@@ -108,7 +121,9 @@ impl ConfigError {
         ConfigError { problems }
     }
     pub fn one(problem: Problem) -> Self {
-        ConfigError { problems: vec![problem] }
+        ConfigError {
+            problems: vec![problem],
+        }
     }
 }
 

@@ -149,7 +149,10 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
         serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(to_cel).collect())),
         serde_json::Value::Object(o) => {
-            let map: std::collections::HashMap<Key, Value> = o.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v))).collect();
+            let map: std::collections::HashMap<Key, Value> = o
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
             Value::Map(Map { map: Arc::new(map) })
         }
     }
@@ -172,9 +175,17 @@ fn cel_to_text(v: &Value) -> String {
 fn parse_date_value(v: &Value, func: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, ExecutionError> {
     match v {
         Value::Timestamp(t) => Ok(*t),
-        Value::String(s) => parse_iso_date(s).ok_or_else(|| ExecutionError::function_error(func, format!("`{s}` is not an ISO date (YYYY-MM-DD) or RFC 3339 instant"))),
+        Value::String(s) => parse_iso_date(s).ok_or_else(|| {
+            ExecutionError::function_error(
+                func,
+                format!("`{s}` is not an ISO date (YYYY-MM-DD) or RFC 3339 instant"),
+            )
+        }),
         Value::Null => Err(ExecutionError::function_error(func, "the date is null (unknown)")),
-        other => Err(ExecutionError::function_error(func, format!("expected a date string or timestamp, got {}", other.type_of()))),
+        other => Err(ExecutionError::function_error(
+            func,
+            format!("expected a date string or timestamp, got {}", other.type_of()),
+        )),
     }
 }
 
@@ -183,7 +194,9 @@ fn parse_iso_date(s: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         return Some(t);
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    chrono::FixedOffset::east_opt(0)?.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+    chrono::FixedOffset::east_opt(0)?
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+        .single()
 }
 
 /// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`.
@@ -198,7 +211,10 @@ pub fn add_functions(ctx: &mut Context) {
     let _ = ctx.add_function("days_between", |args: Arguments| -> Result<Value, ExecutionError> {
         match args.0.as_slice() {
             [a, b] => {
-                let (a, b) = (parse_date_value(a, "days_between")?, parse_date_value(b, "days_between")?);
+                let (a, b) = (
+                    parse_date_value(a, "days_between")?,
+                    parse_date_value(b, "days_between")?,
+                );
                 Ok(Value::Int((b - a).num_days()))
             }
             _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
@@ -207,8 +223,15 @@ pub fn add_functions(ctx: &mut Context) {
 }
 
 /// Effective parameter values: pack defaults, overridden by the manifest.
-pub fn effective_params(rules: &RuleSet, set: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, serde_json::Value> {
-    let mut out: BTreeMap<String, serde_json::Value> = rules.params.iter().map(|(k, d)| (k.clone(), d.default.clone())).collect();
+pub fn effective_params(
+    rules: &RuleSet,
+    set: &BTreeMap<String, serde_json::Value>,
+) -> BTreeMap<String, serde_json::Value> {
+    let mut out: BTreeMap<String, serde_json::Value> = rules
+        .params
+        .iter()
+        .map(|(k, d)| (k.clone(), d.default.clone()))
+        .collect();
     for (k, v) in set {
         out.insert(k.clone(), v.clone());
     }
@@ -229,7 +252,9 @@ fn summarise(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Array(a) if a.len() > 8 => serde_json::json!(format!("[{} items]", a.len())),
         serde_json::Value::Object(o) if o.len() > 8 => serde_json::json!(format!("{{{} fields}}", o.len())),
-        serde_json::Value::String(s) if s.chars().count() > 200 => serde_json::json!(format!("{}…", s.chars().take(200).collect::<String>())),
+        serde_json::Value::String(s) if s.chars().count() > 200 => {
+            serde_json::json!(format!("{}…", s.chars().take(200).collect::<String>()))
+        }
         other => other.clone(),
     }
 }
@@ -271,7 +296,13 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
             .filter_map(|p| {
                 let def = rules.params.get(p)?;
                 let v = params.get(p)?;
-                def.looser_than_floor(v).then(|| format!("parameter `{p}` = {v} is looser than the floor {} set by pack `{}`", def.floor.clone().unwrap_or_default(), def.pack))
+                def.looser_than_floor(v).then(|| {
+                    format!(
+                        "parameter `{p}` = {v} is looser than the floor {} set by pack `{}`",
+                        def.floor.clone().unwrap_or_default(),
+                        def.pack
+                    )
+                })
             })
             .collect();
         match &rule.each {
@@ -281,12 +312,18 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
                 out.push(f);
             }
             Some(each) => {
-                let items = lookup(inp.facts, each).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+                let items = lookup(inp.facts, each)
+                    .and_then(|v| v.as_array())
+                    .cloned()
+                    .unwrap_or_default();
                 if items.is_empty() {
                     if !rule.optional {
                         let mut f = base_finding(cr, each);
                         f.status = Status::Fail;
-                        f.message = Some(format!("no evidence supplied: the manifest lists no {}", human_each(each)));
+                        f.message = Some(format!(
+                            "no evidence supplied: the manifest lists no {}",
+                            human_each(each)
+                        ));
                         out.push(f);
                     }
                     continue;
@@ -344,7 +381,14 @@ fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
     }
 }
 
-fn eval_one(cr: &CompiledRule, root: &Context, item: Option<&serde_json::Value>, facts: &serde_json::Value, resource: &str, loose: &[String]) -> Finding {
+fn eval_one(
+    cr: &CompiledRule,
+    root: &Context,
+    item: Option<&serde_json::Value>,
+    facts: &serde_json::Value,
+    resource: &str,
+    loose: &[String],
+) -> Finding {
     let mut f = base_finding(cr, resource);
     f.evidence = cr
         .reads
@@ -354,7 +398,10 @@ fn eval_one(cr: &CompiledRule, root: &Context, item: Option<&serde_json::Value>,
                 Some(rest) => item.and_then(|i| lookup(i, rest)),
                 None => lookup(facts, p),
             };
-            EvidenceItem { path: p.clone(), value: v.map(summarise).unwrap_or(serde_json::Value::Null) }
+            EvidenceItem {
+                path: p.clone(),
+                value: v.map(summarise).unwrap_or(serde_json::Value::Null),
+            }
         })
         .collect();
     if let Some(err) = item.and_then(|i| i.get("error")).and_then(|e| e.as_str()) {
@@ -409,7 +456,11 @@ fn run_bool(p: &Program, ctx: &Context, what: &str) -> Result<bool, String> {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.execute(ctx)));
     match r {
         Ok(Ok(Value::Bool(b))) => Ok(b),
-        Ok(Ok(other)) => Err(format!("`{what}` gave {} ({}), not true or false", cel_to_text(&other), other.type_of())),
+        Ok(Ok(other)) => Err(format!(
+            "`{what}` gave {} ({}), not true or false",
+            cel_to_text(&other),
+            other.type_of()
+        )),
         Ok(Err(e)) => Err(format!("`{what}` could not be evaluated: {e}")),
         Err(_) => Err(format!("`{what}` could not be evaluated: the CEL interpreter failed")),
     }
@@ -440,20 +491,37 @@ fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
     for a in inp.attestations.iter().filter(|a| a.rule == cr.rule.id) {
         let dated = parse(&a.date);
         let expires = a.expires.as_deref().map(parse);
-        let current = matches!(dated, Some(d) if d <= today) && !matches!(expires, Some(Some(e)) if e < today) && !matches!(expires, Some(None));
+        let current = matches!(dated, Some(d) if d <= today)
+            && !matches!(expires, Some(Some(e)) if e < today)
+            && !matches!(expires, Some(None));
         if current {
             f.status = Status::Pass;
             f.basis = "attestation".into();
             f.message = Some(format!("attested by {} on {}", a.attested_by, a.date));
             f.evidence = vec![
-                EvidenceItem { path: "attestation.evidence".into(), value: a.evidence.clone().map(Into::into).unwrap_or(serde_json::Value::Null) },
-                EvidenceItem { path: "attestation.sha256".into(), value: a.evidence_sha256.clone().map(Into::into).unwrap_or(serde_json::Value::Null) },
+                EvidenceItem {
+                    path: "attestation.evidence".into(),
+                    value: a.evidence.clone().map(Into::into).unwrap_or(serde_json::Value::Null),
+                },
+                EvidenceItem {
+                    path: "attestation.sha256".into(),
+                    value: a
+                        .evidence_sha256
+                        .clone()
+                        .map(Into::into)
+                        .unwrap_or(serde_json::Value::Null),
+                },
             ];
             return f;
         }
         note = Some(match &a.expires {
-            Some(e) if matches!(parse(e), Some(d) if d < today) => format!("attestation by {} expired on {e}", a.attested_by),
-            _ => format!("attestation by {} dated {} is not current on {today}", a.attested_by, a.date),
+            Some(e) if matches!(parse(e), Some(d) if d < today) => {
+                format!("attestation by {} expired on {e}", a.attested_by)
+            }
+            _ => format!(
+                "attestation by {} dated {} is not current on {today}",
+                a.attested_by, a.date
+            ),
         });
     }
     f.status = Status::Manual;
@@ -467,7 +535,18 @@ fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
 
 /// Glob match of a waiver's resource pattern (`*` and `?`).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    glob::Pattern::new(pattern).map(|p| p.matches_with(text, glob::MatchOptions { case_sensitive: true, require_literal_separator: false, require_literal_leading_dot: false })).unwrap_or(pattern == text)
+    glob::Pattern::new(pattern)
+        .map(|p| {
+            p.matches_with(
+                text,
+                glob::MatchOptions {
+                    case_sensitive: true,
+                    require_literal_separator: false,
+                    require_literal_leading_dot: false,
+                },
+            )
+        })
+        .unwrap_or(pattern == text)
 }
 
 /// Is a waiver current on `as_of`? A malformed date never applies (fail closed).
@@ -477,9 +556,18 @@ pub fn waiver_current(w: &Waiver, as_of: NaiveDate) -> bool {
 
 fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of: NaiveDate) {
     for f in findings.iter_mut().filter(|f| f.status.is_failure()) {
-        let hit = waivers.iter().find(|w| w.rule == f.rule && waiver_current(w, as_of) && w.resource.as_deref().is_none_or(|g| glob_match(g, &f.resource)));
+        let hit = waivers.iter().find(|w| {
+            w.rule == f.rule
+                && waiver_current(w, as_of)
+                && w.resource.as_deref().is_none_or(|g| glob_match(g, &f.resource))
+        });
         if let Some(w) = hit {
-            f.waiver = Some(AppliedWaiver { reason: w.reason.clone(), approver: w.approver.clone(), expires: w.expires.clone(), original_status: f.status });
+            f.waiver = Some(AppliedWaiver {
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                original_status: f.status,
+            });
             f.status = Status::Waived;
         }
     }
@@ -491,7 +579,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn set(pack: &str) -> RuleSet {
-        RuleSet::from_sources(&[("t.toml".into(), pack.into(), false)], false, vec![]).map_err(|e| e.to_string()).unwrap()
+        RuleSet::from_sources(&[("t.toml".into(), pack.into(), false)], false, vec![])
+            .map_err(|e| e.to_string())
+            .unwrap()
     }
 
     const PACK: &str = r#"
@@ -566,13 +656,32 @@ remediation = "r"
         })
     }
 
-    fn run(rs: &RuleSet, facts: &serde_json::Value, params: &BTreeMap<String, serde_json::Value>, att: &[Attestation], w: &[Waiver]) -> Vec<Finding> {
+    fn run(
+        rs: &RuleSet,
+        facts: &serde_json::Value,
+        params: &BTreeMap<String, serde_json::Value>,
+        att: &[Attestation],
+        w: &[Waiver],
+    ) -> Vec<Finding> {
         let packs: BTreeSet<String> = ["t".to_string()].into();
-        evaluate(rs, &Inputs { facts, as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), params, attestations: att, waivers: w, packs: &packs })
+        evaluate(
+            rs,
+            &Inputs {
+                facts,
+                as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                params,
+                attestations: att,
+                waivers: w,
+                packs: &packs,
+            },
+        )
     }
 
     fn status(fs: &[Finding], rule: &str, res: &str) -> Status {
-        fs.iter().find(|f| f.rule == rule && f.resource == res).unwrap_or_else(|| panic!("{rule} {res}")).status
+        fs.iter()
+            .find(|f| f.rule == rule && f.resource == res)
+            .unwrap_or_else(|| panic!("{rule} {res}"))
+            .status
     }
 
     #[test]
@@ -580,7 +689,13 @@ remediation = "r"
         let rs = set(PACK);
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &[]);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
-        let msg = fs.iter().find(|f| f.rule == "t-tls" && f.resource == "https://a.example").unwrap().message.clone().unwrap();
+        let msg = fs
+            .iter()
+            .find(|f| f.rule == "t-tls" && f.resource == "https://a.example")
+            .unwrap()
+            .message
+            .clone()
+            .unwrap();
         assert_eq!(msg, "accepts TLS 1.0");
         assert_eq!(status(&fs, "t-tls", "https://b.example"), Status::Pass);
         assert_eq!(status(&fs, "t-tls", "http://c.example"), Status::Skip);
@@ -599,7 +714,8 @@ remediation = "r"
     fn loose_param_fails_rules_that_read_it() {
         let rs = set(PACK);
         let mut f = facts();
-        f["evidence"]["baa"] = serde_json::json!([{"path": "baa.pdf", "clauses": {"breach_notification": {"calendar_days_max": 30}}}]);
+        f["evidence"]["baa"] =
+            serde_json::json!([{"path": "baa.pdf", "clauses": {"breach_notification": {"calendar_days_max": 30}}}]);
         let fs = run(&rs, &f, &BTreeMap::new(), &[], &[]);
         assert_eq!(status(&fs, "t-window", "baa.pdf"), Status::Pass);
         let params: BTreeMap<_, _> = [("max_days".to_string(), serde_json::json!(90))].into();
@@ -616,22 +732,44 @@ remediation = "r"
     #[test]
     fn attestations_and_waivers() {
         let rs = set(PACK);
-        let att = vec![Attestation { rule: "t-manual".into(), evidence: Some("ra.pdf".into()), evidence_sha256: Some("ab".into()), attested_by: "J".into(), date: "2026-10-01".into(), expires: Some("2027-10-01".into()) }];
+        let att = vec![Attestation {
+            rule: "t-manual".into(),
+            evidence: Some("ra.pdf".into()),
+            evidence_sha256: Some("ab".into()),
+            attested_by: "J".into(),
+            date: "2026-10-01".into(),
+            expires: Some("2027-10-01".into()),
+        }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &att, &[]);
         let m = fs.iter().find(|f| f.rule == "t-manual").unwrap();
         assert_eq!((m.status, m.basis.as_str()), (Status::Pass, "attestation"));
-        let expired = vec![Attestation { expires: Some("2026-11-01".into()), ..att[0].clone() }];
+        let expired = vec![Attestation {
+            expires: Some("2026-11-01".into()),
+            ..att[0].clone()
+        }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &expired, &[]);
         assert_eq!(status(&fs, "t-manual", "vendor"), Status::Manual);
 
-        let w = vec![Waiver { rule: "t-tls".into(), resource: Some("https://a.*".into()), reason: "r".into(), approver: "a".into(), expires: "2027-01-01".into() }];
+        let w = vec![Waiver {
+            rule: "t-tls".into(),
+            resource: Some("https://a.*".into()),
+            reason: "r".into(),
+            approver: "a".into(),
+            expires: "2027-01-01".into(),
+        }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &w);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Waived);
         assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
-        let old = vec![Waiver { expires: "2026-01-01".into(), ..w[0].clone() }];
+        let old = vec![Waiver {
+            expires: "2026-01-01".into(),
+            ..w[0].clone()
+        }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &old);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
-        let bad = vec![Waiver { expires: "someday".into(), ..w[0].clone() }];
+        let bad = vec![Waiver {
+            expires: "someday".into(),
+            ..w[0].clone()
+        }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
     }

@@ -602,7 +602,10 @@ pub fn markdown() -> String {
             return defs.get(r.rsplit('/').next().unwrap_or("")).unwrap_or(node);
         }
         if let Some(alts) = node.get("anyOf").and_then(Value::as_array) {
-            let non_null: Vec<&Value> = alts.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).collect();
+            let non_null: Vec<&Value> = alts
+                .iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
             if non_null.len() == 1 {
                 return resolve(non_null[0], defs);
             }
@@ -611,27 +614,51 @@ pub fn markdown() -> String {
     }
     fn type_name(node: &Value, defs: &Value) -> String {
         let n = resolve(node, defs);
-        let nullable = node.get("anyOf").is_some() || matches!(node.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "null"));
+        let nullable = node.get("anyOf").is_some()
+            || matches!(node.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "null"));
         let base = match n.get("type") {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join("|"),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect::<Vec<_>>()
+                .join("|"),
             _ => "object".into(),
         };
-        let base = if base == "array" { format!("list of {}", type_name(n.get("items").unwrap_or(&Value::Null), defs)) } else { base };
+        let base = if base == "array" {
+            format!("list of {}", type_name(n.get("items").unwrap_or(&Value::Null), defs))
+        } else {
+            base
+        };
         if nullable { format!("{base} or null") } else { base }
     }
     fn walk(node: &Value, defs: &Value, prefix: &str, out: &mut String, depth: usize) {
         let n = resolve(node, defs);
-        let Some(props) = n.get("properties").and_then(Value::as_object) else { return };
+        let Some(props) = n.get("properties").and_then(Value::as_object) else {
+            return;
+        };
         for (k, v) in props {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-            let desc = v.get("description").or_else(|| resolve(v, defs).get("description")).and_then(Value::as_str).unwrap_or("").replace('\n', " ").replace('|', "\\|");
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            let desc = v
+                .get("description")
+                .or_else(|| resolve(v, defs).get("description"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .replace('\n', " ")
+                .replace('|', "\\|");
             out.push_str(&format!("| `{path}` | {} | {desc} |\n", type_name(v, defs)));
             if depth > 8 {
                 continue;
             }
             let r = resolve(v, defs);
-            if r.get("type").and_then(Value::as_str) == Some("array") || matches!(r.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "array")) {
+            if r.get("type").and_then(Value::as_str) == Some("array")
+                || matches!(r.get("type"), Some(Value::Array(a)) if a.iter().any(|t| t == "array"))
+            {
                 if let Some(items) = r.get("items") {
                     walk(items, defs, &format!("{path}[]"), out, depth + 1);
                 }

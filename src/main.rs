@@ -18,7 +18,10 @@ fn main() -> ExitCode {
     match cli::run(parsed) {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
-            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             if let Some(cfg) = err.downcast_ref::<vetter::diag::ConfigError>() {

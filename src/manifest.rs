@@ -219,9 +219,7 @@ pub struct Evidence {
 }
 
 /// The kinds of vendor evidence the evidence reader understands.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceKind {
     Soc2,
@@ -326,20 +324,14 @@ impl<'de> Deserialize<'de> for IsoDate {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IsoDate, E> {
                 Ok(IsoDate(v.to_string()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IsoDate, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<IsoDate, A::Error> {
                 // A bare TOML date/datetime arrives as a one-entry map.
                 match map.next_key::<String>()? {
                     Some(key) if key == TOML_DATETIME_KEY => {
                         let value: String = map.next_value()?;
                         Ok(IsoDate(value))
                     }
-                    _ => Err(serde::de::Error::invalid_type(
-                        serde::de::Unexpected::Map,
-                        &self,
-                    )),
+                    _ => Err(serde::de::Error::invalid_type(serde::de::Unexpected::Map, &self)),
                 }
             }
         }
@@ -517,10 +509,8 @@ fn io_problem(file: &str, what: &str, e: &std::io::Error) -> Problem {
     match e.kind() {
         ErrorKind::NotFound => Problem::file(file, format!("cannot read the {what}: no such file"))
             .help("check the path; `vetter init DIR` writes a starter vendor.toml"),
-        ErrorKind::PermissionDenied => {
-            Problem::file(file, format!("cannot read the {what}: permission denied"))
-                .help("make the file readable by this user")
-        }
+        ErrorKind::PermissionDenied => Problem::file(file, format!("cannot read the {what}: permission denied"))
+            .help("make the file readable by this user"),
         _ => Problem::file(file, format!("cannot read the {what}: {e}")),
     }
 }
@@ -545,10 +535,7 @@ fn toml_problem(file: &str, text: &str, err: &toml::de::Error) -> ConfigError {
         Some(h)
     } else if msg.starts_with("unknown variant") {
         let names = backticked(&msg);
-        Some(format!(
-            "use one of: {}",
-            names[1.min(names.len())..].join(", ")
-        ))
+        Some(format!("use one of: {}", names[1.min(names.len())..].join(", ")))
     } else if let Some(field) = msg.strip_prefix("missing field ") {
         let field = field.trim_matches('`');
         Some(match field {
@@ -609,11 +596,7 @@ fn redact_quoted(message: &str) -> String {
 }
 
 fn backticked(s: &str) -> Vec<String> {
-    s.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
+    s.split('`').skip(1).step_by(2).map(str::to_string).collect()
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
@@ -673,8 +656,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     if !shape {
         return Err(format!("`{s}` is not a date in YYYY-MM-DD form"));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("`{s}` is not a valid calendar date"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a valid calendar date"))
 }
 
 /// A strict 24-hour `HH:MM` time.
@@ -704,10 +686,7 @@ pub fn parse_days(s: &str) -> Result<Vec<Weekday>, String> {
             ("sat", "saturday", Weekday::Sat),
             ("sun", "sunday", Weekday::Sun),
         ];
-        NAMES
-            .iter()
-            .find(|(a, b, _)| t == *a || t == *b)
-            .map(|(_, _, d)| *d)
+        NAMES.iter().find(|(a, b, _)| t == *a || t == *b).map(|(_, _, d)| *d)
     }
     let mut set = BTreeSet::new();
     if s.trim().is_empty() {
@@ -914,11 +893,7 @@ impl<'t> Checker<'t> {
                 &format!("give a path relative to the manifest, e.g. {example}"),
             );
         } else if value.contains('\0') {
-            self.err(
-                path,
-                format!("{what} contains a NUL character"),
-                "remove it",
-            );
+            self.err(path, format!("{what} contains a NUL character"), "remove it");
         }
     }
 
@@ -934,9 +909,9 @@ impl<'t> Checker<'t> {
 
     fn rule_id(&mut self, path: &[Seg], id: &str) {
         let ok = id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && id.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
-            });
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
         if !ok {
             self.err(
                 path,
@@ -948,12 +923,7 @@ impl<'t> Checker<'t> {
     }
 
     /// Report a value listed twice within one kind of table (e.g. two endpoints with one URL).
-    fn duplicates<'v>(
-        &mut self,
-        items: impl Iterator<Item = (usize, &'v str)>,
-        kind: &str,
-        key: &str,
-    ) {
+    fn duplicates<'v>(&mut self, items: impl Iterator<Item = (usize, &'v str)>, kind: &str, key: &str) {
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, v) in items {
             if v.trim().is_empty() {
@@ -977,19 +947,11 @@ impl<'t> Checker<'t> {
         for (i, e) in m.endpoint.iter().enumerate() {
             self.endpoint(i, e);
         }
-        self.duplicates(
-            m.endpoint.iter().map(|e| e.url.as_str()).enumerate(),
-            "endpoint",
-            "url",
-        );
+        self.duplicates(m.endpoint.iter().map(|e| e.url.as_str()).enumerate(), "endpoint", "url");
         for (i, e) in m.export.iter().enumerate() {
             self.export(i, e);
         }
-        self.duplicates(
-            m.export.iter().map(|e| e.path.as_str()).enumerate(),
-            "export",
-            "path",
-        );
+        self.duplicates(m.export.iter().map(|e| e.path.as_str()).enumerate(), "export", "path");
         for (i, a) in m.audit_log.iter().enumerate() {
             self.audit_log(i, a);
         }
@@ -1046,9 +1008,8 @@ impl<'t> Checker<'t> {
             for (i, f) in fw.iter().enumerate() {
                 let p = [K("vendor"), K("frameworks"), I(i)];
                 let ok = !f.is_empty()
-                    && f.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
-                    });
+                    && f.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
                 if !ok {
                     self.err(
                         &p,
@@ -1056,11 +1017,7 @@ impl<'t> Checker<'t> {
                         "pack ids are lower-case, e.g. \"hipaa\"; `vetter rules list` shows them",
                     );
                 } else if !seen.insert(f.as_str()) {
-                    self.err(
-                        &p,
-                        format!("framework `{f}` is listed twice"),
-                        "list each pack once",
-                    );
+                    self.err(&p, format!("framework `{f}` is listed twice"), "list each pack once");
                 }
             }
         }
@@ -1132,13 +1089,8 @@ impl<'t> Checker<'t> {
                     "header names are letters, digits and dashes, e.g. \"Authorization\" or \"X-Api-Key\"",
                 );
             }
-            let env_ok = auth
-                .env
-                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && auth
-                    .env
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let env_ok = auth.env.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && auth.env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if auth.env.is_empty() {
                 self.err(
                     &ep,
@@ -1159,36 +1111,19 @@ impl<'t> Checker<'t> {
 
     fn export(&mut self, i: usize, e: &Export) {
         let p = |k| [K("export"), I(i), K(k)];
-        self.path_value(
-            &p("path"),
-            &e.path,
-            "[[export]] path",
-            "\"exports/patients.csv.gz\"",
-        );
+        self.path_value(&p("path"), &e.path, "[[export]] path", "\"exports/patients.csv.gz\"");
         if let Some(cols) = &e.columns {
             let mut seen = BTreeSet::new();
             for (j, c) in cols.iter().enumerate() {
                 let cp = [K("export"), I(i), K("columns"), I(j)];
                 if c.trim().is_empty() {
-                    self.err(
-                        &cp,
-                        "a column name is empty",
-                        "remove it or name the column",
-                    );
+                    self.err(&cp, "a column name is empty", "remove it or name the column");
                 } else if !seen.insert(c.as_str()) {
-                    self.err(
-                        &cp,
-                        format!("column `{c}` is listed twice"),
-                        "list each column once",
-                    );
+                    self.err(&cp, format!("column `{c}` is listed twice"), "list each column once");
                 }
             }
         }
-        let listed = |name: &str| {
-            e.columns
-                .as_ref()
-                .is_none_or(|c| c.iter().any(|c| c == name))
-        };
+        let listed = |name: &str| e.columns.as_ref().is_none_or(|c| c.iter().any(|c| c == name));
         if let Some(r) = &e.retention {
             let rp = |k| [K("export"), I(i), K("retention"), K(k)];
             if r.date_field.trim().is_empty() {
@@ -1217,12 +1152,7 @@ impl<'t> Checker<'t> {
         }
         if let Some(er) = &e.erasure {
             let ep = |k| [K("export"), I(i), K("erasure"), K(k)];
-            self.path_value(
-                &ep("file"),
-                &er.file,
-                "erasure file",
-                "\"requests/erasure.txt\"",
-            );
+            self.path_value(&ep("file"), &er.file, "erasure file", "\"requests/erasure.txt\"");
             if er.column.trim().is_empty() {
                 self.err(
                     &ep("column"),
@@ -1232,10 +1162,7 @@ impl<'t> Checker<'t> {
             } else if !listed(&er.column) {
                 self.err(
                     &ep("column"),
-                    format!(
-                        "erasure column `{}` is not one of this export's columns",
-                        er.column
-                    ),
+                    format!("erasure column `{}` is not one of this export's columns", er.column),
                     "add it to `columns`, or fix the name",
                 );
             }
@@ -1244,12 +1171,7 @@ impl<'t> Checker<'t> {
 
     fn audit_log(&mut self, i: usize, a: &AuditLog) {
         let p = |k| [K("audit_log"), I(i), K(k)];
-        self.path_value(
-            &p("path"),
-            &a.path,
-            "[[audit_log]] path",
-            "\"exports/audit.jsonl\"",
-        );
+        self.path_value(&p("path"), &a.path, "[[audit_log]] path", "\"exports/audit.jsonl\"");
         if let Some(f) = &a.fields {
             let all = [
                 ("actor", &f.actor),
@@ -1280,12 +1202,7 @@ impl<'t> Checker<'t> {
                     if let Some(best) = closest(verb, &verbs) {
                         help = format!("did you mean `{best}`? {help}");
                     }
-                    self.report(
-                        &vp,
-                        true,
-                        format!("unknown action verb `{verb}`"),
-                        Some(&help),
-                    );
+                    self.report(&vp, true, format!("unknown action verb `{verb}`"), Some(&help));
                     continue;
                 }
                 if names.is_empty() {
@@ -1314,10 +1231,9 @@ impl<'t> Checker<'t> {
         if let Some(bh) = &a.business_hours {
             let bp = |k| [K("audit_log"), I(i), K("business_hours"), K(k)];
             let hhmm = "use 24-hour HH:MM, e.g. start = \"07:00\", end = \"19:00\"";
-            let start = parse_hhmm(&bh.start)
-                .map_err(|e| self.err(&bp("start"), format!("business_hours start: {e}"), hhmm));
-            let end = parse_hhmm(&bh.end)
-                .map_err(|e| self.err(&bp("end"), format!("business_hours end: {e}"), hhmm));
+            let start =
+                parse_hhmm(&bh.start).map_err(|e| self.err(&bp("start"), format!("business_hours start: {e}"), hhmm));
+            let end = parse_hhmm(&bh.end).map_err(|e| self.err(&bp("end"), format!("business_hours end: {e}"), hhmm));
             if let (Ok(s), Ok(e)) = (start, end)
                 && s == e
             {
@@ -1338,7 +1254,10 @@ impl<'t> Checker<'t> {
             if !valid_tz_name(&bh.tz) {
                 self.err(
                     &bp("tz"),
-                    format!("business_hours tz `{}` is not an IANA time-zone name", bh.tz.escape_debug()),
+                    format!(
+                        "business_hours tz `{}` is not an IANA time-zone name",
+                        bh.tz.escape_debug()
+                    ),
                     "use a name from the tz database, e.g. \"America/Chicago\", \"Europe/Berlin\" or \"UTC\"",
                 );
             }
@@ -1364,12 +1283,7 @@ impl<'t> Checker<'t> {
                 "appointments patient",
                 "patient = \"patient_id\"",
             );
-            self.non_empty(
-                &app("date"),
-                &ap.date,
-                "appointments date",
-                "date = \"starts_at\"",
-            );
+            self.non_empty(&app("date"), &ap.date, "appointments date", "date = \"starts_at\"");
         }
     }
 
@@ -1520,12 +1434,7 @@ pub fn check_broken_corpus(dir: &Path) -> Vec<String> {
         let parsed = line.split_once(": ").and_then(|(name, rest)| {
             let (pos, needle) = rest.split_once(": ")?;
             let (l, c) = pos.split_once(':')?;
-            Some((
-                name,
-                l.parse::<usize>().ok()?,
-                c.parse::<usize>().ok()?,
-                needle,
-            ))
+            Some((name, l.parse::<usize>().ok()?, c.parse::<usize>().ok()?, needle))
         });
         let Some((name, want_line, want_col, needle)) = parsed else {
             mismatches.push(format!("EXPECTED.txt:{}: cannot parse `{line}`", n + 1));
@@ -1535,9 +1444,10 @@ pub fn check_broken_corpus(dir: &Path) -> Vec<String> {
         match load(&dir.join(name)) {
             Ok(_) => mismatches.push(format!("{name}: loaded without error")),
             Err(err) => {
-                let hit = err.problems.iter().any(|p| {
-                    p.line == want_line && p.column == want_col && p.message.contains(needle)
-                });
+                let hit = err
+                    .problems
+                    .iter()
+                    .any(|p| p.line == want_line && p.column == want_col && p.message.contains(needle));
                 if !hit {
                     let got: Vec<String> = err
                         .problems
@@ -1603,22 +1513,13 @@ mod tests {
             match v {
                 serde_json::Value::Null => panic!("{path} is absent from the full example"),
                 serde_json::Value::Array(a) => a.iter().for_each(|x| no_nulls(x, path)),
-                serde_json::Value::Object(o) => o
-                    .iter()
-                    .for_each(|(k, x)| no_nulls(x, &format!("{path}.{k}"))),
+                serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| no_nulls(x, &format!("{path}.{k}"))),
                 _ => {}
             }
         }
         let json = serde_json::to_value(&m).unwrap();
         no_nulls(&json, "");
-        for key in [
-            "endpoint",
-            "export",
-            "audit_log",
-            "evidence",
-            "attestation",
-            "waiver",
-        ] {
+        for key in ["endpoint", "export", "audit_log", "evidence", "attestation", "waiver"] {
             assert!(!json[key].as_array().unwrap().is_empty(), "{key}");
         }
         assert!(!m.params.is_empty());
@@ -1630,9 +1531,7 @@ mod tests {
         );
         assert_eq!(
             m.line_of("endpoint", 0),
-            FULL.lines()
-                .position(|l| l == "[[endpoint]]")
-                .map(|n| n + 1)
+            FULL.lines().position(|l| l == "[[endpoint]]").map(|n| n + 1)
         );
         assert_eq!(
             m.line_of("vendor", 0),
@@ -1676,11 +1575,7 @@ mod tests {
                     [[waiver]]\nrule = \"r\"\nreason = \"x\"\napprover = \"y\"\nexpires = \"31/03/2027\"\n";
         let ps = problems(text);
         let got: Vec<(usize, usize)> = ps.iter().map(|p| (p.line, p.column)).collect();
-        assert_eq!(
-            got,
-            vec![(2, 8), (3, 15), (6, 7), (7, 42), (13, 11)],
-            "{ps:#?}"
-        );
+        assert_eq!(got, vec![(2, 8), (3, 15), (6, 7), (7, 42), (13, 11)], "{ps:#?}");
         assert!(ps.iter().all(|p| p.help.is_some()));
         assert!(ps[4].help.as_deref().unwrap().contains("YYYY-MM-DD"));
     }
@@ -1690,17 +1585,10 @@ mod tests {
         let ps = problems("[vendor]\nname = \"x\"\nnmae = 1\n");
         assert_eq!((ps[0].line, ps[0].column), (3, 1));
         let help = ps[0].help.as_deref().unwrap();
-        assert!(
-            help.contains("contact") && help.contains("next_review"),
-            "{help}"
-        );
+        assert!(help.contains("contact") && help.contains("next_review"), "{help}");
         let ps = problems("[vendor]\nname = \"x\"\n[[endpoints]]\nurl = \"https://a\"\n");
         assert!(
-            ps[0]
-                .help
-                .as_deref()
-                .unwrap()
-                .contains("did you mean `endpoint`"),
+            ps[0].help.as_deref().unwrap().contains("did you mean `endpoint`"),
             "{ps:?}"
         );
     }
@@ -1708,11 +1596,7 @@ mod tests {
     #[test]
     fn missing_vendor_and_empty() {
         assert!(problems("")[0].message.contains("empty"));
-        assert!(
-            problems("  \n# only a comment\n")[0]
-                .message
-                .contains("empty")
-        );
+        assert!(problems("  \n# only a comment\n")[0].message.contains("empty"));
         assert!(
             problems("[[endpoint]]\nurl = \"https://a\"\n")[0]
                 .message
@@ -1760,9 +1644,7 @@ mod tests {
             serde_json::to_string(&m.params).unwrap(),
             r#"{"a":1,"b":"1.2","c":true,"d":2.5,"e":"2026-01-01"}"#
         );
-        let ps = problems(&format!(
-            "{MINIMAL}[params]\na = [1]\nb = nan\nc = {{ x = 1 }}\n"
-        ));
+        let ps = problems(&format!("{MINIMAL}[params]\na = [1]\nb = nan\nc = {{ x = 1 }}\n"));
         assert_eq!(ps.len(), 3, "{ps:#?}");
     }
 
@@ -1826,7 +1708,11 @@ mod tests {
         assert_eq!(m.resolve("exports/a.csv"), dir.join("exports/a.csv"));
         assert_eq!(m.export[0].path, "exports/patients.csv.gz");
         let wpath = dir.join("waivers.toml");
-        std::fs::write(&wpath, "[[waiver]]\nrule = \"a\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n").unwrap();
+        std::fs::write(
+            &wpath,
+            "[[waiver]]\nrule = \"a\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n",
+        )
+        .unwrap();
         assert_eq!(load_waivers(&wpath).unwrap().len(), 1);
         std::fs::write(&wpath, "[vendor]\nname = \"x\"\n").unwrap();
         assert!(

@@ -93,15 +93,27 @@ fn pct(t: Tally) -> Option<f64> {
     (t.applied > 0).then(|| round1(100.0 * t.passed as f64 / t.applied as f64))
 }
 
-fn capped(findings: &[Finding], status: impl Fn(&Finding) -> Status, rules: Option<&RuleSet>) -> (Vec<Cap>, Option<Grade>) {
+fn capped(
+    findings: &[Finding],
+    status: impl Fn(&Finding) -> Status,
+    rules: Option<&RuleSet>,
+) -> (Vec<Cap>, Option<Grade>) {
     let mut caps = Vec::new();
     for f in findings.iter().filter(|f| status(f).is_failure()) {
         let rule_cap = rules.and_then(|r| r.rule(&f.rule)).and_then(|r| r.rule.cap);
         if let Some(c) = rule_cap {
-            caps.push(Cap { rule: f.rule.clone(), resource: f.resource.clone(), grade: c });
+            caps.push(Cap {
+                rule: f.rule.clone(),
+                resource: f.resource.clone(),
+                grade: c,
+            });
         }
         if f.severity == Severity::Critical && status(f) == Status::Fail {
-            caps.push(Cap { rule: f.rule.clone(), resource: f.resource.clone(), grade: Grade::D });
+            caps.push(Cap {
+                rule: f.rule.clone(),
+                resource: f.resource.clone(),
+                grade: Grade::D,
+            });
         }
     }
     let worst = caps.iter().map(|c| c.grade).max();
@@ -125,7 +137,8 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
     if let Some(c) = worst {
         grade = grade.max(c);
     }
-    let coverage = (all.applied + all.manual > 0).then(|| ((all.applied as f64 / (all.applied + all.manual) as f64) * 1000.0).round() / 1000.0);
+    let coverage = (all.applied + all.manual > 0)
+        .then(|| ((all.applied as f64 / (all.applied + all.manual) as f64) * 1000.0).round() / 1000.0);
 
     let nw = tally(findings.iter().map(|f| (f, status_ignoring_waiver(f))));
     let nw_overall = pct(nw);
@@ -137,12 +150,24 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
 
     for f in findings.iter_mut() {
         f.worth = if f.status.is_failure() && all.applied > 0 {
-            Some(round1(100.0 * (all.passed + f.severity.weight()) as f64 / all.applied as f64))
+            Some(round1(
+                100.0 * (all.passed + f.severity.weight()) as f64 / all.applied as f64,
+            ))
         } else {
             None
         };
     }
-    Score { overall, grade, categories, coverage, without_waivers: Scored { overall: nw_overall, grade: nw_grade }, caps }
+    Score {
+        overall,
+        grade,
+        categories,
+        coverage,
+        without_waivers: Scored {
+            overall: nw_overall,
+            grade: nw_grade,
+        },
+        caps,
+    }
 }
 
 /// The scoring rules in words, for `vetter rules explain --scoring`.
@@ -223,7 +248,9 @@ mod tests {
 
     #[test]
     fn critical_failure_caps_at_d() {
-        let mut fs: Vec<Finding> = (0..30).map(|i| f(&format!("p{i}"), Severity::Critical, Category::Encryption, Status::Pass)).collect();
+        let mut fs: Vec<Finding> = (0..30)
+            .map(|i| f(&format!("p{i}"), Severity::Critical, Category::Encryption, Status::Pass))
+            .collect();
         fs.push(f("x", Severity::Critical, Category::Encryption, Status::Fail));
         let s = score(&mut fs, None);
         assert!(s.overall.unwrap() > 90.0);
@@ -234,7 +261,12 @@ mod tests {
     #[test]
     fn waived_is_scored_without_waivers_too() {
         let mut w = f("b", Severity::High, Category::Encryption, Status::Waived);
-        w.waiver = Some(crate::engine::AppliedWaiver { reason: "r".into(), approver: "a".into(), expires: "2030-01-01".into(), original_status: Status::Fail });
+        w.waiver = Some(crate::engine::AppliedWaiver {
+            reason: "r".into(),
+            approver: "a".into(),
+            expires: "2030-01-01".into(),
+            original_status: Status::Fail,
+        });
         let mut fs = vec![f("a", Severity::High, Category::Encryption, Status::Pass), w];
         let s = score(&mut fs, None);
         assert_eq!(s.overall, Some(100.0));

@@ -8,7 +8,11 @@ fn expected(dir: &str) -> Vec<(String, String, String)> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
             let mut parts = l.splitn(3, ' ');
-            (parts.next().unwrap().to_string(), parts.next().unwrap().to_string(), parts.next().unwrap_or("").trim().to_string())
+            (
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap_or("").trim().to_string(),
+            )
         })
         .collect()
 }
@@ -23,12 +27,19 @@ fn broken_packs_are_named_with_place() {
         assert_no_panic(&o);
         assert_eq!(o.status.code(), Some(2), "{path}");
         let err = text(&o.stderr);
-        let prefix = if place == "0:0" { format!("{path}: error:") } else { format!("{path}:{place}: error:") };
+        let prefix = if place == "0:0" {
+            format!("{path}: error:")
+        } else {
+            format!("{path}:{place}: error:")
+        };
         let hit = err.lines().any(|l| l.starts_with(&prefix) && l.contains(&needle));
         assert!(hit, "expected `{prefix} …{needle}` in:\n{err}");
     }
     // every file of the corpus is listed
-    for e in std::fs::read_dir(root().join("fixtures/broken/packs")).unwrap().flatten() {
+    for e in std::fs::read_dir(root().join("fixtures/broken/packs"))
+        .unwrap()
+        .flatten()
+    {
         let n = e.file_name().to_string_lossy().to_string();
         if n.ends_with(".toml") {
             assert!(seen_files.contains(&n), "{n} has no line in EXPECTED.txt");
@@ -56,8 +67,15 @@ fn broken_manifests_exit_2_with_place() {
         assert_no_panic(&o);
         assert_eq!(o.status.code(), Some(2), "{path}: {}", text(&o.stderr));
         let err = text(&o.stderr);
-        let prefix = if place == "0:0" { format!("{path}:") } else { format!("{path}:{place}:") };
-        assert!(err.contains(&prefix) && err.contains(needle.trim()), "expected `{prefix}` and `{needle}` in:\n{err}");
+        let prefix = if place == "0:0" {
+            format!("{path}:")
+        } else {
+            format!("{path}:{place}:")
+        };
+        assert!(
+            err.contains(&prefix) && err.contains(needle.trim()),
+            "expected `{prefix}` and `{needle}` in:\n{err}"
+        );
         n += 1;
     }
     assert!(n >= 14, "corpus too small: {n}");
@@ -75,7 +93,13 @@ fn directory_where_a_file_is_expected() {
 
 #[test]
 fn malformed_waiver_file_fails_closed() {
-    let o = run(&["assess", "--quiet", "fixtures/vendors/sample/vendor.toml", "--waivers", "fixtures/broken/manifests/waiver-bad-date.toml"]);
+    let o = run(&[
+        "assess",
+        "--quiet",
+        "fixtures/vendors/sample/vendor.toml",
+        "--waivers",
+        "fixtures/broken/manifests/waiver-bad-date.toml",
+    ]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
 }
@@ -88,12 +112,22 @@ fn bad_facts_file_is_a_usage_error() {
     let o = run(&["eval", f.to_str().unwrap()]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("not a vetter facts file"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not a vetter facts file"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
 fn bad_flags_are_usage_errors() {
-    for args in [vec!["assess"], vec!["eval", "x.json", "--fail-under", "120"], vec!["eval", "x.json", "--as-of", "2026-13-40"], vec!["rules", "explain", "no-such-rule"], vec!["nope"]] {
+    for args in [
+        vec!["assess"],
+        vec!["eval", "x.json", "--fail-under", "120"],
+        vec!["eval", "x.json", "--as-of", "2026-13-40"],
+        vec!["rules", "explain", "no-such-rule"],
+        vec!["nope"],
+    ] {
         let o = run(&args);
         assert_no_panic(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));

@@ -25,7 +25,10 @@ fn rules_list_and_explain() {
     let o = run(&["rules", "explain", &first]);
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o.stdout);
-    assert!(out.contains(&first) && out.contains("How to fix it") && out.contains("References"), "{out}");
+    assert!(
+        out.contains(&first) && out.contains("How to fix it") && out.contains("References"),
+        "{out}"
+    );
     let o = run(&["rules", "explain", "--scoring"]);
     assert!(text(&o.stdout).contains("critical 10, high 5, medium 3, low 1, info 0"));
     let o = run(&["rules", "list"]);
@@ -44,8 +47,14 @@ fn assess_sample_and_thresholds() {
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("Sample Clinic Messaging") && out.contains("Grade"), "{out}");
-    assert!(!out.contains('\u{1b}'), "no colour when NO_COLOR is set / not a terminal");
+    assert!(
+        out.contains("Sample Clinic Messaging") && out.contains("Grade"),
+        "{out}"
+    );
+    assert!(
+        !out.contains('\u{1b}'),
+        "no colour when NO_COLOR is set / not a terminal"
+    );
     let o = run(&["assess", "--quiet", SAMPLE, "--fail-under", "90"]);
     assert_eq!(o.status.code(), Some(1));
     let o = run(&["assess", "--quiet", SAMPLE, "--fail-on", "critical"]);
@@ -59,7 +68,19 @@ fn format_output_pairs() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("r.json");
     let b = dir.path().join("r.txt");
-    let o = run(&["assess", "-q", SAMPLE, "--format", "json", "--output", a.to_str().unwrap(), "--format", "table", "--output", b.to_str().unwrap()]);
+    let o = run(&[
+        "assess",
+        "-q",
+        SAMPLE,
+        "--format",
+        "json",
+        "--output",
+        a.to_str().unwrap(),
+        "--format",
+        "table",
+        "--output",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(o.stdout.is_empty());
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a).unwrap()).unwrap();
@@ -71,7 +92,17 @@ fn format_output_pairs() {
 fn saved_facts_re_evaluate_to_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let facts = dir.path().join("facts.json");
-    let o = run(&["assess", "-q", SAMPLE, "--as-of", "2026-11-23", "--format", "json", "--save-facts", facts.to_str().unwrap()]);
+    let o = run(&[
+        "assess",
+        "-q",
+        SAMPLE,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+        "--save-facts",
+        facts.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
     for key in ["as_of", "params", "waivers", "attestations", "inputs", "facts"] {
@@ -79,9 +110,20 @@ fn saved_facts_re_evaluate_to_the_same_report() {
     }
     let o2 = run(&["eval", facts.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o2.status.code(), Some(0), "{}", text(&o2.stderr));
-    assert_eq!(text(&o.stdout), text(&o2.stdout), "eval of saved facts differs from assess");
+    assert_eq!(
+        text(&o.stdout),
+        text(&o2.stdout),
+        "eval of saved facts differs from assess"
+    );
     // --as-of overrides the saved date
-    let o3 = run(&["eval", facts.to_str().unwrap(), "--format", "json", "--as-of", "2027-06-01"]);
+    let o3 = run(&[
+        "eval",
+        facts.to_str().unwrap(),
+        "--format",
+        "json",
+        "--as-of",
+        "2027-06-01",
+    ]);
     let r: serde_json::Value = serde_json::from_slice(&o3.stdout).unwrap();
     assert_eq!(r["as_of"], "2027-06-01");
 }
@@ -92,7 +134,19 @@ fn reports_survive_moving_the_checkout() {
     let a = dir.path().join("a");
     copy_dir(&root().join("fixtures/vendors/sample"), &a);
     let report = |m: &std::path::Path| -> serde_json::Value {
-        let o = vetter().current_dir(m.parent().unwrap()).args(["assess", "-q", "vendor.toml", "--as-of", "2026-11-23", "--format", "json"]).output().unwrap();
+        let o = vetter()
+            .current_dir(m.parent().unwrap())
+            .args([
+                "assess",
+                "-q",
+                "vendor.toml",
+                "--as-of",
+                "2026-11-23",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
     };
@@ -102,7 +156,14 @@ fn reports_survive_moving_the_checkout() {
     std::fs::rename(&a, &b).unwrap();
     let after = report(&b.join("vendor.toml"));
     assert_eq!(before["inputs"], after["inputs"]);
-    let ids = |r: &serde_json::Value| r["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids = |r: &serde_json::Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&before), ids(&after));
     for i in before["inputs"].as_array().unwrap() {
         let p = i["path"].as_str().unwrap();
@@ -118,8 +179,16 @@ fn missing_files_are_resource_errors_not_usage_errors() {
     let o = run(&["assess", "-q", m.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["facts"]["exports"][0]["error"], "cannot read missing.csv: file not found");
-    let errs = r["findings"].as_array().unwrap().iter().filter(|f| f["resource"] == "missing.csv").all(|f| f["status"] == "error");
+    assert_eq!(
+        r["facts"]["exports"][0]["error"],
+        "cannot read missing.csv: file not found"
+    );
+    let errs = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"] == "missing.csv")
+        .all(|f| f["status"] == "error");
     assert!(errs, "findings on a missing export are errors");
 }
 
@@ -156,7 +225,10 @@ fn user_packs_and_overrides() {
     let first = {
         let o = run(&["rules", "list", "--format", "json", "--framework", "hipaa"]);
         let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
-        rows.iter().find(|r| r["manual"] == false).unwrap()["id"].as_str().unwrap().to_string()
+        rows.iter().find(|r| r["manual"] == false).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let pack = format!(
         "[pack]\nid = \"hipaa\"\ntitle = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"{first}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\nassert = \"true\"\ndescription = \"d\"\nremediation = \"r\"\n"
@@ -164,17 +236,45 @@ fn user_packs_and_overrides() {
     let p = dir.path().join("custom");
     std::fs::create_dir_all(&p).unwrap();
     // a second pack may not reuse the id `hipaa`
-    std::fs::write(p.join("mine.toml"), pack.replace("id = \"hipaa\"", "id = \"mine\"").replace(&format!("id = \"{first}\""), &format!("id = \"mine-{first}\""))).unwrap();
-    let o = run(&["assess", "-q", SAMPLE, "--rules", p.to_str().unwrap(), "--framework", "mine", "--format", "json"]);
+    std::fs::write(
+        p.join("mine.toml"),
+        pack.replace("id = \"hipaa\"", "id = \"mine\"")
+            .replace(&format!("id = \"{first}\""), &format!("id = \"mine-{first}\"")),
+    )
+    .unwrap();
+    let o = run(&[
+        "assess",
+        "-q",
+        SAMPLE,
+        "--rules",
+        p.to_str().unwrap(),
+        "--framework",
+        "mine",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["findings"].as_array().unwrap().len(), 1);
 
-    std::fs::write(p.join("mine.toml"), pack.replace("id = \"hipaa\"", "id = \"mine\"").replace("id = \"mine\"\ntitle", "id = \"mine\"\ntitle")).unwrap();
+    std::fs::write(p.join("mine.toml"), pack.replace("id = \"hipaa\"", "id = \"mine\"")).unwrap();
     let o = run(&["assess", "-q", SAMPLE, "--rules", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2), "replacing a built-in rule needs --allow-override");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "replacing a built-in rule needs --allow-override"
+    );
     assert!(text(&o.stderr).contains("--allow-override"));
-    let o = run(&["assess", "-q", SAMPLE, "--rules", p.to_str().unwrap(), "--allow-override", "--format", "json"]);
+    let o = run(&[
+        "assess",
+        "-q",
+        SAMPLE,
+        "--rules",
+        p.to_str().unwrap(),
+        "--allow-override",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["overrides"][0]["rule"], first.as_str());

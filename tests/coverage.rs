@@ -24,7 +24,12 @@ fn parse_requirements(md: &str) -> Vec<Row> {
     let mut in_table = false;
     for line in md.lines() {
         if let Some(h) = line.strip_prefix("### ").or_else(|| line.strip_prefix("## ")) {
-            section = h.split_whitespace().next().unwrap_or("").trim_end_matches('.').to_string();
+            section = h
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string();
             in_table = false;
             continue;
         }
@@ -39,12 +44,26 @@ fn parse_requirements(md: &str) -> Vec<Row> {
             continue;
         }
         let first = cells[0];
-        let Some(id) = first.split_whitespace().next().map(|t| t.trim_end_matches(',').to_string()) else { continue };
+        let Some(id) = first
+            .split_whitespace()
+            .next()
+            .map(|t| t.trim_end_matches(',').to_string())
+        else {
+            continue;
+        };
         if !id.contains('-') || !id.chars().next().is_some_and(|c| c.is_ascii_uppercase()) || id.starts_with("---") {
             continue;
         }
         let probes: Vec<String> = match probe_col {
-            Some(i) => cells.get(i).map(|c| c.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()).unwrap_or_default(),
+            Some(i) => cells
+                .get(i)
+                .map(|c| {
+                    c.split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             None => {
                 let default = match section.as_str() {
                     "3.1" | "3.2" => "CTR",
@@ -53,10 +72,18 @@ fn parse_requirements(md: &str) -> Vec<Row> {
                     _ => "n/a",
                 };
                 let detail = cells.get(2).or(cells.get(1)).copied().unwrap_or("");
-                if detail.starts_with("POL:") { vec!["POL".to_string()] } else { vec![default.to_string()] }
+                if detail.starts_with("POL:") {
+                    vec!["POL".to_string()]
+                } else {
+                    vec![default.to_string()]
+                }
             }
         };
-        rows.push(Row { id, section: section.clone(), probes });
+        rows.push(Row {
+            id,
+            section: section.clone(),
+            probes,
+        });
     }
     rows
 }
@@ -68,7 +95,11 @@ fn read_tsv() -> Vec<Row> {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            Row { section: f[0].into(), id: f[1].into(), probes: f[2].split(',').map(str::to_string).collect() }
+            Row {
+                section: f[0].into(),
+                id: f[1].into(),
+                probes: f[2].split(',').map(str::to_string).collect(),
+            }
         })
         .collect()
 }
@@ -98,7 +129,11 @@ fn catalog_copy_matches_shared_requirements() {
     if update() {
         std::fs::write(root().join("docs/catalog.tsv"), &tsv).unwrap();
     }
-    assert_eq!(std::fs::read_to_string(root().join("docs/catalog.tsv")).unwrap_or_default(), tsv, "docs/catalog.tsv is stale: run VETTER_UPDATE_DOCS=1 cargo test");
+    assert_eq!(
+        std::fs::read_to_string(root().join("docs/catalog.tsv")).unwrap_or_default(),
+        tsv,
+        "docs/catalog.tsv is stale: run VETTER_UPDATE_DOCS=1 cargo test"
+    );
 }
 
 fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String>) {
@@ -106,11 +141,25 @@ fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String
     for r in &set.rules {
         for req in &r.rule.requirement {
             let e = by_req.entry(req.as_str()).or_default();
-            if r.rule.manual { e.1.push(&r.rule.id) } else { e.0.push(&r.rule.id) }
+            if r.rule.manual {
+                e.1.push(&r.rule.id)
+            } else {
+                e.0.push(&r.rule.id)
+            }
         }
     }
     let known: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let unknown: Vec<String> = set.rules.iter().flat_map(|r| r.rule.requirement.iter().filter(|q| !known.contains(q.as_str())).map(move |q| format!("{} → {q}", r.rule.id))).collect();
+    let unknown: Vec<String> = set
+        .rules
+        .iter()
+        .flat_map(|r| {
+            r.rule
+                .requirement
+                .iter()
+                .filter(|q| !known.contains(q.as_str()))
+                .map(move |q| format!("{} → {q}", r.rule.id))
+        })
+        .collect();
     let mut uncovered = Vec::new();
     let mut s = String::from(
         "# Requirement coverage\n\nEvery row of the requirement catalog (`docs/catalog.tsv`, taken from the team's regulatory catalog) \
@@ -129,8 +178,20 @@ fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String
         if needs && checked.is_empty() {
             uncovered.push(r.id.clone());
         }
-        let fmt = |v: &[&str]| if v.is_empty() { "—".to_string() } else { v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ") };
-        s.push_str(&format!("| {} | {} | {} | {} |\n", r.id, r.probes.join(", "), fmt(&checked), fmt(&manual)));
+        let fmt = |v: &[&str]| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+            }
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.id,
+            r.probes.join(", "),
+            fmt(&checked),
+            fmt(&manual)
+        ));
     }
     (s, uncovered, unknown)
 }
@@ -138,13 +199,27 @@ fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String
 #[test]
 fn coverage_doc_is_current_and_complete() {
     let rows = read_tsv();
-    let set = RuleSet::load(&LoadOptions { include_builtin: true, ..Default::default() }).unwrap();
+    let set = RuleSet::load(&LoadOptions {
+        include_builtin: true,
+        ..Default::default()
+    })
+    .unwrap();
     let (doc, uncovered, unknown) = coverage_doc(&rows, &set);
-    assert!(uncovered.is_empty(), "catalog rows with an EP/EXP/LOG/SOC/CTR probe but no checked rule: {uncovered:?}");
-    assert!(unknown.is_empty(), "rules citing ids that are not in the catalog: {unknown:?}");
+    assert!(
+        uncovered.is_empty(),
+        "catalog rows with an EP/EXP/LOG/SOC/CTR probe but no checked rule: {uncovered:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "rules citing ids that are not in the catalog: {unknown:?}"
+    );
     let path = root().join("docs/coverage.md");
     if update() {
         std::fs::write(&path, &doc).unwrap();
     }
-    assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), doc, "docs/coverage.md is stale: run VETTER_UPDATE_DOCS=1 cargo test");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        doc,
+        "docs/coverage.md is stale: run VETTER_UPDATE_DOCS=1 cargo test"
+    );
 }

@@ -15,8 +15,14 @@ fn check(path: &str, want: &str) {
 #[test]
 fn facts_doc_and_schemas_are_current() {
     check("docs/facts.md", &vetter::facts::markdown());
-    check("docs/facts.schema.json", &(serde_json::to_string_pretty(&vetter::facts::schema()).unwrap() + "\n"));
-    check("docs/report.schema.json", &(serde_json::to_string_pretty(&vetter::report::schema()).unwrap() + "\n"));
+    check(
+        "docs/facts.schema.json",
+        &(serde_json::to_string_pretty(&vetter::facts::schema()).unwrap() + "\n"),
+    );
+    check(
+        "docs/report.schema.json",
+        &(serde_json::to_string_pretty(&vetter::report::schema()).unwrap() + "\n"),
+    );
 }
 
 #[test]
@@ -36,7 +42,11 @@ fn man_pages_are_current() {
         }
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0));
-        let name = if page.is_empty() { "vetter".to_string() } else { format!("vetter-{page}") };
+        let name = if page.is_empty() {
+            "vetter".to_string()
+        } else {
+            format!("vetter-{page}")
+        };
         check(&format!("man/{name}.1"), &text(&o.stdout));
     }
 }
@@ -44,8 +54,15 @@ fn man_pages_are_current() {
 #[test]
 fn readme_names_the_two_commands_and_ci_runs_the_test_one() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains("cargo run --release -- assess fixtures/vendors/sample/vendor.toml"), "README lacks the main-job command");
+    assert!(
+        readme.contains("cargo run --release -- assess fixtures/vendors/sample/vendor.toml"),
+        "README lacks the main-job command"
+    );
     assert!(readme.contains("scripts/test"), "README lacks the test command");
     let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
-    assert!(ci.lines().any(|l| l.trim() == "exec scripts/test" || l.trim() == "scripts/test"), ".ci/run must run exactly scripts/test");
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == "exec scripts/test" || l.trim() == "scripts/test"),
+        ".ci/run must run exactly scripts/test"
+    );
 }

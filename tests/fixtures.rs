@@ -32,7 +32,9 @@ fn every_rule_passes_and_fails_somewhere() {
         for finding in eval_json(f)["findings"].as_array().unwrap() {
             let st = finding["status"].as_str().unwrap().to_string();
             let st = if st == "manual" { "fail".to_string() } else { st };
-            seen.entry(finding["rule"].as_str().unwrap().to_string()).or_default().insert(st);
+            seen.entry(finding["rule"].as_str().unwrap().to_string())
+                .or_default()
+                .insert(st);
         }
     }
     let o = run(&["rules", "list", "--format", "json"]);
@@ -45,16 +47,26 @@ fn every_rule_passes_and_fails_somewhere() {
             missing.push(format!("{id}: {s:?}"));
         }
     }
-    assert!(missing.is_empty(), "{} rules not exercised both ways:\n{}", missing.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{} rules not exercised both ways:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
 }
 
 #[test]
 fn reports_validate_against_the_committed_schema() {
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     for f in fixture_files() {
         let r = eval_json(&f);
-        let errors: Vec<String> = validator.iter_errors(&r).map(|e| format!("{} at {}", e, e.instance_path())).take(5).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&r)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
         assert!(errors.is_empty(), "{f}: {errors:?}");
     }
 }
@@ -83,7 +95,13 @@ fn regex_lite_ssn(s: &str) -> Option<String> {
     let b = s.as_bytes();
     (0..b.len().saturating_sub(10)).find_map(|i| {
         let w = &b[i..i + 11];
-        let shape = w.iter().enumerate().all(|(j, c)| if j == 3 || j == 6 { *c == b'-' } else { c.is_ascii_digit() });
+        let shape = w.iter().enumerate().all(|(j, c)| {
+            if j == 3 || j == 6 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
         shape.then(|| String::from_utf8_lossy(w).to_string())
     })
 }

@@ -12,7 +12,10 @@ pub fn root() -> PathBuf {
 /// `vetter` with a fixed clock for reports and no colour.
 pub fn vetter() -> Command {
     let mut c = Command::cargo_bin("vetter").expect("binary builds");
-    c.current_dir(root()).env("SOURCE_DATE_EPOCH", "1795000000").env("NO_COLOR", "1").env_remove("COLUMNS");
+    c.current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     c.timeout(std::time::Duration::from_secs(60));
     c
 }

@@ -45,7 +45,8 @@ pub struct Global {
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2026-11-23"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2026-11-23"))
 }
 
 /// Rule selection and thresholds shared by `assess` and `eval`.

@@ -60,13 +60,20 @@ url = "https://api.vendor.example/v1/patients"
 "#;
 
 pub fn run(dir: &Path, force: bool) -> Result<Exit> {
-    let set = RuleSet::load(&LoadOptions { include_builtin: true, ..Default::default() }).map_err(|e| anyhow!(e))?;
+    let set = RuleSet::load(&LoadOptions {
+        include_builtin: true,
+        ..Default::default()
+    })
+    .map_err(|e| anyhow!(e))?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let manifest = dir.join("vendor.toml");
     let request = dir.join("EVIDENCE-REQUEST.md");
     for p in [&manifest, &request] {
         if p.exists() && !force {
-            return Err(anyhow!(UsageError(format!("{} already exists\n  help: pass --force to overwrite it", p.display()))));
+            return Err(anyhow!(UsageError(format!(
+                "{} already exists\n  help: pass --force to overwrite it",
+                p.display()
+            ))));
         }
     }
     std::fs::write(&manifest, MANIFEST).with_context(|| format!("cannot write {}", manifest.display()))?;
@@ -78,33 +85,85 @@ pub fn run(dir: &Path, force: bool) -> Result<Exit> {
 /// The list of documents and exports to ask the vendor for, from the default packs.
 pub fn evidence_request(set: &RuleSet) -> String {
     let selected = set.selected_packs(&[]).unwrap_or_default();
-    let mut s = String::from("# Evidence to request from the vendor\n\nSend this list to the vendor's security contact. Each item lets vetter check rules instead of taking the vendor's word.\n\n");
+    let mut s = String::from(
+        "# Evidence to request from the vendor\n\nSend this list to the vendor's security contact. Each item lets vetter check rules instead of taking the vendor's word.\n\n",
+    );
     let groups: [(&str, &str, &str); 8] = [
-        ("endpoints", "Endpoints", "The HTTPS URLs of every API and web app that handles your patients' data (vetter tests them from outside)."),
-        ("exports", "Data exports", "A sample export of your data in the format they would deliver it (encrypted as they would deliver it)."),
-        ("audit_logs", "Audit-log export", "An export of the audit log for your account covering at least 90 days (JSONL or CSV)."),
-        ("evidence.soc2", "SOC 2 report", "The latest SOC 2 Type 2 report, with any bridge letter."),
-        ("evidence.baa", "Business associate agreement", "The signed BAA (or their template)."),
-        ("evidence.dpa", "Data processing agreement", "The DPA with annexes (sub-processors, transfers, security measures), if EU data is involved."),
-        ("evidence.pentest", "Penetration test", "The latest penetration-test summary letter."),
-        ("evidence.hitrust", "HITRUST", "A HITRUST certification letter, if they have one."),
+        (
+            "endpoints",
+            "Endpoints",
+            "The HTTPS URLs of every API and web app that handles your patients' data (vetter tests them from outside).",
+        ),
+        (
+            "exports",
+            "Data exports",
+            "A sample export of your data in the format they would deliver it (encrypted as they would deliver it).",
+        ),
+        (
+            "audit_logs",
+            "Audit-log export",
+            "An export of the audit log for your account covering at least 90 days (JSONL or CSV).",
+        ),
+        (
+            "evidence.soc2",
+            "SOC 2 report",
+            "The latest SOC 2 Type 2 report, with any bridge letter.",
+        ),
+        (
+            "evidence.baa",
+            "Business associate agreement",
+            "The signed BAA (or their template).",
+        ),
+        (
+            "evidence.dpa",
+            "Data processing agreement",
+            "The DPA with annexes (sub-processors, transfers, security measures), if EU data is involved.",
+        ),
+        (
+            "evidence.pentest",
+            "Penetration test",
+            "The latest penetration-test summary letter.",
+        ),
+        (
+            "evidence.hitrust",
+            "HITRUST",
+            "A HITRUST certification letter, if they have one.",
+        ),
     ];
     for (each, title, ask) in groups {
-        let rules: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| selected.contains(&r.pack) && r.each.as_deref() == Some(each)).collect();
+        let rules: Vec<_> = set
+            .rules
+            .iter()
+            .map(|r| &r.rule)
+            .filter(|r| selected.contains(&r.pack) && r.each.as_deref() == Some(each))
+            .collect();
         if rules.is_empty() {
             continue;
         }
-        s.push_str(&format!("## {title}\n\n{ask}\n\nChecked by {} rules, e.g.:\n", rules.len()));
+        s.push_str(&format!(
+            "## {title}\n\n{ask}\n\nChecked by {} rules, e.g.:\n",
+            rules.len()
+        ));
         for r in rules.iter().take(5) {
             s.push_str(&format!("- {} (`{}`)\n", r.title, r.id));
         }
         s.push('\n');
     }
-    let manual: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| selected.contains(&r.pack) && r.manual).collect();
+    let manual: Vec<_> = set
+        .rules
+        .iter()
+        .map(|r| &r.rule)
+        .filter(|r| selected.contains(&r.pack) && r.manual)
+        .collect();
     if !manual.is_empty() {
         s.push_str("## Documents for attestation\n\nNo probe can check these; attach the document and record an `[[attestation]]` in vendor.toml.\n\n");
         for r in manual {
-            s.push_str(&format!("- **{}** (`{}`): {}\n", r.title, r.id, r.attestation.as_deref().unwrap_or(&r.description)));
+            s.push_str(&format!(
+                "- **{}** (`{}`): {}\n",
+                r.title,
+                r.id,
+                r.attestation.as_deref().unwrap_or(&r.description)
+            ));
         }
     }
     s

@@ -35,11 +35,19 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = cli.global.clone();
     match cli.command {
-        Command::Assess { manifests, save_facts, eval } => assess(&g, &manifests, save_facts.as_deref(), &eval),
+        Command::Assess {
+            manifests,
+            save_facts,
+            eval,
+        } => assess(&g, &manifests, save_facts.as_deref(), &eval),
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Facts { schema: _, markdown } => {
-            let text = if markdown { vetter::facts::markdown() } else { format!("{}\n", serde_json::to_string_pretty(&vetter::facts::schema())?) };
+            let text = if markdown {
+                vetter::facts::markdown()
+            } else {
+                format!("{}\n", serde_json::to_string_pretty(&vetter::facts::schema())?)
+            };
             write_stdout(&text)?;
             Ok(Exit::Ok)
         }
@@ -56,7 +64,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let cmd = match page.as_deref() {
                 None => root,
                 Some(name) => {
-                    let sub = root.find_subcommand(name).cloned().ok_or_else(|| UsageError(format!("no subcommand `{name}`")))?;
+                    let sub = root
+                        .find_subcommand(name)
+                        .cloned()
+                        .ok_or_else(|| UsageError(format!("no subcommand `{name}`")))?;
                     let full: &'static str = Box::leak(format!("vetter-{name}").into_boxed_str());
                     sub.name(full)
                 }
@@ -82,36 +93,71 @@ fn use_color(g: &Global) -> bool {
 
 /// Load rules for an evaluation.
 pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
-    let opts = LoadOptions { include_builtin: !eval.no_builtin, extra: eval.rules.clone(), allow_override: eval.allow_override };
+    let opts = LoadOptions {
+        include_builtin: !eval.no_builtin,
+        extra: eval.rules.clone(),
+        allow_override: eval.allow_override,
+    };
     RuleSet::load(&opts).map_err(|e| anyhow!(e))
 }
 
 fn load_waiver_file(eval: &EvalArgs) -> Result<Vec<Waiver>> {
     match &eval.waivers {
         None => Ok(vec![]),
-        Some(p) => Ok(manifest::load_waivers(p).map_err(|e| anyhow!(e))?.into_iter().map(to_engine_waiver).collect()),
+        Some(p) => Ok(manifest::load_waivers(p)
+            .map_err(|e| anyhow!(e))?
+            .into_iter()
+            .map(to_engine_waiver)
+            .collect()),
     }
 }
 
 fn to_engine_waiver(w: manifest::Waiver) -> Waiver {
-    Waiver { rule: w.rule, resource: w.resource, reason: w.reason, approver: w.approver, expires: w.expires.as_str().to_string() }
+    Waiver {
+        rule: w.rule,
+        resource: w.resource,
+        reason: w.reason,
+        approver: w.approver,
+        expires: w.expires.as_str().to_string(),
+    }
 }
 
 fn now_rfc3339() -> String {
     // SOURCE_DATE_EPOCH makes reports byte-for-byte reproducible.
-    let t = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).and_then(|s| chrono::DateTime::from_timestamp(s, 0)).unwrap_or_else(chrono::Utc::now);
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now);
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     let mut problems = Vec::new();
-    for (kind, ids) in [("attestation", m.attestation.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>()), ("waiver", m.waiver.iter().map(|w| w.rule.as_str()).collect())] {
+    for (kind, ids) in [
+        (
+            "attestation",
+            m.attestation.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>(),
+        ),
+        ("waiver", m.waiver.iter().map(|w| w.rule.as_str()).collect()),
+    ] {
         for id in ids {
             if rules.rule(id).is_none() {
-                let line = m.source.text.find(&format!("\"{id}\"")).map(|off| vetter::diag::line_col(&m.source.text, off));
-                let mut p = vetter::diag::Problem::file(&m.source.file, format!("{kind} names unknown rule `{id}`")).help("run `vetter rules list` for the rule ids");
+                let line = m
+                    .source
+                    .text
+                    .find(&format!("\"{id}\""))
+                    .map(|off| vetter::diag::line_col(&m.source.text, off));
+                let mut p = vetter::diag::Problem::file(&m.source.file, format!("{kind} names unknown rule `{id}`"))
+                    .help("run `vetter rules list` for the rule ids");
                 if let Some((l, c)) = line {
-                    p = vetter::diag::Problem::at(&m.source.file, &m.source.text, m.source.text.find(&format!("\"{id}\"")).map(|o| o..o + id.len() + 2), format!("{kind} names unknown rule `{id}`")).help("run `vetter rules list` for the rule ids");
+                    p = vetter::diag::Problem::at(
+                        &m.source.file,
+                        &m.source.text,
+                        m.source.text.find(&format!("\"{id}\"")).map(|o| o..o + id.len() + 2),
+                        format!("{kind} names unknown rule `{id}`"),
+                    )
+                    .help("run `vetter rules list` for the rule ids");
                     let _ = (l, c);
                 }
                 problems.push(p);
@@ -121,10 +167,25 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     for key in m.params.keys() {
         if !rules.params.contains_key(key) {
             let at = m.source.text.find(key.as_str()).map(|o| o..o + key.len());
-            problems.push(vetter::diag::Problem::at(&m.source.file, &m.source.text, at, format!("unknown parameter `{key}` in [params]")).help(format!("known parameters: {}", rules.params.keys().cloned().collect::<Vec<_>>().join(", "))));
+            problems.push(
+                vetter::diag::Problem::at(
+                    &m.source.file,
+                    &m.source.text,
+                    at,
+                    format!("unknown parameter `{key}` in [params]"),
+                )
+                .help(format!(
+                    "known parameters: {}",
+                    rules.params.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            );
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(anyhow!(ConfigError::new(problems))) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(ConfigError::new(problems)))
+    }
 }
 
 fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalArgs) -> Result<Exit> {
@@ -144,27 +205,47 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
     }
     for m in &manifests {
         check_known_rules(&rules, m)?;
-        let fw = if eval.framework.is_empty() { m.vendor.frameworks.clone().unwrap_or_default() } else { eval.framework.clone() };
-        rules.selected_packs(&fw).map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+        let fw = if eval.framework.is_empty() {
+            m.vendor.frameworks.clone().unwrap_or_default()
+        } else {
+            eval.framework.clone()
+        };
+        rules
+            .selected_packs(&fw)
+            .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
     }
     if save_facts.is_some() && manifests.len() > 1 {
-        return Err(anyhow!(UsageError("--save-facts takes one manifest; run assess once per vendor to save facts".into())));
+        return Err(anyhow!(UsageError(
+            "--save-facts takes one manifest; run assess once per vendor to save facts".into()
+        )));
     }
     let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let settings = probe::Settings { as_of, timeout: Duration::from_secs(g.timeout), concurrency: g.concurrency as usize, ca_file: None };
+    let settings = probe::Settings {
+        as_of,
+        timeout: Duration::from_secs(g.timeout),
+        concurrency: g.concurrency as usize,
+        ca_file: None,
+    };
     let probes = probe::registry();
     let mut reports = Vec::new();
     for m in &manifests {
         let observer = progress::Progress::new(!g.quiet && std::io::stderr().is_terminal(), &m.vendor.name);
         let collected = probe::collect(m, &probes, &settings, &observer);
-        let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected.inputs.iter().map(|i| (i.path.as_str(), i.sha256.as_ref())).collect();
+        let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
+            .inputs
+            .iter()
+            .map(|i| (i.path.as_str(), i.sha256.as_ref()))
+            .collect();
         let attestations = m
             .attestation
             .iter()
             .map(|a| Attestation {
                 rule: a.rule.clone(),
                 evidence: a.evidence.clone(),
-                evidence_sha256: a.evidence.as_deref().and_then(|e| hashes.get(e).copied().flatten().cloned()),
+                evidence_sha256: a
+                    .evidence
+                    .as_deref()
+                    .and_then(|e| hashes.get(e).copied().flatten().cloned()),
                 attested_by: a.attested_by.clone(),
                 date: a.date.as_str().to_string(),
                 expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
@@ -184,7 +265,8 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
             let text = serde_json::to_string_pretty(&a)? + "\n";
             std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
         }
-        let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339()).map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+        let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
+            .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
         reports.push(report);
     }
     emit(g, &reports)?;
@@ -202,7 +284,8 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     if let Some(d) = g.as_of {
         a.as_of = d.format("%Y-%m-%d").to_string();
     }
-    let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339()).map_err(|e| UsageError(format!("{display}: {e}")))?;
+    let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
+        .map_err(|e| UsageError(format!("{display}: {e}")))?;
     emit(g, std::slice::from_ref(&report))?;
     Ok(thresholds(&report, eval))
 }
@@ -217,7 +300,10 @@ pub fn thresholds(r: &Report, eval: &EvalArgs) -> Exit {
     }
     if let Some(sev) = eval.fail_on {
         let sev: Severity = sev.into();
-        if r.findings.iter().any(|f| matches!(f.status, Status::Fail | Status::Error) && f.severity >= sev) {
+        if r.findings
+            .iter()
+            .any(|f| matches!(f.status, Status::Fail | Status::Error) && f.severity >= sev)
+        {
             exit = Exit::Threshold;
         }
     }
@@ -243,7 +329,11 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
         let color = out.is_none() && use_color(g);
         let width = if out.is_none() { terminal_width() } else { None };
         let opts = RenderOptions { color, width };
-        let text = if reports.len() == 1 { report::render(&reports[0], fmt, opts) } else { report::render_portfolio(reports, fmt, opts) };
+        let text = if reports.len() == 1 {
+            report::render(&reports[0], fmt, opts)
+        } else {
+            report::render_portfolio(reports, fmt, opts)
+        };
         match out {
             Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write report to {}", p.display()))?,
             None => write_stdout(&text)?,
@@ -253,5 +343,8 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| std::io::stdout().is_terminal().then_some(120))
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| std::io::stdout().is_terminal().then_some(120))
 }

@@ -9,7 +9,12 @@ use vetter::report::Format;
 use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
 
 fn load(extra: &[String]) -> Result<RuleSet> {
-    RuleSet::load(&LoadOptions { include_builtin: true, extra: extra.to_vec(), allow_override: true }).map_err(|e| anyhow!(e))
+    RuleSet::load(&LoadOptions {
+        include_builtin: true,
+        extra: extra.to_vec(),
+        allow_override: true,
+    })
+    .map_err(|e| anyhow!(e))
 }
 
 pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
@@ -23,8 +28,18 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             let set = load(&rules)?;
             let id = id.unwrap_or_default();
             let Some(r) = set.rule(&id) else {
-                let close: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).filter(|x| x.contains(id.as_str()) || id.contains(*x)).take(5).collect();
-                let hint = if close.is_empty() { "run `vetter rules list` for every rule id".to_string() } else { format!("did you mean: {}", close.join(", ")) };
+                let close: Vec<&str> = set
+                    .rules
+                    .iter()
+                    .map(|r| r.rule.id.as_str())
+                    .filter(|x| x.contains(id.as_str()) || id.contains(*x))
+                    .take(5)
+                    .collect();
+                let hint = if close.is_empty() {
+                    "run `vetter rules list` for every rule id".to_string()
+                } else {
+                    format!("did you mean: {}", close.join(", "))
+                };
                 return Err(anyhow!(UsageError(format!("no rule `{id}`\n  help: {hint}"))));
             };
             if g.format.first() == Some(&Format::Json) {
@@ -52,8 +67,14 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             match RuleSet::from_sources(&sources, false, vec![]) {
                 Ok(set) => {
                     let user: usize = set.packs.iter().filter(|p| !p.source.builtin).count();
-                    let rules = set.rules.iter().filter(|r| set.packs.iter().any(|p| p.id == r.rule.pack && !p.source.builtin)).count();
-                    write_stdout(&format!("{dir}: {n} file(s), {user} pack(s), {rules} rule(s): no problems\n"))?;
+                    let rules = set
+                        .rules
+                        .iter()
+                        .filter(|r| set.packs.iter().any(|p| p.id == r.rule.pack && !p.source.builtin))
+                        .count();
+                    write_stdout(&format!(
+                        "{dir}: {n} file(s), {user} pack(s), {rules} rule(s): no problems\n"
+                    ))?;
                     Ok(Exit::Ok)
                 }
                 Err(e) => Err(anyhow!(e)),
@@ -64,7 +85,12 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
 
 fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
     let set = load(extra)?;
-    let rules: Vec<_> = set.rules.iter().map(|r| &r.rule).filter(|r| framework.is_empty() || framework.contains(&r.pack)).collect();
+    let rules: Vec<_> = set
+        .rules
+        .iter()
+        .map(|r| &r.rule)
+        .filter(|r| framework.is_empty() || framework.contains(&r.pack))
+        .collect();
     if g.format.first() == Some(&Format::Json) {
         let rows: Vec<serde_json::Value> = rules
             .iter()
@@ -74,19 +100,39 @@ fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).force_no_tty();
-    t.set_width(std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(140));
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty();
+    t.set_width(
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(140),
+    );
     t.set_header(vec!["Rule", "Severity", "Category", "Title", "Reference"]);
     for r in &rules {
-        let title = if r.manual { format!("{} (manual)", r.title) } else { r.title.clone() };
-        t.add_row(vec![r.id.clone(), r.severity.to_string(), r.category.to_string(), title, r.refs.first().cloned().unwrap_or_default()]);
+        let title = if r.manual {
+            format!("{} (manual)", r.title)
+        } else {
+            r.title.clone()
+        };
+        t.add_row(vec![
+            r.id.clone(),
+            r.severity.to_string(),
+            r.category.to_string(),
+            title,
+            r.refs.first().cloned().unwrap_or_default(),
+        ]);
     }
     write_stdout(&format!("{t}\n{} rules\n", rules.len()))?;
     Ok(Exit::Ok)
 }
 
 fn explain_text(set: &RuleSet, r: &vetter::rules::Rule) -> String {
-    let mut s = format!("{}  ({} · {} · pack {})\n\n{}\n\n", r.id, r.severity, r.category, r.pack, r.title);
+    let mut s = format!(
+        "{}  ({} · {} · pack {})\n\n{}\n\n",
+        r.id, r.severity, r.category, r.pack, r.title
+    );
     s.push_str(&format!("What it checks\n  {}\n\n", r.description));
     s.push_str(&format!("How to fix it\n  {}\n\n", r.remediation));
     s.push_str(&format!("References\n  {}\n", r.refs.join("\n  ")));

@@ -29,14 +29,25 @@ impl Probe for EndpointPlaceholder {
         &["endpoints[].url", "endpoints[].host", "endpoints[].port"]
     }
     fn tasks(&self, m: &Manifest) -> Vec<Task> {
-        m.endpoint.iter().enumerate().map(|(i, e)| Task { kind: ResourceKind::Endpoint, index: i, label: e.url.clone() }).collect()
+        m.endpoint
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Task {
+                kind: ResourceKind::Endpoint,
+                index: i,
+                label: e.url.clone(),
+            })
+            .collect()
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
         let facts = EndpointFacts {
             error: Some("not probed: this build has no TLS/HTTP endpoint probe yet, so its facts are unknown".into()),
             ..endpoint_skeleton(&ctx.manifest.endpoint[task.index].url)
         };
-        ProbeResult { output: Output::Endpoint(facts), inputs: vec![] }
+        ProbeResult {
+            output: Output::Endpoint(facts),
+            inputs: vec![],
+        }
     }
 }
 
@@ -45,8 +56,28 @@ pub struct FileHashes;
 
 fn hashed(ctx: &ProbeContext, rel: &str, kind: &str) -> (Option<String>, Option<u64>, Option<String>, Input) {
     match hashing::hash_file(&ctx.manifest.resolve(rel)) {
-        Ok((h, n)) => (Some(h.clone()), Some(n), None, Input { path: rel.into(), kind: kind.into(), sha256: Some(h), bytes: Some(n) }),
-        Err(e) => (None, None, Some(format!("cannot read {rel}: {}", hashing::describe(&e))), Input { path: rel.into(), kind: kind.into(), sha256: None, bytes: None }),
+        Ok((h, n)) => (
+            Some(h.clone()),
+            Some(n),
+            None,
+            Input {
+                path: rel.into(),
+                kind: kind.into(),
+                sha256: Some(h),
+                bytes: Some(n),
+            },
+        ),
+        Err(e) => (
+            None,
+            None,
+            Some(format!("cannot read {rel}: {}", hashing::describe(&e))),
+            Input {
+                path: rel.into(),
+                kind: kind.into(),
+                sha256: None,
+                bytes: None,
+            },
+        ),
     }
 }
 
@@ -55,13 +86,33 @@ impl Probe for FileHashes {
         "files"
     }
     fn produces(&self) -> &'static [&'static str] {
-        &["exports[].sha256", "exports[].bytes", "exports[].error", "audit_logs[].sha256", "audit_logs[].error", "evidence.*[].sha256", "evidence.*[].error"]
+        &[
+            "exports[].sha256",
+            "exports[].bytes",
+            "exports[].error",
+            "audit_logs[].sha256",
+            "audit_logs[].error",
+            "evidence.*[].sha256",
+            "evidence.*[].error",
+        ]
     }
     fn tasks(&self, m: &Manifest) -> Vec<Task> {
         let mut t = Vec::new();
-        t.extend(m.export.iter().enumerate().map(|(i, e)| Task { kind: ResourceKind::Export, index: i, label: e.path.clone() }));
-        t.extend(m.audit_log.iter().enumerate().map(|(i, e)| Task { kind: ResourceKind::AuditLog, index: i, label: e.path.clone() }));
-        t.extend(m.evidence.iter().enumerate().map(|(i, e)| Task { kind: ResourceKind::Evidence, index: i, label: e.path.clone() }));
+        t.extend(m.export.iter().enumerate().map(|(i, e)| Task {
+            kind: ResourceKind::Export,
+            index: i,
+            label: e.path.clone(),
+        }));
+        t.extend(m.audit_log.iter().enumerate().map(|(i, e)| Task {
+            kind: ResourceKind::AuditLog,
+            index: i,
+            label: e.path.clone(),
+        }));
+        t.extend(m.evidence.iter().enumerate().map(|(i, e)| Task {
+            kind: ResourceKind::Evidence,
+            index: i,
+            label: e.path.clone(),
+        }));
         t
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
@@ -78,17 +129,31 @@ impl Probe for FileHashes {
                     deidentified: e.deidentified,
                     retention: RetentionFacts {
                         date_field: e.retention.as_ref().map(|r| r.date_field.clone()),
-                        max_age_days: e.retention.as_ref().map(|r| i64::try_from(r.max_age_days).unwrap_or(i64::MAX)),
+                        max_age_days: e
+                            .retention
+                            .as_ref()
+                            .map(|r| i64::try_from(r.max_age_days).unwrap_or(i64::MAX)),
                         ..Default::default()
                     },
                     ..Default::default()
                 };
-                ProbeResult { output: Output::Export(facts), inputs: vec![input] }
+                ProbeResult {
+                    output: Output::Export(facts),
+                    inputs: vec![input],
+                }
             }
             ResourceKind::AuditLog => {
                 let l = &m.audit_log[task.index];
                 let (sha256, _, error, input) = hashed(ctx, &l.path, "audit_log");
-                ProbeResult { output: Output::AuditLog(AuditLogFacts { path: l.path.clone(), sha256, error, ..Default::default() }), inputs: vec![input] }
+                ProbeResult {
+                    output: Output::AuditLog(AuditLogFacts {
+                        path: l.path.clone(),
+                        sha256,
+                        error,
+                        ..Default::default()
+                    }),
+                    inputs: vec![input],
+                }
             }
             ResourceKind::Evidence | ResourceKind::Endpoint => {
                 let ev = &m.evidence[task.index];
@@ -109,7 +174,10 @@ impl Probe for FileHashes {
                         ..Default::default()
                     }),
                 };
-                ProbeResult { output: Output::Evidence(out), inputs: vec![input] }
+                ProbeResult {
+                    output: Output::Evidence(out),
+                    inputs: vec![input],
+                }
             }
         }
     }
@@ -121,8 +189,18 @@ pub fn side_inputs(m: &Manifest) -> Vec<Input> {
     let mut out = Vec::new();
     let mut add = |rel: &str, kind: &str| {
         let input = match hashing::hash_file(&m.resolve(rel)) {
-            Ok((h, n)) => Input { path: rel.into(), kind: kind.into(), sha256: Some(h), bytes: Some(n) },
-            Err(_) => Input { path: rel.into(), kind: kind.into(), sha256: None, bytes: None },
+            Ok((h, n)) => Input {
+                path: rel.into(),
+                kind: kind.into(),
+                sha256: Some(h),
+                bytes: Some(n),
+            },
+            Err(_) => Input {
+                path: rel.into(),
+                kind: kind.into(),
+                sha256: None,
+                bytes: None,
+            },
         };
         out.push(input);
     };

@@ -16,7 +16,11 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
-        HashingReader { inner, hasher: Sha256::new(), bytes: 0 }
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
     }
 
     /// Read whatever the consumer left unread, so the hash covers the whole input, then finish.
@@ -43,9 +47,15 @@ impl<R: Read> Read for HashingReader<R> {
 pub fn open(path: &Path) -> io::Result<HashingReader<BufReader<File>>> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a directory, not a file"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory, not a file",
+        ));
     }
-    Ok(HashingReader::new(BufReader::with_capacity(256 * 1024, File::open(path)?)))
+    Ok(HashingReader::new(BufReader::with_capacity(
+        256 * 1024,
+        File::open(path)?,
+    )))
 }
 
 /// Hash a whole file (for resources no probe scans yet).
@@ -81,6 +91,9 @@ mod tests {
     fn directory_is_an_error() {
         let d = tempfile::tempdir().unwrap();
         assert!(hash_file(d.path()).is_err());
-        assert_eq!(describe(&hash_file(&d.path().join("nope")).unwrap_err()), "file not found");
+        assert_eq!(
+            describe(&hash_file(&d.path().join("nope")).unwrap_err()),
+            "file not found"
+        );
     }
 }

@@ -40,6 +40,7 @@ pub struct Task {
 
 /// A document's facts, by kind.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per task; boxing buys nothing
 pub enum EvidenceOut {
     Soc2(Soc2Facts),
     Baa(BaaFacts),
@@ -51,6 +52,7 @@ pub enum EvidenceOut {
 
 /// What a probe produced for one task.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per task; boxing buys nothing
 pub enum Output {
     Endpoint(EndpointFacts),
     Export(ExportFacts),
@@ -79,7 +81,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { as_of: chrono::Utc::now().date_naive(), timeout: Duration::from_secs(10), concurrency: 16, ca_file: None }
+        Settings {
+            as_of: chrono::Utc::now().date_naive(),
+            timeout: Duration::from_secs(10),
+            concurrency: 16,
+            ca_file: None,
+        }
     }
 }
 
@@ -147,14 +154,23 @@ pub struct Collected {
 }
 
 /// Run the probes over the manifest's resources.
-pub fn collect(manifest: &Manifest, probes: &[Box<dyn Probe>], settings: &Settings, observer: &dyn Observer) -> Collected {
+pub fn collect(
+    manifest: &Manifest,
+    probes: &[Box<dyn Probe>],
+    settings: &Settings,
+    observer: &dyn Observer,
+) -> Collected {
     let mut tasks: Vec<(usize, Task)> = Vec::new();
     for (pi, p) in probes.iter().enumerate() {
         tasks.extend(p.tasks(manifest).into_iter().map(|t| (pi, t)));
     }
     observer.start(tasks.len());
     let http = OnceLock::new();
-    let ctx = ProbeContext { manifest, settings, http: &http };
+    let ctx = ProbeContext {
+        manifest,
+        settings,
+        http: &http,
+    };
     let results: Mutex<Vec<Option<ProbeResult>>> = Mutex::new(vec![None; tasks.len()]);
     let next = AtomicUsize::new(0);
     let workers = settings.concurrency.clamp(1, 256).min(tasks.len().max(1));
@@ -166,7 +182,13 @@ pub fn collect(manifest: &Manifest, probes: &[Box<dyn Probe>], settings: &Settin
                     let Some((pi, task)) = tasks.get(i) else { break };
                     observer.task_started(task);
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probes[*pi].run(task, &ctx)));
-                    let r = r.unwrap_or_else(|_| failed_result(manifest, task, &format!("internal error in the {} probe", probes[*pi].name())));
+                    let r = r.unwrap_or_else(|_| {
+                        failed_result(
+                            manifest,
+                            task,
+                            &format!("internal error in the {} probe", probes[*pi].name()),
+                        )
+                    });
                     results.lock().expect("results lock")[i] = Some(r);
                     observer.task_finished(task);
                 }
@@ -192,9 +214,33 @@ pub fn collect(manifest: &Manifest, probes: &[Box<dyn Probe>], settings: &Settin
             _ => {}
         }
     }
-    facts.endpoints = endpoints.into_iter().enumerate().map(|(i, e)| e.unwrap_or_else(|| files::endpoint_skeleton(&manifest.endpoint[i].url))).collect();
-    facts.exports = exports.into_iter().enumerate().map(|(i, e)| e.unwrap_or_else(|| ExportFacts { path: manifest.export[i].path.clone(), error: Some("no probe handled this export".into()), ..Default::default() })).collect();
-    facts.audit_logs = logs.into_iter().enumerate().map(|(i, e)| e.unwrap_or_else(|| AuditLogFacts { path: manifest.audit_log[i].path.clone(), error: Some("no probe handled this audit log".into()), ..Default::default() })).collect();
+    facts.endpoints = endpoints
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| e.unwrap_or_else(|| files::endpoint_skeleton(&manifest.endpoint[i].url)))
+        .collect();
+    facts.exports = exports
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            e.unwrap_or_else(|| ExportFacts {
+                path: manifest.export[i].path.clone(),
+                error: Some("no probe handled this export".into()),
+                ..Default::default()
+            })
+        })
+        .collect();
+    facts.audit_logs = logs
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            e.unwrap_or_else(|| AuditLogFacts {
+                path: manifest.audit_log[i].path.clone(),
+                error: Some("no probe handled this audit log".into()),
+                ..Default::default()
+            })
+        })
+        .collect();
     for e in evidence.into_iter().flatten() {
         match e {
             EvidenceOut::Soc2(x) => facts.evidence.soc2.push(x),
@@ -211,10 +257,25 @@ pub fn collect(manifest: &Manifest, probes: &[Box<dyn Probe>], settings: &Settin
 
 fn failed_result(manifest: &Manifest, task: &Task, msg: &str) -> ProbeResult {
     let output = match task.kind {
-        ResourceKind::Endpoint => Output::Endpoint(EndpointFacts { error: Some(msg.into()), ..files::endpoint_skeleton(&manifest.endpoint[task.index].url) }),
-        ResourceKind::Export => Output::Export(ExportFacts { path: task.label.clone(), error: Some(msg.into()), ..Default::default() }),
-        ResourceKind::AuditLog => Output::AuditLog(AuditLogFacts { path: task.label.clone(), error: Some(msg.into()), ..Default::default() }),
-        ResourceKind::Evidence => Output::Evidence(EvidenceOut::Policy(PolicyFacts { path: task.label.clone(), error: Some(msg.into()), ..Default::default() })),
+        ResourceKind::Endpoint => Output::Endpoint(EndpointFacts {
+            error: Some(msg.into()),
+            ..files::endpoint_skeleton(&manifest.endpoint[task.index].url)
+        }),
+        ResourceKind::Export => Output::Export(ExportFacts {
+            path: task.label.clone(),
+            error: Some(msg.into()),
+            ..Default::default()
+        }),
+        ResourceKind::AuditLog => Output::AuditLog(AuditLogFacts {
+            path: task.label.clone(),
+            error: Some(msg.into()),
+            ..Default::default()
+        }),
+        ResourceKind::Evidence => Output::Evidence(EvidenceOut::Policy(PolicyFacts {
+            path: task.label.clone(),
+            error: Some(msg.into()),
+            ..Default::default()
+        })),
     };
     ProbeResult { output, inputs: vec![] }
 }
@@ -235,5 +296,10 @@ pub fn base_facts(m: &Manifest, as_of: NaiveDate) -> Facts {
 
 fn manifest_input(m: &Manifest) -> Input {
     use sha2::{Digest, Sha256};
-    Input { path: m.source.file.clone(), kind: "manifest".into(), sha256: Some(hex::encode(Sha256::digest(m.source.text.as_bytes()))), bytes: Some(m.source.text.len() as u64) }
+    Input {
+        path: m.source.file.clone(),
+        kind: "manifest".into(),
+        sha256: Some(hex::encode(Sha256::digest(m.source.text.as_bytes()))),
+        bytes: Some(m.source.text.len() as u64),
+    }
 }

@@ -135,7 +135,10 @@ pub struct ReportParts<'a> {
 pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
     let score = crate::score::score(&mut findings, Some(parts.rules));
     sort_findings(&mut findings);
-    let mut summary = Summary { total: findings.len(), ..Default::default() };
+    let mut summary = Summary {
+        total: findings.len(),
+        ..Default::default()
+    };
     for f in &findings {
         match f.status {
             Status::Pass => summary.pass += 1,
@@ -151,12 +154,28 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         .iter()
         .map(|w| {
             let expired = !waiver_current(w, parts.as_of);
-            let soon = chrono::NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d").map(|d| !expired && (d - parts.as_of).num_days() <= 30).unwrap_or(false);
+            let soon = chrono::NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d")
+                .map(|d| !expired && (d - parts.as_of).num_days() <= 30)
+                .unwrap_or(false);
             let applied_to = findings
                 .iter()
-                .filter(|f| f.rule == w.rule && f.waiver.as_ref().is_some_and(|a| a.reason == w.reason && a.expires == w.expires))
+                .filter(|f| {
+                    f.rule == w.rule
+                        && f.waiver
+                            .as_ref()
+                            .is_some_and(|a| a.reason == w.reason && a.expires == w.expires)
+                })
                 .count();
-            WaiverEntry { rule: w.rule.clone(), resource: w.resource.clone(), reason: w.reason.clone(), approver: w.approver.clone(), expires: w.expires.clone(), expired, expiring_soon: soon, applied_to }
+            WaiverEntry {
+                rule: w.rule.clone(),
+                resource: w.resource.clone(),
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                expired,
+                expiring_soon: soon,
+                applied_to,
+            }
         })
         .collect();
     let selected: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.pack.as_str()).collect();
@@ -165,14 +184,22 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         .packs
         .iter()
         .filter(|p| selected.contains(p.id.as_str()))
-        .map(|p| PackRef { id: p.id.clone(), version: p.version.clone(), source: p.source.file.clone(), sha256: p.source.sha256.clone() })
+        .map(|p| PackRef {
+            id: p.id.clone(),
+            version: p.version.clone(),
+            source: p.source.file.clone(),
+            sha256: p.source.sha256.clone(),
+        })
         .collect();
     let mut inputs = parts.inputs;
     inputs.sort();
     inputs.dedup();
     Report {
         schema_version: SCHEMA_VERSION.into(),
-        tool: Tool { name: "vetter".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: "vetter".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         generated_at: parts.generated_at,
         as_of: parts.as_of.format("%Y-%m-%d").to_string(),
         vendor: parts.vendor,
@@ -215,7 +242,11 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Json => json::render_portfolio(reports),
-        Format::Table => reports.iter().map(|r| table::render(r, opts)).collect::<Vec<_>>().join("\n"),
+        Format::Table => reports
+            .iter()
+            .map(|r| table::render(r, opts))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 

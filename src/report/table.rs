@@ -50,14 +50,27 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
 
     let mut head = new_table(opts);
     head.set_header(vec!["Vendor", "As of", "Grade", "Score", "Coverage", "Without waivers"]);
-    let grade = paint(Cell::new(r.score.grade.as_str()).add_attribute(Attribute::Bold), grade_color(r.score.grade));
+    let grade = paint(
+        Cell::new(r.score.grade.as_str()).add_attribute(Attribute::Bold),
+        grade_color(r.score.grade),
+    );
     head.add_row(vec![
         Cell::new(&r.vendor.name),
         Cell::new(&r.as_of),
         grade,
         Cell::new(score_text(r.score.overall)).set_alignment(CellAlignment::Right),
-        Cell::new(r.score.coverage.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_else(|| "n/a".into())).set_alignment(CellAlignment::Right),
-        Cell::new(format!("{} {}", r.score.without_waivers.grade, score_text(r.score.without_waivers.overall))),
+        Cell::new(
+            r.score
+                .coverage
+                .map(|c| format!("{:.0}%", c * 100.0))
+                .unwrap_or_else(|| "n/a".into()),
+        )
+        .set_alignment(CellAlignment::Right),
+        Cell::new(format!(
+            "{} {}",
+            r.score.without_waivers.grade,
+            score_text(r.score.without_waivers.overall)
+        )),
     ]);
     out.push_str(&head.to_string());
     out.push('\n');
@@ -67,7 +80,12 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     cats.set_header(vec!["Category", "Score", "Grade", "Pass", "Fail", "Error", "Manual"]);
     for cat in crate::rules::Category::ALL {
         let name = cat.as_str();
-        let of = |st: Status| r.findings.iter().filter(|f| f.category == cat && f.status == st).count();
+        let of = |st: Status| {
+            r.findings
+                .iter()
+                .filter(|f| f.category == cat && f.status == st)
+                .count()
+        };
         if r.findings.iter().all(|f| f.category != cat) {
             continue;
         }
@@ -77,7 +95,11 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         cats.add_row(vec![
             Cell::new(name),
             Cell::new(score_text(score)).set_alignment(CellAlignment::Right),
-            if score.is_some() { paint(Cell::new(g.as_str()), grade_color(g)) } else { Cell::new("-") },
+            if score.is_some() {
+                paint(Cell::new(g.as_str()), grade_color(g))
+            } else {
+                Cell::new("-")
+            },
             Cell::new(of(Status::Pass)).set_alignment(CellAlignment::Right),
             Cell::new(of(Status::Fail)).set_alignment(CellAlignment::Right),
             Cell::new(of(Status::Error)).set_alignment(CellAlignment::Right),
@@ -92,7 +114,15 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         out.push_str("No failed or errored findings.\n");
     } else {
         let mut t = new_table(opts);
-        t.set_header(vec!["Severity", "Status", "Rule", "Resource", "Message", "Reference", "Worth"]);
+        t.set_header(vec![
+            "Severity",
+            "Status",
+            "Rule",
+            "Resource",
+            "Message",
+            "Reference",
+            "Worth",
+        ]);
         for f in failed {
             t.add_row(vec![
                 paint(Cell::new(f.severity.as_str()), sev_color(f.severity)),
@@ -113,10 +143,21 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         s.total, s.pass, s.fail, s.error, s.waived, s.manual, s.skip
     ));
     if !r.overrides.is_empty() {
-        out.push_str(&format!("warning: {} built-in rule(s) overridden: {}\n", r.overrides.len(), r.overrides.iter().map(|o| o.rule.as_str()).collect::<Vec<_>>().join(", ")));
+        out.push_str(&format!(
+            "warning: {} built-in rule(s) overridden: {}\n",
+            r.overrides.len(),
+            r.overrides
+                .iter()
+                .map(|o| o.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     for w in r.waivers.iter().filter(|w| w.expired) {
-        out.push_str(&format!("warning: waiver for {} expired on {} (no longer applied)\n", w.rule, w.expires));
+        out.push_str(&format!(
+            "warning: waiver for {} expired on {} (no longer applied)\n",
+            w.rule, w.expires
+        ));
     }
     for w in r.waivers.iter().filter(|w| w.expiring_soon) {
         out.push_str(&format!("note: waiver for {} expires on {}\n", w.rule, w.expires));

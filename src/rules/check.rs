@@ -33,9 +33,17 @@ pub fn compile(src: &str) -> Result<Program, ExprProblem> {
                 })
                 .unwrap_or(0);
             let msg = errs.errors.iter().map(|e| e.msg.clone()).collect::<Vec<_>>().join("; ");
-            Err(ExprProblem { offset: offset.min(src.len()), message: format!("CEL does not compile: {msg}"), help: None })
+            Err(ExprProblem {
+                offset: offset.min(src.len()),
+                message: format!("CEL does not compile: {msg}"),
+                help: None,
+            })
         }
-        Err(_) => Err(ExprProblem { offset: 0, message: "CEL does not compile (the parser gave up on this expression)".into(), help: None }),
+        Err(_) => Err(ExprProblem {
+            offset: 0,
+            message: "CEL does not compile (the parser gave up on this expression)".into(),
+            help: None,
+        }),
     }
 }
 
@@ -72,13 +80,21 @@ impl PathChecker<'_> {
         match name {
             "it" => self.it.clone(),
             "as_of" => Some(Shape::Scalar),
-            "params" => Some(Shape::Object(self.params.keys().map(|k| (k.clone(), Shape::Scalar)).collect())),
+            "params" => Some(Shape::Object(
+                self.params.keys().map(|k| (k.clone(), Shape::Scalar)).collect(),
+            )),
             _ => self.facts.field(name).ok(),
         }
     }
 
     /// Walks `e`, returning its shape when it is a path into the facts.
-    fn walk(&self, e: &Expression, scope: &mut Vec<(String, Shape)>, rep: &mut PathReport, off: &dyn Fn(u64) -> usize) -> Option<Shape> {
+    fn walk(
+        &self,
+        e: &Expression,
+        scope: &mut Vec<(String, Shape)>,
+        rep: &mut PathReport,
+        off: &dyn Fn(u64) -> usize,
+    ) -> Option<Shape> {
         match &e.expr {
             Expr::Ident(name) => {
                 let s = self.root(name, scope);
@@ -96,7 +112,11 @@ impl PathChecker<'_> {
                     } else {
                         Some(format!("known variables: {}", known.join(", ")))
                     };
-                    rep.problems.push(ExprProblem { offset: off(e.id), message: format!("unknown variable `{name}`"), help });
+                    rep.problems.push(ExprProblem {
+                        offset: off(e.id),
+                        message: format!("unknown variable `{name}`"),
+                        help,
+                    });
                 }
                 s
             }
@@ -123,7 +143,11 @@ impl PathChecker<'_> {
                         } else {
                             format!("`{what}.{}` is not in the facts schema", sel.field)
                         };
-                        rep.problems.push(ExprProblem { offset: off(e.id), message, help });
+                        rep.problems.push(ExprProblem {
+                            offset: off(e.id),
+                            message,
+                            help,
+                        });
                         None
                     }
                 }
@@ -219,11 +243,19 @@ pub fn split_template(t: &str) -> Result<Vec<Segment>, ExprProblem> {
         }
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            return Err(ExprProblem { offset: base + start, message: "`{{` without a closing `}}` in message".into(), help: Some("write {{ expression }}".into()) });
+            return Err(ExprProblem {
+                offset: base + start,
+                message: "`{{` without a closing `}}` in message".into(),
+                help: Some("write {{ expression }}".into()),
+            });
         };
         let expr = after[..end].trim();
         if expr.is_empty() {
-            return Err(ExprProblem { offset: base + start, message: "empty `{{ }}` in message".into(), help: None });
+            return Err(ExprProblem {
+                offset: base + start,
+                message: "empty `{{ }}` in message".into(),
+                help: None,
+            });
         }
         let lead = after[..end].len() - after[..end].trim_start().len();
         out.push(Segment::Expr(expr.to_string(), base + start + 2 + lead));
@@ -250,15 +282,28 @@ mod tests {
         let mut params = BTreeMap::new();
         params.insert(
             "min_tls".to_string(),
-            super::super::model::ParamDef { default: "1.2".into(), floor: None, stricter: None, description: None, pack: "x".into() },
+            super::super::model::ParamDef {
+                default: "1.2".into(),
+                floor: None,
+                stricter: None,
+                description: None,
+                pack: "x".into(),
+            },
         );
-        let pc = PathChecker { facts: &facts, it, params: &params };
+        let pc = PathChecker {
+            facts: &facts,
+            it,
+            params: &params,
+        };
         pc.check(&compile(src).unwrap())
     }
 
     #[test]
     fn good_paths_pass() {
-        let r = check("it.tls.versions.tls1_0 == false && it.tls.ciphers.all(c, c.bits >= 128) && params.min_tls == '1.2'", Some("endpoints"));
+        let r = check(
+            "it.tls.versions.tls1_0 == false && it.tls.ciphers.all(c, c.bits >= 128) && params.min_tls == '1.2'",
+            Some("endpoints"),
+        );
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert!(r.params_read.contains("min_tls"));
     }
@@ -268,7 +313,11 @@ mod tests {
         let src = "it.tls.versoins.tls1_0 == false";
         let r = check(src, Some("endpoints"));
         assert_eq!(r.problems.len(), 1);
-        assert!(r.problems[0].message.contains("it.tls.versoins"), "{}", r.problems[0].message);
+        assert!(
+            r.problems[0].message.contains("it.tls.versoins"),
+            "{}",
+            r.problems[0].message
+        );
         assert!(r.problems[0].help.as_deref().unwrap().contains("versions"));
     }
 

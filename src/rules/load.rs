@@ -79,12 +79,23 @@ impl Ctx<'_> {
         table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
     }
 
-    fn string(&mut self, table: &DeTable<'_>, key: &str, required: bool, at: &Range<usize>, what: &str) -> Option<(String, Range<usize>)> {
+    fn string(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        required: bool,
+        at: &Range<usize>,
+        what: &str,
+    ) -> Option<(String, Range<usize>)> {
         match self.get(table, key) {
             Some(v) => match v.get_ref().as_str() {
                 Some(s) => Some((s.to_string(), v.span())),
                 None => {
-                    self.err(v.span(), format!("`{key}` in {what} must be a string, found {}", v.get_ref().type_str()), None);
+                    self.err(
+                        v.span(),
+                        format!("`{key}` in {what} must be a string, found {}", v.get_ref().type_str()),
+                        None,
+                    );
                     None
                 }
             },
@@ -102,7 +113,14 @@ impl Ctx<'_> {
         match v.get_ref().as_bool() {
             Some(b) => Some(b),
             None => {
-                self.err(v.span(), format!("`{key}` in {what} must be true or false, found {}", v.get_ref().type_str()), None);
+                self.err(
+                    v.span(),
+                    format!(
+                        "`{key}` in {what} must be true or false, found {}",
+                        v.get_ref().type_str()
+                    ),
+                    None,
+                );
                 None
             }
         }
@@ -111,14 +129,22 @@ impl Ctx<'_> {
     fn strings(&mut self, table: &DeTable<'_>, key: &str, what: &str) -> Option<Vec<String>> {
         let v = self.get(table, key)?;
         let Some(arr) = v.get_ref().as_array() else {
-            self.err(v.span(), format!("`{key}` in {what} must be an array of strings"), Some(format!("e.g. {key} = [\"...\"]")));
+            self.err(
+                v.span(),
+                format!("`{key}` in {what} must be an array of strings"),
+                Some(format!("e.g. {key} = [\"...\"]")),
+            );
             return None;
         };
         let mut out = Vec::new();
         for item in arr.iter() {
             match item.get_ref().as_str() {
                 Some(s) => out.push(s.to_string()),
-                None => self.err(item.span(), format!("`{key}` in {what} must contain only strings"), None),
+                None => self.err(
+                    item.span(),
+                    format!("`{key}` in {what} must contain only strings"),
+                    None,
+                ),
             }
         }
         Some(out)
@@ -131,9 +157,17 @@ pub fn scalar_to_json(v: &DeValue<'_>) -> Option<serde_json::Value> {
         DeValue::String(s) => Some(serde_json::Value::String(s.to_string())),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
-            i64::from_str_radix(&digits, i.radix()).ok().map(serde_json::Value::from)
+            i64::from_str_radix(&digits, i.radix())
+                .ok()
+                .map(serde_json::Value::from)
         }
-        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(serde_json::Value::Number),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number),
         DeValue::Boolean(b) => Some(serde_json::Value::Bool(*b)),
         _ => None,
     }
@@ -142,39 +176,69 @@ pub fn scalar_to_json(v: &DeValue<'_>) -> Option<serde_json::Value> {
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// Read one pack. `source` says where it came from (for reports).
 pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
-    let mut cx = Ctx { file, src, problems: Vec::new() };
+    let mut cx = Ctx {
+        file,
+        src,
+        problems: Vec::new(),
+    };
     let doc = match DeTable::parse(src) {
         Ok(d) => d,
         Err(e) => {
             cx.problems.push(Problem::from_toml(file, src, &e));
-            return Loaded { pack: None, spans: vec![], problems: cx.problems };
+            return Loaded {
+                pack: None,
+                spans: vec![],
+                problems: cx.problems,
+            };
         }
     };
     let root = doc.get_ref();
     let whole = 0..0;
-    cx.check_keys(root, &["pack", "params", "rule", "clause", "soc2", "phrase"], "a pack file");
+    cx.check_keys(
+        root,
+        &["pack", "params", "rule", "clause", "soc2", "phrase"],
+        "a pack file",
+    );
 
     // [pack]
     let Some(pack_v) = cx.get(root, "pack") else {
-        cx.err(whole, "the file has no [pack] table", Some("start the file with [pack] id = \"...\", title = \"...\", version = \"...\"".into()));
-        return Loaded { pack: None, spans: vec![], problems: cx.problems };
+        cx.err(
+            whole,
+            "the file has no [pack] table",
+            Some("start the file with [pack] id = \"...\", title = \"...\", version = \"...\"".into()),
+        );
+        return Loaded {
+            pack: None,
+            spans: vec![],
+            problems: cx.problems,
+        };
     };
     let pack_span = pack_v.span();
     let Some(pack_t) = pack_v.get_ref().as_table() else {
         cx.err(pack_span, "`pack` must be a table", None);
-        return Loaded { pack: None, spans: vec![], problems: cx.problems };
+        return Loaded {
+            pack: None,
+            spans: vec![],
+            problems: cx.problems,
+        };
     };
     cx.check_keys(pack_t, PACK_KEYS, "[pack]");
     let id = cx.string(pack_t, "id", true, &pack_span, "[pack]");
     if let Some((id, span)) = &id
         && !valid_id(id)
     {
-        cx.err(span.clone(), format!("pack id `{id}` is not shell-safe"), Some("use lower-case letters, digits and dashes".into()));
+        cx.err(
+            span.clone(),
+            format!("pack id `{id}` is not shell-safe"),
+            Some("use lower-case letters, digits and dashes".into()),
+        );
     }
     let title = cx.string(pack_t, "title", true, &pack_span, "[pack]");
     let version = cx.string(pack_t, "version", true, &pack_span, "[pack]");
@@ -183,10 +247,16 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
         && k != "rules"
         && k != "phrasing"
     {
-        cx.err(span.clone(), format!("unknown pack kind `{k}`"), Some("expected `rules` or `phrasing`".into()));
+        cx.err(
+            span.clone(),
+            format!("unknown pack kind `{k}`"),
+            Some("expected `rules` or `phrasing`".into()),
+        );
     }
     let default = cx.boolean(pack_t, "default", "[pack]").unwrap_or(true);
-    let description = cx.string(pack_t, "description", false, &pack_span, "[pack]").map(|s| s.0);
+    let description = cx
+        .string(pack_t, "description", false, &pack_span, "[pack]")
+        .map(|s| s.0);
     let pack_id = id.as_ref().map(|s| s.0.clone()).unwrap_or_default();
     let kind_s = kind.map(|k| k.0).unwrap_or_else(|| "rules".into());
 
@@ -200,7 +270,11 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                     let name = k.get_ref().to_string();
                     let what = format!("parameter `{name}`");
                     let Some(t) = v.get_ref().as_table() else {
-                        cx.err(v.span(), format!("{what} must be a table"), Some(format!("{name} = {{ default = 60, floor = 60, stricter = \"lower\" }}")));
+                        cx.err(
+                            v.span(),
+                            format!("{what} must be a table"),
+                            Some(format!("{name} = {{ default = 60, floor = 60, stricter = \"lower\" }}")),
+                        );
                         continue;
                     };
                     cx.check_keys(t, PARAM_KEYS, &what);
@@ -208,7 +282,11 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                         let v = cx.get(t, key)?;
                         let j = scalar_to_json(v.get_ref());
                         if j.is_none() {
-                            cx.err(v.span(), format!("`{key}` of {what} must be a number, string or boolean"), None);
+                            cx.err(
+                                v.span(),
+                                format!("`{key}` of {what} must be a number, string or boolean"),
+                                None,
+                            );
                         }
                         j
                     };
@@ -218,13 +296,21 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                         Some((s, _)) if s == "lower" => Some(Stricter::Lower),
                         Some((s, _)) if s == "higher" => Some(Stricter::Higher),
                         Some((s, span)) => {
-                            cx.err(span, format!("`stricter` of {what} is `{s}`"), Some("expected `lower` or `higher`".into()));
+                            cx.err(
+                                span,
+                                format!("`stricter` of {what} is `{s}`"),
+                                Some("expected `lower` or `higher`".into()),
+                            );
                             None
                         }
                         None => None,
                     };
                     if floor.is_some() && stricter.is_none() {
-                        cx.err(v.span(), format!("{what} has a floor but no `stricter` direction"), Some("add stricter = \"lower\" or \"higher\"".into()));
+                        cx.err(
+                            v.span(),
+                            format!("{what} has a floor but no `stricter` direction"),
+                            Some("add stricter = \"lower\" or \"higher\"".into()),
+                        );
                     }
                     let description = cx.string(t, "description", false, &v.span(), &what).map(|s| s.0);
                     match def {
@@ -232,9 +318,22 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                             if let (Some(f), Some(_)) = (&floor, stricter)
                                 && compare_param(&default, f).is_none()
                             {
-                                cx.err(v.span(), format!("{what}: default and floor cannot be compared"), Some("give both as numbers, or both as version strings like \"1.2\"".into()));
+                                cx.err(
+                                    v.span(),
+                                    format!("{what}: default and floor cannot be compared"),
+                                    Some("give both as numbers, or both as version strings like \"1.2\"".into()),
+                                );
                             }
-                            params.insert(name, ParamDef { default, floor, stricter, description, pack: pack_id.clone() });
+                            params.insert(
+                                name,
+                                ParamDef {
+                                    default,
+                                    floor,
+                                    stricter,
+                                    description,
+                                    pack: pack_id.clone(),
+                                },
+                            );
                         }
                         None => cx.err(v.span(), format!("{what} has no `default`"), None),
                     }
@@ -273,7 +372,11 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
     } else {
         for key in ["clause", "soc2", "phrase"] {
             if let Some(v) = cx.get(root, key) {
-                cx.err(v.span(), format!("`{key}` tables belong in a pack of kind = \"phrasing\""), None);
+                cx.err(
+                    v.span(),
+                    format!("`{key}` tables belong in a pack of kind = \"phrasing\""),
+                    None,
+                );
             }
         }
         None
@@ -281,14 +384,26 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
 
     let pack = match (id, title, version) {
         (Some(id), Some(title), Some(version)) => Some(Pack {
-            info: PackInfo { id: id.0, title: title.0, version: version.0, kind: kind_s, default, description, source },
+            info: PackInfo {
+                id: id.0,
+                title: title.0,
+                version: version.0,
+                kind: kind_s,
+                default,
+                description,
+                source,
+            },
             params,
             rules,
             phrasing,
         }),
         _ => None,
     };
-    Loaded { pack, spans, problems: cx.problems }
+    Loaded {
+        pack,
+        spans,
+        problems: cx.problems,
+    }
 }
 
 fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) -> Option<(Rule, RuleSpans)> {
@@ -302,33 +417,47 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
     if let Some((id, span)) = &id
         && !valid_id(id)
     {
-        cx.err(span.clone(), format!("rule id `{id}` is not shell-safe"), Some("use lower-case letters, digits and dashes, e.g. hipaa-tls-legacy".into()));
+        cx.err(
+            span.clone(),
+            format!("rule id `{id}` is not shell-safe"),
+            Some("use lower-case letters, digits and dashes, e.g. hipaa-tls-legacy".into()),
+        );
     }
     let title = cx.string(t, "title", true, at, &what);
-    let category = cx.string(t, "category", true, at, &what).and_then(|(s, span)| match s.parse::<Category>() {
-        Ok(c) => Some(c),
-        Err(e) => {
-            cx.err(span, e, None);
-            None
-        }
-    });
-    let severity = cx.string(t, "severity", true, at, &what).and_then(|(s, span)| match s.parse::<Severity>() {
-        Ok(c) => Some(c),
-        Err(e) => {
-            cx.err(span, e, None);
-            None
-        }
-    });
-    let cap = cx.string(t, "cap", false, at, &what).and_then(|(s, span)| match s.parse::<Grade>() {
-        Ok(c) => Some(c),
-        Err(e) => {
-            cx.err(span, e, None);
-            None
-        }
-    });
+    let category = cx
+        .string(t, "category", true, at, &what)
+        .and_then(|(s, span)| match s.parse::<Category>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                cx.err(span, e, None);
+                None
+            }
+        });
+    let severity = cx
+        .string(t, "severity", true, at, &what)
+        .and_then(|(s, span)| match s.parse::<Severity>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                cx.err(span, e, None);
+                None
+            }
+        });
+    let cap = cx
+        .string(t, "cap", false, at, &what)
+        .and_then(|(s, span)| match s.parse::<Grade>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                cx.err(span, e, None);
+                None
+            }
+        });
     let refs = cx.strings(t, "refs", &what).unwrap_or_default();
     if refs.is_empty() {
-        cx.err(at.clone(), format!("{what} has no `refs`"), Some("cite the regulation, e.g. refs = [\"45 CFR 164.312(e)(1)\"]".into()));
+        cx.err(
+            at.clone(),
+            format!("{what} has no `refs`"),
+            Some("cite the regulation, e.g. refs = [\"45 CFR 164.312(e)(1)\"]".into()),
+        );
     }
     let requirement = cx.strings(t, "requirement", &what).unwrap_or_default();
     let description = cx.string(t, "description", true, at, &what);
@@ -341,15 +470,17 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
     let manual = cx.boolean(t, "manual", &what).unwrap_or(false);
     let attestation = cx.string(t, "attestation", false, at, &what).map(|s| s.0);
     match (&assert, manual) {
-        (None, false) => cx.err(at.clone(), format!("{what} has no `assert`"), Some("add assert = \"<CEL>\", or manual = true for a rule only an attestation can satisfy".into())),
-        (Some((_, span)), true) => cx.err(span.clone(), format!("{what} is manual but has an `assert`"), Some("a manual rule is satisfied only by an [[attestation]]; remove one of the two".into())),
+        (None, false) => cx.err(
+            at.clone(),
+            format!("{what} has no `assert`"),
+            Some("add assert = \"<CEL>\", or manual = true for a rule only an attestation can satisfy".into()),
+        ),
+        (Some((_, span)), true) => cx.err(
+            span.clone(),
+            format!("{what} is manual but has an `assert`"),
+            Some("a manual rule is satisfied only by an [[attestation]]; remove one of the two".into()),
+        ),
         _ => {}
-    }
-    if let Some((id, span)) = &id
-        && !pack_id.is_empty()
-        && !id.starts_with(&format!("{pack_id}-"))
-    {
-        cx.err(span.clone(), format!("rule id `{id}` does not start with its pack id `{pack_id}-`"), Some(format!("rename it {pack_id}-...; ids are stable, so pick the name once")));
     }
     if cx.problems.len() != before {
         return None;

@@ -63,7 +63,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// Read a directory (or single file) of packs: (display path, text) pairs, sorted by name.
 pub fn read_pack_files(arg: &str) -> Result<Vec<(String, String)>, Problem> {
     let p = Path::new(arg);
-    let meta = std::fs::metadata(p).map_err(|e| Problem::file(arg, format!("cannot read rule packs: {e}")).help("pass a directory of *.toml packs or one pack file"))?;
+    let meta = std::fs::metadata(p).map_err(|e| {
+        Problem::file(arg, format!("cannot read rule packs: {e}"))
+            .help("pass a directory of *.toml packs or one pack file")
+    })?;
     let mut files = Vec::new();
     if meta.is_dir() {
         let entries = std::fs::read_dir(p).map_err(|e| Problem::file(arg, format!("cannot list directory: {e}")))?;
@@ -75,7 +78,8 @@ pub fn read_pack_files(arg: &str) -> Result<Vec<(String, String)>, Problem> {
         }
         files.sort();
         if files.is_empty() {
-            return Err(Problem::file(arg, "no *.toml rule packs in this directory").help("a pack is a TOML file with a [pack] table and [[rule]] tables"));
+            return Err(Problem::file(arg, "no *.toml rule packs in this directory")
+                .help("a pack is a TOML file with a [pack] table and [[rule]] tables"));
         }
     } else {
         files.push(p.to_path_buf());
@@ -84,7 +88,13 @@ pub fn read_pack_files(arg: &str) -> Result<Vec<(String, String)>, Problem> {
     for f in files {
         let display = f.to_string_lossy().to_string();
         let bytes = std::fs::read(&f).map_err(|e| Problem::file(&display, format!("cannot read: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| Problem::file(&display, format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())).help("save the pack as UTF-8"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Problem::file(
+                &display,
+                format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+            )
+            .help("save the pack as UTF-8")
+        })?;
         out.push((display, text));
     }
     Ok(out)
@@ -110,11 +120,20 @@ impl RuleSet {
     }
 
     /// Build from (file, text, builtin) triples.
-    pub fn from_sources(sources: &[(String, String, bool)], allow_override: bool, mut problems: Vec<Problem>) -> Result<RuleSet, ConfigError> {
+    pub fn from_sources(
+        sources: &[(String, String, bool)],
+        allow_override: bool,
+        mut problems: Vec<Problem>,
+    ) -> Result<RuleSet, ConfigError> {
         let facts_shape = Shape::facts();
         let mut loaded = Vec::new();
         for (file, text, builtin) in sources {
-            let source = PackSource { file: file.clone(), builtin: *builtin, sha256: sha256_hex(text.as_bytes()), bytes: text.len() as u64 };
+            let source = PackSource {
+                file: file.clone(),
+                builtin: *builtin,
+                sha256: sha256_hex(text.as_bytes()),
+                bytes: text.len() as u64,
+            };
             let l = load::load_pack(file, text, source);
             problems.extend(l.problems);
             if let Some(pack) = l.pack {
@@ -127,16 +146,31 @@ impl RuleSet {
         let mut params: BTreeMap<String, ParamDef> = BTreeMap::new();
         for (pack, _, file, text) in &loaded {
             if let Some(prev) = packs.iter().find(|p| p.id == pack.info.id) {
-                problems.push(Problem::at(file, text, find_span(text, "id"), format!("pack id `{}` is already used by {}", pack.info.id, prev.source.file)).help("give the pack its own id"));
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        find_span(text, "id"),
+                        format!("pack id `{}` is already used by {}", pack.info.id, prev.source.file),
+                    )
+                    .help("give the pack its own id"),
+                );
                 continue;
             }
             packs.push(pack.info.clone());
             for (name, def) in &pack.params {
                 match params.get(name) {
-                    Some(prev) if prev.default != def.default || prev.floor != def.floor || prev.stricter != def.stricter => {
+                    Some(prev)
+                        if prev.default != def.default || prev.floor != def.floor || prev.stricter != def.stricter =>
+                    {
                         problems.push(
-                            Problem::at(file, text, find_span(text, name), format!("parameter `{name}` is declared differently by pack `{}`", prev.pack))
-                                .help("use the same default, floor and direction, or another name"),
+                            Problem::at(
+                                file,
+                                text,
+                                find_span(text, name),
+                                format!("parameter `{name}` is declared differently by pack `{}`", prev.pack),
+                            )
+                            .help("use the same default, floor and direction, or another name"),
                         );
                     }
                     Some(_) => {}
@@ -157,24 +191,55 @@ impl RuleSet {
                 phrasing.push((pack.info.clone(), t));
             }
             for (rule, sp) in pack.rules.into_iter().zip(spans) {
-                let at = |range: &std::ops::Range<usize>, inner: usize| Some(range.start + 1 + inner..range.start + 2 + inner);
+                let at = |range: &std::ops::Range<usize>, inner: usize| {
+                    Some(range.start + 1 + inner..range.start + 2 + inner)
+                };
                 if let Some((prev_file, prev_builtin)) = seen.get(&rule.id).cloned() {
                     let replacing_builtin = prev_builtin && !pack.info.source.builtin;
                     if replacing_builtin && allow_override {
-                        let idx = rules.iter().position(|r| r.rule.id == rule.id).expect("seen rule is present");
+                        let idx = rules
+                            .iter()
+                            .position(|r| r.rule.id == rule.id)
+                            .expect("seen rule is present");
                         let old = rules.remove(idx);
-                        overrides.push(Override { rule: rule.id.clone(), replaced_pack: old.rule.pack, by_pack: rule.pack.clone(), by_file: file.clone() });
+                        overrides.push(Override {
+                            rule: rule.id.clone(),
+                            replaced_pack: old.rule.pack,
+                            by_pack: rule.pack.clone(),
+                            by_file: file.clone(),
+                        });
                     } else {
                         let help = if replacing_builtin {
                             "pass --allow-override to replace a built-in rule (it is then listed in the report's overrides)".to_string()
                         } else {
                             "rule ids are unique across all packs; rename one".to_string()
                         };
-                        problems.push(Problem::at(&file, &text, Some(sp.id.clone()), format!("duplicate rule id `{}` (first defined in {prev_file})", rule.id)).help(help));
+                        problems.push(
+                            Problem::at(
+                                &file,
+                                &text,
+                                Some(sp.id.clone()),
+                                format!("duplicate rule id `{}` (first defined in {prev_file})", rule.id),
+                            )
+                            .help(help),
+                        );
                         continue;
                     }
                 }
                 seen.insert(rule.id.clone(), (file.clone(), pack.info.source.builtin));
+                // Built-in rule ids carry their pack's prefix, so an id says where it lives.
+                if pack.info.source.builtin && !rule.id.starts_with(&format!("{}-", pack.info.id)) {
+                    problems.push(Problem::at(
+                        &file,
+                        &text,
+                        Some(sp.id.clone()),
+                        format!(
+                            "rule id `{}` does not start with its pack id `{}-`",
+                            rule.id, pack.info.id
+                        ),
+                    ));
+                    continue;
+                }
 
                 let mut ok = true;
                 let mut rule = rule;
@@ -192,16 +257,28 @@ impl RuleSet {
                     },
                     _ => None,
                 };
-                let checker = PathChecker { facts: &facts_shape, it: it.clone(), params: &params };
+                let checker = PathChecker {
+                    facts: &facts_shape,
+                    it: it.clone(),
+                    params: &params,
+                };
                 let mut params_read = BTreeSet::new();
                 let mut reads = BTreeSet::new();
-                let mut compile_one = |src: &Option<String>, span: &Option<std::ops::Range<usize>>, problems: &mut Vec<Problem>| -> Option<Program> {
+                let mut compile_one = |src: &Option<String>,
+                                       span: &Option<std::ops::Range<usize>>,
+                                       problems: &mut Vec<Problem>|
+                 -> Option<Program> {
                     let (src, span) = (src.as_ref()?, span.as_ref()?);
                     match check::compile(src) {
                         Ok(p) => {
                             let rep = checker.check(&p);
                             for pr in &rep.problems {
-                                let mut prob = Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message));
+                                let mut prob = Problem::at(
+                                    &file,
+                                    &text,
+                                    at(span, pr.offset),
+                                    format!("rule `{}`: {}", rule.id, pr.message),
+                                );
                                 prob.help = pr.help.clone();
                                 problems.push(prob);
                             }
@@ -231,7 +308,8 @@ impl RuleSet {
                                     Segment::Text(t) => message.push(MessagePart::Text(t)),
                                     Segment::Expr(e, off) => {
                                         let span_inner = Some(span.start + off..span.end);
-                                        match compile_one(&Some(e), &span_inner.map(|s| s.start..s.end), &mut problems) {
+                                        match compile_one(&Some(e), &span_inner.map(|s| s.start..s.end), &mut problems)
+                                        {
                                             Some(p) => message.push(MessagePart::Expr(p)),
                                             None => ok = false,
                                         }
@@ -240,7 +318,12 @@ impl RuleSet {
                             }
                         }
                         Err(pr) => {
-                            problems.push(Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message)));
+                            problems.push(Problem::at(
+                                &file,
+                                &text,
+                                at(span, pr.offset),
+                                format!("rule `{}`: {}", rule.id, pr.message),
+                            ));
                             ok = false;
                         }
                     }
@@ -249,12 +332,24 @@ impl RuleSet {
                     continue;
                 }
                 rule.params_read = params_read.into_iter().collect();
-                rules.push(CompiledRule { rule, when, assert, message, reads: reads.into_iter().collect() });
+                rules.push(CompiledRule {
+                    rule,
+                    when,
+                    assert,
+                    message,
+                    reads: reads.into_iter().collect(),
+                });
             }
         }
         if problems.is_empty() {
             rules.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
-            Ok(RuleSet { packs, params, rules, overrides, phrasing })
+            Ok(RuleSet {
+                packs,
+                params,
+                rules,
+                overrides,
+                phrasing,
+            })
         } else {
             problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
             Err(ConfigError::new(problems))
@@ -264,14 +359,24 @@ impl RuleSet {
     /// Pack ids active for `frameworks` (empty: every pack with `default = true`).
     pub fn selected_packs(&self, frameworks: &[String]) -> Result<BTreeSet<String>, String> {
         if frameworks.is_empty() {
-            return Ok(self.packs.iter().filter(|p| p.default && p.kind == "rules").map(|p| p.id.clone()).collect());
+            return Ok(self
+                .packs
+                .iter()
+                .filter(|p| p.default && p.kind == "rules")
+                .map(|p| p.id.clone())
+                .collect());
         }
         let mut out = BTreeSet::new();
         for f in frameworks {
             if self.packs.iter().any(|p| &p.id == f) {
                 out.insert(f.clone());
             } else {
-                let known: Vec<&str> = self.packs.iter().filter(|p| p.kind == "rules").map(|p| p.id.as_str()).collect();
+                let known: Vec<&str> = self
+                    .packs
+                    .iter()
+                    .filter(|p| p.kind == "rules")
+                    .map(|p| p.id.as_str())
+                    .collect();
                 return Err(format!("unknown framework `{f}`; known: {}", known.join(", ")));
             }
         }

@@ -31,7 +31,10 @@ impl Shape {
     /// The field `name` of an object shape; `Ok(None)` when nothing can be said.
     pub fn field(&self, name: &str) -> Result<Shape, Vec<String>> {
         match self {
-            Shape::Object(fields) => fields.get(name).cloned().ok_or_else(|| fields.keys().cloned().collect()),
+            Shape::Object(fields) => fields
+                .get(name)
+                .cloned()
+                .ok_or_else(|| fields.keys().cloned().collect()),
             Shape::Map(v) => Ok((**v).clone()),
             Shape::Any => Ok(Shape::Any),
             Shape::List(_) | Shape::Scalar => Err(Vec::new()),
@@ -61,7 +64,10 @@ fn from_schema(node: &Value, defs: &Value, depth: usize) -> Shape {
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(alts) = node.get(key).and_then(Value::as_array) {
-            let non_null: Vec<&Value> = alts.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).collect();
+            let non_null: Vec<&Value> = alts
+                .iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
             if non_null.len() == 1 {
                 return from_schema(non_null[0], defs, depth + 1);
             }
@@ -74,12 +80,20 @@ fn from_schema(node: &Value, defs: &Value, depth: usize) -> Shape {
         _ => vec![],
     };
     if types.contains(&"array") {
-        let item = node.get("items").map(|i| from_schema(i, defs, depth + 1)).unwrap_or(Shape::Any);
+        let item = node
+            .get("items")
+            .map(|i| from_schema(i, defs, depth + 1))
+            .unwrap_or(Shape::Any);
         return Shape::List(Box::new(item));
     }
     if types.contains(&"object") || node.get("properties").is_some() {
         if let Some(props) = node.get("properties").and_then(Value::as_object) {
-            return Shape::Object(props.iter().map(|(k, v)| (k.clone(), from_schema(v, defs, depth + 1))).collect());
+            return Shape::Object(
+                props
+                    .iter()
+                    .map(|(k, v)| (k.clone(), from_schema(v, defs, depth + 1)))
+                    .collect(),
+            );
         }
         return match node.get("additionalProperties") {
             Some(Value::Object(_)) => Shape::Map(Box::new(from_schema(&node["additionalProperties"], defs, depth + 1))),
@@ -97,12 +111,16 @@ mod tests {
     fn facts_shape_knows_nested_fields() {
         let s = Shape::facts();
         assert!(s.path("endpoints").is_some());
-        let Some(Shape::List(ep)) = s.path("endpoints") else { panic!("endpoints is a list") };
+        let Some(Shape::List(ep)) = s.path("endpoints") else {
+            panic!("endpoints is a list")
+        };
         assert_eq!(ep.path("tls.versions.tls1_0"), Some(Shape::Scalar));
         assert!(ep.path("tls.versions.tls9").is_none());
         assert!(matches!(ep.path("http.headers"), Some(Shape::Map(_))));
         assert!(matches!(s.path("evidence.baa"), Some(Shape::List(_))));
-        let Some(Shape::List(soc)) = s.path("evidence.soc2") else { panic!() };
+        let Some(Shape::List(soc)) = s.path("evidence.soc2") else {
+            panic!()
+        };
         assert_eq!(soc.path("type"), Some(Shape::Scalar));
     }
 }
