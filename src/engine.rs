@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
 use cel::extractors::Arguments;
 use cel::objects::{Key, Map};
 use cel::{Context, ExecutionError, Program, Value};
@@ -130,6 +132,41 @@ pub fn fingerprint(rule: &str, resource: &str) -> String {
     h.update([0u8]);
     h.update(resource.as_bytes());
     hex::encode(&h.finalize()[..8])
+}
+
+/// Binds `it` to a value converted once per resource, borrowed by every rule that reads it.
+struct ItResolver<'a> {
+    it: Box<dyn Val + 'a>,
+}
+
+impl VariableResolver for ItResolver<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        (variable == "it").then_some(CowVal::Borrowed(self.it.as_ref()))
+    }
+}
+
+/// JSON → the interpreter's value representation, built directly (strings borrowed, not
+/// copied) and once per resource.
+fn to_val(v: &serde_json::Value) -> Box<dyn Val + '_> {
+    use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
+    match v {
+        serde_json::Value::Null => Box::new(CelNull),
+        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Box::new(CelInt::from(i)),
+            (None, Some(u)) => Box::new(CelInt::from(i64::try_from(u).unwrap_or(i64::MAX))),
+            _ => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        serde_json::Value::String(s) => Box::new(CelString::from(s.as_str())),
+        serde_json::Value::Array(a) => Box::new(CelList::from(a.iter().map(to_val).collect::<Vec<_>>())),
+        serde_json::Value::Object(o) => {
+            let map: std::collections::HashMap<CelMapKey, Box<dyn Val + '_>> = o
+                .iter()
+                .map(|(k, v)| (CelMapKey::String(CelString::from(k.as_str())), to_val(v)))
+                .collect();
+            Box::new(CelMap::from(map))
+        }
+    }
 }
 
 /// JSON → CEL value. Integers stay `int` (never `uint`), so rules compare them with int literals.
@@ -271,23 +308,62 @@ fn resource_name(each: &str, item: &serde_json::Value, index: usize) -> String {
 pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
     let params = effective_params(rules, inp.params);
     let as_of = inp.as_of.format("%Y-%m-%d").to_string();
+    // Each list is converted to CEL once, not once per rule.
+    let mut lists: BTreeMap<&str, Vec<(String, &serde_json::Value, ItResolver)>> = BTreeMap::new();
+    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+        if let Some(each) = cr.rule.each.as_deref() {
+            lists.entry(each).or_insert_with(|| {
+                lookup(inp.facts, each)
+                    .and_then(|v| v.as_array())
+                    .map(|items| {
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| (resource_name(each, item, i), item, ItResolver { it: to_val(item) }))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+        }
+    }
     let mut root = Context::default();
     add_functions(&mut root);
+    // Only the top-level facts some selected rule names are converted for the interpreter.
+    let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+        let programs = cr
+            .when
+            .iter()
+            .chain(cr.assert.iter())
+            .chain(cr.message.iter().filter_map(|m| match m {
+                MessagePart::Expr(p) => Some(p),
+                MessagePart::Text(_) => None,
+            }));
+        for p in programs {
+            let refs = p.references();
+            used.extend(refs.variables().into_iter().map(str::to_string));
+        }
+    }
     if let serde_json::Value::Object(o) = inp.facts {
-        for (k, v) in o {
-            root.add_variable_from_value(k.clone(), to_cel(v));
+        for (k, v) in o.iter().filter(|(k, _)| used.contains(k.as_str())) {
+            root.add_variable_as_val(k.clone(), to_val(v));
         }
     }
     let params_json = serde_json::Value::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     root.add_variable_from_value("params", to_cel(&params_json));
     root.add_variable_from_value("as_of", Value::String(Arc::new(as_of.clone())));
 
-    let mut out = Vec::new();
-    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+    let selected: Vec<&CompiledRule> = rules
+        .rules
+        .iter()
+        .filter(|r| inp.packs.contains(&r.rule.pack))
+        .collect();
+    let eval_rule = |cr: &CompiledRule| -> Vec<Finding> {
+        let mut out = Vec::new();
         let rule = &cr.rule;
         if rule.manual {
             out.push(manual_finding(cr, inp));
-            continue;
+            return out;
         }
         // A parameter looser than its floor fails the rule whatever the facts say.
         let loose: Vec<String> = rule
@@ -306,16 +382,9 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
             })
             .collect();
         match &rule.each {
-            None => {
-                let resource = "vendor".to_string();
-                let f = eval_one(cr, &root, None, inp.facts, &resource, &loose);
-                out.push(f);
-            }
+            None => out.push(eval_one(cr, &root, None, inp.facts, "vendor", &loose)),
             Some(each) => {
-                let items = lookup(inp.facts, each)
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default();
+                let items = lists.get(each.as_str()).map(Vec::as_slice).unwrap_or_default();
                 if items.is_empty() {
                     if !rule.optional {
                         let mut f = base_finding(cr, each);
@@ -326,16 +395,39 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
                         ));
                         out.push(f);
                     }
-                    continue;
+                    return out;
                 }
-                for (i, item) in items.iter().enumerate() {
-                    let resource = resource_name(each, item, i);
-                    let f = eval_one(cr, &root, Some(item), inp.facts, &resource, &loose);
-                    out.push(f);
+                for (resource, item, cel_item) in items {
+                    out.push(eval_one(cr, &root, Some((item, cel_item)), inp.facts, resource, &loose));
                 }
             }
         }
-    }
+        out
+    };
+    // Rules are independent: evaluate them on every core, then restore rule order.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let mut per_rule: Vec<(usize, Vec<Finding>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (selected, eval_rule) = (&selected, &eval_rule);
+                s.spawn(move || {
+                    (w..selected.len())
+                        .step_by(workers)
+                        .map(|i| (i, eval_rule(selected[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    per_rule.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Finding> = per_rule.into_iter().flat_map(|(_, f)| f).collect();
     apply_waivers(&mut out, inp.waivers, inp.as_of);
     // Duplicate resources (the same URL listed twice) would collide; keep ids unique.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -381,14 +473,16 @@ fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
     }
 }
 
-fn eval_one(
+fn eval_one<'v>(
     cr: &CompiledRule,
-    root: &Context,
-    item: Option<&serde_json::Value>,
+    root: &Context<'_, 'v>,
+    item: Option<(&serde_json::Value, &'v ItResolver)>,
     facts: &serde_json::Value,
     resource: &str,
     loose: &[String],
 ) -> Finding {
+    let cel_item = item.map(|i| i.1);
+    let item = item.map(|i| i.0);
     let mut f = base_finding(cr, resource);
     f.evidence = cr
         .reads
@@ -415,8 +509,8 @@ fn eval_one(
         return f;
     }
     let mut ctx = root.new_inner_scope();
-    if let Some(item) = item {
-        ctx.add_variable_from_value("it", to_cel(item));
+    if let Some(r) = cel_item {
+        ctx.set_variable_resolver(r);
     }
     if let Some(when) = &cr.when {
         match run_bool(when, &ctx, "when") {

@@ -170,6 +170,9 @@ pub struct CookieFacts {
     pub same_site: Option<String>,
     /// Lifetime in seconds from Max-Age/Expires; null for a session cookie.
     pub max_age: Option<i64>,
+    /// The probe judges it a session or authentication cookie (by name: sess, sid, auth, token,
+    /// jwt, login; not csrf/xsrf tokens).
+    pub session: Option<bool>,
 }
 
 // ───────────────────────────── exports ─────────────────────────────
