@@ -97,6 +97,7 @@ pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
         include_builtin: !eval.no_builtin,
         extra: eval.rules.clone(),
         allow_override: eval.allow_override,
+        metadata_only: false,
     };
     RuleSet::load(&opts).map_err(|e| anyhow!(e))
 }

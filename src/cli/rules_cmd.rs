@@ -8,11 +8,12 @@ use super::{Exit, UsageError, write_stdout};
 use vetter::report::Format;
 use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
 
-fn load(extra: &[String]) -> Result<RuleSet> {
+fn load(extra: &[String], metadata_only: bool) -> Result<RuleSet> {
     RuleSet::load(&LoadOptions {
         include_builtin: true,
         extra: extra.to_vec(),
         allow_override: true,
+        metadata_only,
     })
     .map_err(|e| anyhow!(e))
 }
@@ -25,7 +26,7 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
                 write_stdout(vetter::score::EXPLANATION)?;
                 return Ok(Exit::Ok);
             }
-            let set = load(&rules)?;
+            let set = load(&rules, false)?;
             let id = id.unwrap_or_default();
             let Some(r) = set.rule(&id) else {
                 let close: Vec<&str> = set
@@ -84,7 +85,7 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
 }
 
 fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
-    let set = load(extra)?;
+    let set = load(extra, true)?;
     let rules: Vec<_> = set
         .rules
         .iter()

@@ -51,9 +51,14 @@ pub fn compile(src: &str) -> Result<Program, ExprProblem> {
 pub struct PathChecker<'a> {
     pub facts: &'a Shape,
     /// Shape bound to `it` (the element of `each`), if the rule has one.
-    pub it: Option<Shape>,
-    /// Known parameter names.
-    pub params: &'a BTreeMap<String, super::model::ParamDef>,
+    pub it: Option<&'a Shape>,
+    /// Known parameters, as an object shape (see [`params_shape`]).
+    pub params: &'a Shape,
+}
+
+/// The shape of `params`: one scalar per declared parameter.
+pub fn params_shape(params: &BTreeMap<String, super::model::ParamDef>) -> Shape {
+    Shape::Object(params.keys().map(|k| (k.clone(), Shape::Scalar)).collect())
 }
 
 /// What the walk found.
@@ -63,26 +68,25 @@ pub struct PathReport {
     pub params_read: BTreeSet<String>,
 }
 
-impl PathChecker<'_> {
+impl<'a> PathChecker<'a> {
     pub fn check(&self, program: &Program) -> PathReport {
         let mut report = PathReport::default();
-        let mut scope: Vec<(String, Shape)> = Vec::new();
+        let mut scope: Vec<(String, &Shape)> = Vec::new();
         let info = program.source_info();
         let offset = |id: u64| info.offset_for(id).map(|(s, _)| s as usize).unwrap_or(0);
         self.walk(program.expression(), &mut scope, &mut report, &offset);
         report
     }
 
-    fn root(&self, name: &str, scope: &[(String, Shape)]) -> Option<Shape> {
+    fn root(&self, name: &str, scope: &[(String, &'a Shape)]) -> Option<&'a Shape> {
+        static SCALAR: Shape = Shape::Scalar;
         if let Some((_, s)) = scope.iter().rev().find(|(n, _)| n == name) {
-            return Some(s.clone());
+            return Some(s);
         }
         match name {
-            "it" => self.it.clone(),
-            "as_of" => Some(Shape::Scalar),
-            "params" => Some(Shape::Object(
-                self.params.keys().map(|k| (k.clone(), Shape::Scalar)).collect(),
-            )),
+            "it" => self.it,
+            "as_of" => Some(&SCALAR),
+            "params" => Some(self.params),
             _ => self.facts.field(name).ok(),
         }
     }
@@ -91,10 +95,10 @@ impl PathChecker<'_> {
     fn walk(
         &self,
         e: &Expression,
-        scope: &mut Vec<(String, Shape)>,
+        scope: &mut Vec<(String, &'a Shape)>,
         rep: &mut PathReport,
         off: &dyn Fn(u64) -> usize,
-    ) -> Option<Shape> {
+    ) -> Option<&'a Shape> {
         match &e.expr {
             Expr::Ident(name) => {
                 let s = self.root(name, scope);
@@ -154,11 +158,12 @@ impl PathChecker<'_> {
             }
             Expr::Call(call) => {
                 let target = call.target.as_ref().and_then(|t| self.walk(t, scope, rep, off));
-                let args: Vec<Option<Shape>> = call.args.iter().map(|a| self.walk(a, scope, rep, off)).collect();
+                let args: Vec<Option<&Shape>> = call.args.iter().map(|a| self.walk(a, scope, rep, off)).collect();
                 if call.func_name == "_[_]" {
-                    return match args.first().cloned().flatten() {
-                        Some(Shape::List(el)) | Some(Shape::Map(el)) => Some(*el),
-                        Some(Shape::Object(_)) | Some(Shape::Any) => Some(Shape::Any),
+                    static ANY: Shape = Shape::Any;
+                    return match args.first().copied().flatten() {
+                        Some(Shape::List(el)) | Some(Shape::Map(el)) => Some(el),
+                        Some(Shape::Object(_)) | Some(Shape::Any) => Some(&ANY),
                         _ => None,
                     };
                 }
@@ -167,17 +172,19 @@ impl PathChecker<'_> {
             }
             Expr::Comprehension(c) => {
                 let range = self.walk(&c.iter_range, scope, rep, off);
-                let el = match range {
-                    Some(Shape::List(el)) => *el,
-                    Some(Shape::Map(_)) => Shape::Scalar,
-                    _ => Shape::Any,
+                static ANY: Shape = Shape::Any;
+                static SCALAR: Shape = Shape::Scalar;
+                let el: &Shape = match range {
+                    Some(Shape::List(el)) => el,
+                    Some(Shape::Map(_)) => &SCALAR,
+                    _ => &ANY,
                 };
                 self.walk(&c.accu_init, scope, rep, off);
                 scope.push((c.iter_var.clone(), el));
                 if let Some(v2) = &c.iter_var2 {
-                    scope.push((v2.clone(), Shape::Any));
+                    scope.push((v2.clone(), &ANY));
                 }
-                scope.push((c.accu_var.clone(), Shape::Any));
+                scope.push((c.accu_var.clone(), &ANY));
                 self.walk(&c.loop_cond, scope, rep, off);
                 self.walk(&c.loop_step, scope, rep, off);
                 self.walk(&c.result, scope, rep, off);
@@ -276,7 +283,7 @@ mod tests {
     fn check(src: &str, each: Option<&str>) -> PathReport {
         let facts = Shape::facts();
         let it = each.and_then(|p| match facts.path(p) {
-            Some(Shape::List(el)) => Some(*el),
+            Some(Shape::List(el)) => Some(el.as_ref()),
             _ => None,
         });
         let mut params = BTreeMap::new();

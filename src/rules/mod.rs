@@ -54,6 +54,9 @@ pub struct LoadOptions {
     /// Extra pack directories or files (`--rules DIR`).
     pub extra: Vec<String>,
     pub allow_override: bool,
+    /// Read rule metadata only: no CEL compilation or path checks (for listing rules; the
+    /// rules cannot be evaluated). `vetter rules check` and every evaluation do the full load.
+    pub metadata_only: bool,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -116,13 +119,22 @@ impl RuleSet {
                 Err(p) => problems.push(p),
             }
         }
-        Self::from_sources(&sources, opts.allow_override, problems)
+        Self::build(&sources, opts.allow_override, opts.metadata_only, problems)
     }
 
     /// Build from (file, text, builtin) triples.
     pub fn from_sources(
         sources: &[(String, String, bool)],
         allow_override: bool,
+        problems: Vec<Problem>,
+    ) -> Result<RuleSet, ConfigError> {
+        Self::build(sources, allow_override, false, problems)
+    }
+
+    fn build(
+        sources: &[(String, String, bool)],
+        allow_override: bool,
+        metadata_only: bool,
         mut problems: Vec<Problem>,
     ) -> Result<RuleSet, ConfigError> {
         let facts_shape = Shape::facts();
@@ -182,6 +194,7 @@ impl RuleSet {
         }
 
         // Rules: duplicate ids, overrides, CEL.
+        let params_shape = check::params_shape(&params);
         let mut rules: Vec<CompiledRule> = Vec::new();
         let mut seen: BTreeMap<String, (String, bool)> = BTreeMap::new();
         let mut overrides = Vec::new();
@@ -245,7 +258,7 @@ impl RuleSet {
                 let mut rule = rule;
                 let it = match (&rule.each, &sp.each) {
                     (Some(each), Some(span)) => match facts_shape.path(each) {
-                        Some(Shape::List(el)) => Some(*el),
+                        Some(Shape::List(el)) => Some(el.as_ref()),
                         _ => {
                             problems.push(
                                 Problem::at(&file, &text, at(span, 0), format!("`each = \"{each}\"` is not a list in the facts"))
@@ -257,11 +270,7 @@ impl RuleSet {
                     },
                     _ => None,
                 };
-                let checker = PathChecker {
-                    facts: &facts_shape,
-                    it: it.clone(),
-                    params: &params,
-                };
+                let checker = PathChecker { facts: &facts_shape, it, params: &params_shape };
                 let mut params_read = BTreeSet::new();
                 let mut reads = BTreeSet::new();
                 let mut compile_one = |src: &Option<String>,
@@ -295,6 +304,10 @@ impl RuleSet {
                         }
                     }
                 };
+                if metadata_only {
+                    rules.push(CompiledRule { rule, when: None, assert: None, message: Vec::new(), reads: Vec::new() });
+                    continue;
+                }
                 let when = compile_one(&rule.when, &sp.when, &mut problems);
                 ok &= rule.when.is_none() || when.is_some();
                 let assert = compile_one(&rule.assert, &sp.assert, &mut problems);

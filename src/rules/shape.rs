@@ -28,22 +28,20 @@ impl Shape {
         from_schema(&schema, &defs, 0)
     }
 
-    /// The field `name` of an object shape; `Ok(None)` when nothing can be said.
-    pub fn field(&self, name: &str) -> Result<Shape, Vec<String>> {
+    /// The field `name` of an object shape, or the names it does have.
+    pub fn field(&self, name: &str) -> Result<&Shape, Vec<String>> {
+        static ANY: Shape = Shape::Any;
         match self {
-            Shape::Object(fields) => fields
-                .get(name)
-                .cloned()
-                .ok_or_else(|| fields.keys().cloned().collect()),
-            Shape::Map(v) => Ok((**v).clone()),
-            Shape::Any => Ok(Shape::Any),
+            Shape::Object(fields) => fields.get(name).ok_or_else(|| fields.keys().cloned().collect()),
+            Shape::Map(v) => Ok(v),
+            Shape::Any => Ok(&ANY),
             Shape::List(_) | Shape::Scalar => Err(Vec::new()),
         }
     }
 
     /// Follow a dotted path (`evidence.soc2`).
-    pub fn path(&self, path: &str) -> Option<Shape> {
-        let mut s = self.clone();
+    pub fn path(&self, path: &str) -> Option<&Shape> {
+        let mut s = self;
         for part in path.split('.') {
             s = s.field(part).ok()?;
         }
@@ -114,13 +112,13 @@ mod tests {
         let Some(Shape::List(ep)) = s.path("endpoints") else {
             panic!("endpoints is a list")
         };
-        assert_eq!(ep.path("tls.versions.tls1_0"), Some(Shape::Scalar));
+        assert_eq!(ep.path("tls.versions.tls1_0"), Some(&Shape::Scalar));
         assert!(ep.path("tls.versions.tls9").is_none());
         assert!(matches!(ep.path("http.headers"), Some(Shape::Map(_))));
         assert!(matches!(s.path("evidence.baa"), Some(Shape::List(_))));
         let Some(Shape::List(soc)) = s.path("evidence.soc2") else {
             panic!()
         };
-        assert_eq!(soc.path("type"), Some(Shape::Scalar));
+        assert_eq!(soc.path("type"), Some(&Shape::Scalar));
     }
 }
