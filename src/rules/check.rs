@@ -297,11 +297,8 @@ mod tests {
                 pack: "x".into(),
             },
         );
-        let pc = PathChecker {
-            facts: &facts,
-            it,
-            params: &params,
-        };
+        let ps = params_shape(&params);
+        let pc = PathChecker { facts: &facts, it, params: &ps };
         pc.check(&compile(src).unwrap())
     }
 
