@@ -521,7 +521,7 @@ fn eval_one<'v>(
             }
             Err(e) => {
                 f.status = Status::Error;
-                f.message = Some(e);
+                f.message = Some(explain_error(&f.evidence, e));
                 return f;
             }
         }
@@ -539,10 +539,24 @@ fn eval_one<'v>(
         }
         Err(e) => {
             f.status = Status::Error;
-            f.message = Some(e);
+            f.message = Some(explain_error(&f.evidence, e));
         }
     }
     f
+}
+
+/// Say which facts were unknown before the interpreter's own words, which name types, not facts.
+fn explain_error(evidence: &[EvidenceItem], cel_message: String) -> String {
+    let unknown: Vec<&str> = evidence
+        .iter()
+        .filter(|e| e.value.is_null())
+        .map(|e| e.path.as_str())
+        .collect();
+    if unknown.is_empty() {
+        cel_message
+    } else {
+        format!("unknown (null): {} — {cel_message}", unknown.join(", "))
+    }
 }
 
 fn run_bool(p: &Program, ctx: &Context, what: &str) -> Result<bool, String> {

@@ -64,6 +64,17 @@ fn assess_sample_and_thresholds() {
 }
 
 #[test]
+fn no_progress_on_a_non_terminal_stderr() {
+    let o = run(&["assess", SAMPLE]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "stderr is not a terminal, so no progress: {}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn format_output_pairs() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("r.json");

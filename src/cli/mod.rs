@@ -230,7 +230,11 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
     let probes = probe::registry();
     let mut reports = Vec::new();
     for m in &manifests {
-        let observer = progress::Progress::new(!g.quiet && std::io::stderr().is_terminal(), &m.vendor.name);
+        let observer = progress::Progress::new(
+            !g.quiet && std::io::stderr().is_terminal(),
+            !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            &m.vendor.name,
+        );
         let collected = probe::collect(m, &probes, &settings, &observer);
         let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
             .inputs

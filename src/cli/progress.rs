@@ -9,7 +9,7 @@ pub struct Progress {
 
 impl Progress {
     /// A bar when `visible` (a terminal and no --quiet), else a hidden one.
-    pub fn new(visible: bool, vendor: &str) -> Self {
+    pub fn new(visible: bool, color: bool, vendor: &str) -> Self {
         let bar = ProgressBar::with_draw_target(
             Some(0),
             if visible {
@@ -19,9 +19,13 @@ impl Progress {
             },
         );
         bar.set_style(
-            ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(if color {
+                "{prefix:.bold} [{bar:30.cyan}] {pos}/{len} {wide_msg}"
+            } else {
+                "{prefix} [{bar:30}] {pos}/{len} {wide_msg}"
+            })
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_prefix(vendor.to_string());
         Progress { bar }
