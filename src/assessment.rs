@@ -70,7 +70,7 @@ pub fn evaluate(
         return Err(EvalError::UnknownParam(p.clone()));
     }
     let mut facts = a.facts.clone();
-    facts.as_of = a.as_of.clone();
+    facts.rebase_ages(as_of);
     let facts_json = serde_json::to_value(&facts).expect("facts serialise");
     let mut waivers = a.waivers.clone();
     waivers.extend(extra_waivers.iter().cloned());

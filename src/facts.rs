@@ -673,3 +673,80 @@ pub fn markdown() -> String {
     walk(&schema, &defs, "", &mut out, 0);
     out
 }
+
+/// Days from the date (or RFC 3339 instant) `from` to `as_of`; `None` when `from` is not a date.
+pub fn days_since(from: &str, as_of: chrono::NaiveDate) -> Option<i64> {
+    let d = chrono::NaiveDate::parse_from_str(from.get(..10)?, "%Y-%m-%d").ok()?;
+    Some((as_of - d).num_days())
+}
+
+impl Facts {
+    /// Recompute every precomputed age (`*_days`, `expired`) for `as_of` from the dates the
+    /// facts carry, so facts saved on one day evaluate correctly on another (`eval --as-of`).
+    /// A value whose source date is unknown is left as it is.
+    pub fn rebase_ages(&mut self, as_of: chrono::NaiveDate) {
+        let since = |d: &Option<String>| d.as_deref().and_then(|d| days_since(d, as_of));
+        let until = |d: &Option<String>| since(d).map(|n| -n);
+        self.as_of = as_of.format("%Y-%m-%d").to_string();
+        for e in &mut self.endpoints {
+            let c = &mut e.tls.cert;
+            if let Some(n) = until(&c.not_after) {
+                c.days_to_expiry = Some(n);
+                c.expired = Some(n < 0);
+            }
+        }
+        for l in &mut self.audit_logs {
+            l.first_age_days = since(&l.first).or(l.first_age_days);
+            l.last_age_days = since(&l.last).or(l.last_age_days);
+        }
+        for s in &mut self.evidence.soc2 {
+            s.age_days = since(&s.period_end).or(s.age_days);
+        }
+        for p in &mut self.evidence.pentest {
+            p.age_days = since(&p.date).or(p.age_days);
+        }
+        for h in &mut self.evidence.hitrust {
+            h.age_days = since(&h.issued).or(h.age_days);
+            h.days_to_expiry = until(&h.valid_until).or(h.days_to_expiry);
+        }
+        for p in &mut self.evidence.policy {
+            p.age_days = since(&p.date).or(p.age_days);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_follow_as_of() {
+        let mut f = Facts::default();
+        f.evidence.soc2.push(Soc2Facts {
+            period_end: Some("2026-06-30".into()),
+            age_days: Some(1),
+            ..Default::default()
+        });
+        f.evidence.pentest.push(PentestFacts {
+            date: None,
+            age_days: Some(40),
+            ..Default::default()
+        });
+        let mut e = EndpointFacts::default();
+        e.tls.cert.not_after = Some("2026-12-01T00:00:00Z".into());
+        f.endpoints.push(e);
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        f.rebase_ages(d);
+        assert_eq!(f.evidence.soc2[0].age_days, Some(146));
+        assert_eq!(
+            f.evidence.pentest[0].age_days,
+            Some(40),
+            "unknown source date keeps the value"
+        );
+        assert_eq!(f.endpoints[0].tls.cert.days_to_expiry, Some(8));
+        assert_eq!(f.endpoints[0].tls.cert.expired, Some(false));
+        f.rebase_ages(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(f.endpoints[0].tls.cert.expired, Some(true));
+        assert_eq!(f.as_of, "2027-01-01");
+    }
+}
