@@ -2,6 +2,7 @@
 
 pub mod args;
 mod init;
+mod locate;
 mod progress;
 mod rules_cmd;
 
@@ -260,6 +261,7 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
             waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
             attestations,
             inputs: collected.inputs.clone(),
+            manifest: Some(locate::manifest_ref(m)),
             facts: collected.facts,
         };
         if let Some(path) = save_facts {
