@@ -291,3 +291,177 @@ fn hostile_vendor_name_is_escaped() {
     let (sarif, _) = eval(p, "sarif", &[]);
     assert_valid_sarif(&sarif_validator(), &serde_json::from_str(&sarif).unwrap(), "hostile");
 }
+
+fn write_report(dir: &std::path::Path, name: &str, facts: &str, extra: &[&str]) -> String {
+    let p = dir.join(name);
+    let mut args = vec!["eval", facts, "--format", "json", "--output", p.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    p.to_str().unwrap().to_string()
+}
+
+/// A facts file with one planted change: `edit` rewrites the mixed vendor's facts.
+fn planted(dir: &std::path::Path, name: &str, edit: impl Fn(&mut serde_json::Value)) -> String {
+    let mut a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(facts("mixed"))).unwrap()).unwrap();
+    edit(&mut a);
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_string(&a).unwrap()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn diff_and_baseline_exit_on_regressions_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write_report(dir.path(), "base.json", &facts("mixed"), &[]);
+    // Same input: no regression, exit 0, from both `diff` and `--baseline`.
+    let o = run(&["diff", &base, &base]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("0 regression(s)"));
+    let o = run(&["eval", &facts("mixed"), "--baseline", &base, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout stays the report");
+
+    // Planted regression: an endpoint now accepts TLS 1.0 (pass→fail on a known resource).
+    let bad = planted(dir.path(), "tls10.json", |a| {
+        a["facts"]["endpoints"][0]["tls"]["versions"]["tls1_0"] = true.into();
+    });
+    let o = run(&[
+        "eval",
+        &bad,
+        "--baseline",
+        &base,
+        "--format",
+        "json",
+        "--max-drop",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("pass→fail"), "{}", text(&o.stderr));
+    let new = write_report(dir.path(), "new.json", &bad, &[]);
+    let o = run(&["diff", &base, &new, "--format", "json", "--max-drop", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let regs: Vec<&serde_json::Value> = d["diffs"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["regression"] == true)
+        .collect();
+    assert!(!regs.is_empty() && regs.iter().all(|c| c["transition"] == "pass_to_fail"));
+    // Reversed, the same change is a fix: exit 0.
+    let o = run(&["diff", &new, &base]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("fixed"));
+
+    // An errored resource that passed before is a regression (pass→error).
+    let err = planted(dir.path(), "err.json", |a| {
+        a["facts"]["endpoints"][0]["error"] = "connection refused".into();
+    });
+    let o = run(&["eval", &err, "--baseline", &base, "--max-drop", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("pass→error"));
+
+    // An expired waiver is a regression even when the score may drop.
+    let later = write_report(dir.path(), "later.json", &facts("mixed"), &["--as-of", "2027-07-15"]);
+    let o = run(&["diff", &base, &later, "--max-drop", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("REGRESSION expired waiver"));
+}
+
+#[test]
+fn diff_score_drop_and_new_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    // The baseline ran without the hipaa-nprm-2025 pack; now it runs: its failures are new rules.
+    let base = write_report(
+        dir.path(),
+        "base.json",
+        &facts("mixed"),
+        &["--framework", "hipaa,baa,gdpr,assurance,deid"],
+    );
+    let new = write_report(dir.path(), "new.json", &facts("mixed"), &[]);
+    let o = run(&["diff", &base, &new]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "new rules alone are not a regression: {}",
+        text(&o.stdout)
+    );
+    assert!(text(&o.stdout).contains("New rules (not counted"));
+    let o = run(&["diff", &base, &new, "--fail-on-new-rules"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A small drop within --max-drop passes; beyond it fails. The planted change only
+    // flips one check, so the drop is below 5 points.
+    let worse = planted(dir.path(), "worse.json", |a| {
+        a["facts"]["endpoints"][0]["http"]["hsts"]["present"] = false.into();
+    });
+    let worse = write_report(dir.path(), "worse-report.json", &worse, &[]);
+    let d = |max: &str| {
+        let o = run(&["diff", &new, &worse, "--max-drop", max, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["diffs"][0]["score_drop_regression"].as_bool().unwrap()
+    };
+    assert!(d("0"), "any drop counts by default");
+    assert!(!d("5"), "a drop within --max-drop does not");
+}
+
+#[test]
+fn diff_rejects_broken_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("broken.json");
+    std::fs::write(&p, "{\"schema_version\": 1").unwrap();
+    let o = run(&["diff", p.to_str().unwrap(), p.to_str().unwrap()]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("broken.json"), "{}", text(&o.stderr));
+    let o = run(&["diff", &facts("mixed"), &facts("mixed")]);
+    assert_eq!(o.status.code(), Some(2), "a facts file is not a report");
+    assert!(text(&o.stderr).contains("not a vetter JSON report"));
+}
+
+#[test]
+fn verify_rehashes_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/vendors/sample"), &dir.path().join("sample"));
+    let mut cmd = vetter();
+    cmd.current_dir(dir.path()).args([
+        "assess",
+        "--quiet",
+        "sample/vendor.toml",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+        "--output",
+        "r.json",
+    ]);
+    let o = cmd.output().unwrap();
+    assert_no_panic(&o);
+    let verify = |args: &[&str]| {
+        let mut c = vetter();
+        c.current_dir(dir.path()).arg("verify").args(args);
+        c.output().unwrap()
+    };
+    let o = verify(&["r.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("0 changed or missing"));
+    // Moved with its manifest: still verifies from elsewhere (paths relative to the manifest).
+    std::fs::write(dir.path().join("sample/exports/audit.jsonl"), "tampered\n").unwrap();
+    std::fs::remove_file(dir.path().join("sample/evidence/baa.md")).unwrap();
+    let o = verify(&["r.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let state = |p: &str| {
+        v["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"] == p)
+            .map(|r| r["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(state("exports/audit.jsonl").as_deref(), Some("changed"));
+    assert_eq!(state("evidence/baa.md").as_deref(), Some("missing"));
+    assert_eq!(state("evidence/dpa.md").as_deref(), Some("match"));
+    assert_eq!(v["changed_or_missing"], 2);
+}

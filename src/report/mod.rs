@@ -1,6 +1,7 @@
 //! ⑥ Report: the one JSON model every output format renders from, and the format registry.
 //! Pure: building and rendering never touch the network or files.
 
+pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod markdown;
