@@ -37,6 +37,10 @@ pub struct Assessment {
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Value>")]
     pub inputs: Vec<Input>,
+    /// Where the manifest declares each resource (for SARIF locations); written by `assess`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub manifest: Option<crate::report::ManifestRef>,
     pub facts: Facts,
 }
 
@@ -103,6 +107,7 @@ pub fn evaluate(
         inputs,
         facts: facts_json,
         waivers: &waivers,
+        manifest: a.manifest.clone(),
     };
     Ok(report::build(parts, findings))
 }

@@ -35,7 +35,17 @@ fn facts_schema_command_prints_the_schema() {
 
 #[test]
 fn man_pages_are_current() {
-    for page in ["", "assess", "eval", "rules", "facts", "init", "completions"] {
+    for page in [
+        "",
+        "assess",
+        "eval",
+        "rules",
+        "facts",
+        "init",
+        "completions",
+        "diff",
+        "verify",
+    ] {
         let mut args = vec!["man"];
         if !page.is_empty() {
             args.push(page);

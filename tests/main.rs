@@ -7,3 +7,4 @@ mod cli;
 mod coverage;
 mod docs;
 mod fixtures;
+mod reports;

@@ -73,6 +73,24 @@ pub struct EvalArgs {
     /// Exit 1 when a finding of this severity or worse fails or errors (waived ones never count).
     #[arg(long, value_name = "SEVERITY", value_enum)]
     pub fail_on: Option<SeverityArg>,
+    /// Compare with a baseline JSON report (or portfolio) and exit 1 on a regression
+    /// (docs/baselines.md); the comparison is printed to stderr.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub regression: RegressionArgs,
+}
+
+/// What counts as a regression against a baseline.
+#[derive(Debug, Args, Clone)]
+pub struct RegressionArgs {
+    /// Score points the overall score may fall (over the rules both reports ran) before that
+    /// is a regression.
+    #[arg(long, value_name = "POINTS", default_value_t = 0.0, value_parser = parse_score)]
+    pub max_drop: f64,
+    /// Count failures of rules the baseline did not run as regressions.
+    #[arg(long)]
+    pub fail_on_new_rules: bool,
 }
 
 fn parse_score(s: &str) -> Result<f64, String> {
@@ -124,6 +142,23 @@ pub enum Command {
         facts: PathBuf,
         #[command(flatten)]
         eval: EvalArgs,
+    },
+    /// Compare two JSON reports: new failures, fixed findings, score change; exit 1 on a regression.
+    Diff {
+        /// The baseline report (or portfolio) JSON.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The new report (or portfolio) JSON.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+        #[command(flatten)]
+        regression: RegressionArgs,
+    },
+    /// Re-hash the inputs a JSON report names; exit 1 when any changed or went missing.
+    Verify {
+        /// A JSON report (or portfolio) written by `assess --format json`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
     },
     /// List, explain and check rule packs.
     Rules {

@@ -1,9 +1,12 @@
 //! The binary's commands: the only place that writes to stdout, stderr or output files.
 
 pub mod args;
+mod diff;
 mod init;
+mod locate;
 mod progress;
 mod rules_cmd;
+mod verify;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -41,6 +44,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             eval,
         } => assess(&g, &manifests, save_facts.as_deref(), &eval),
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
+        Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
+        Command::Verify { report } => verify::run(&g, &report),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Facts { schema: _, markdown } => {
             let text = if markdown {
@@ -264,6 +269,7 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
             waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
             attestations,
             inputs: collected.inputs.clone(),
+            manifest: Some(locate::manifest_ref(m)),
             facts: collected.facts,
         };
         if let Some(path) = save_facts {
@@ -275,7 +281,8 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
         reports.push(report);
     }
     emit(g, &reports)?;
-    Ok(reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok))
+    let exit = reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok);
+    Ok(exit.max(baseline(&reports, eval)?))
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
@@ -292,7 +299,19 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
     emit(g, std::slice::from_ref(&report))?;
-    Ok(thresholds(&report, eval))
+    Ok(thresholds(&report, eval).max(baseline(std::slice::from_ref(&report), eval)?))
+}
+
+/// `--baseline OLD.json`: the comparison goes to stderr (stdout carries the report).
+fn baseline(reports: &[Report], eval: &EvalArgs) -> Result<Exit> {
+    let Some(path) = &eval.baseline else {
+        return Ok(Exit::Ok);
+    };
+    let old = diff::load_reports(path)?;
+    let diffs = diff::compare(&old, reports, &eval.regression)?;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(diff::render(&diffs, None).as_bytes());
+    Ok(diff::exit_for(&diffs))
 }
 
 /// Exit code from --fail-under and --fail-on.
@@ -325,6 +344,9 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
             Some(f) => *f,
             None => match out.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
                 Some("json") => Format::Json,
+                Some("md") => Format::Markdown,
+                Some("sarif") => Format::Sarif,
+                Some("xml") => Format::Junit,
                 _ => Format::Table,
             },
         };

@@ -1,7 +1,11 @@
 //! ⑥ Report: the one JSON model every output format renders from, and the format registry.
 //! Pure: building and rendering never touch the network or files.
 
+pub mod diff;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -50,6 +54,30 @@ pub struct WaiverEntry {
     pub applied_to: usize,
 }
 
+/// Where the manifest declares each resource: lets SARIF point at a line. Filled by `assess`
+/// (the CLI reads the manifest); absent for reports from facts files saved without it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ManifestRef {
+    /// The manifest as given on the command line (the `manifest` input's path).
+    pub path: String,
+    /// Finding resource (endpoint URL, file path as written, or `vendor`) → 1-based line.
+    pub lines: BTreeMap<String, usize>,
+}
+
+/// A rule that ran, as every renderer describes it (no CEL: what a reader needs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RuleInfo {
+    pub id: String,
+    pub pack: String,
+    pub title: String,
+    pub description: String,
+    pub remediation: String,
+    pub severity: crate::rules::Severity,
+    pub category: crate::rules::Category,
+    pub refs: Vec<String>,
+    pub requirement: Vec<String>,
+}
+
 /// A rule pack used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PackRef {
@@ -90,6 +118,12 @@ pub struct Report {
     pub waivers: Vec<WaiverEntry>,
     pub overrides: Vec<Override>,
     pub summary: Summary,
+    /// Every rule that produced a finding, for renderers that describe rules (SARIF, HTML).
+    #[serde(default)]
+    pub rules: Vec<RuleInfo>,
+    /// Where the manifest declares each resource; null when unknown.
+    #[serde(default)]
+    pub manifest: Option<ManifestRef>,
 }
 
 /// A portfolio run: several reports.
@@ -129,6 +163,7 @@ pub struct ReportParts<'a> {
     pub inputs: Vec<Input>,
     pub facts: serde_json::Value,
     pub waivers: &'a [Waiver],
+    pub manifest: Option<ManifestRef>,
 }
 
 /// Assemble a report: score, sort, count.
@@ -191,6 +226,25 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             sha256: p.source.sha256.clone(),
         })
         .collect();
+    let used: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let rules = parts
+        .rules
+        .rules
+        .iter()
+        .map(|c| &c.rule)
+        .filter(|r| used.contains(r.id.as_str()))
+        .map(|r| RuleInfo {
+            id: r.id.clone(),
+            pack: r.pack.clone(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            remediation: r.remediation.clone(),
+            severity: r.severity,
+            category: r.category,
+            refs: r.refs.clone(),
+            requirement: r.requirement.clone(),
+        })
+        .collect();
     let mut inputs = parts.inputs;
     inputs.sort();
     inputs.dedup();
@@ -212,6 +266,8 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         waivers,
         overrides: parts.rules.overrides.clone(),
         summary,
+        rules,
+        manifest: parts.manifest,
     }
 }
 
@@ -220,6 +276,9 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
 pub enum Format {
     Table,
     Json,
+    Markdown,
+    Sarif,
+    Junit,
 }
 
 /// Rendering options that are not part of the report.
@@ -235,6 +294,9 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Table => table::render(report, opts),
         Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
     }
 }
 
@@ -242,6 +304,13 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Json => json::render_portfolio(reports),
+        Format::Sarif => sarif::render_many(reports),
+        Format::Junit => junit::render_many(reports),
+        Format::Markdown => reports
+            .iter()
+            .map(markdown::render)
+            .collect::<Vec<_>>()
+            .join("\n---\n\n"),
         Format::Table => reports
             .iter()
             .map(|r| table::render(r, opts))

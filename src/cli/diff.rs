@@ -1,0 +1,84 @@
+//! `vetter diff OLD NEW` and `--baseline`: load reports, compare (report::diff), print, and
+//! turn regressions into exit 1. Reads the two JSON files; writes stdout/stderr.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::args::{Global, RegressionArgs};
+use super::{Exit, UsageError, write_stdout};
+use vetter::report::diff::{self, Diff, DiffOptions};
+use vetter::report::{Format, Portfolio, Report};
+
+/// A report file: one report or a portfolio, capped so a huge file cannot exhaust memory.
+pub fn load_reports(path: &Path) -> Result<Vec<Report>> {
+    const MAX: u64 = 512 * 1024 * 1024;
+    let display = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
+    if meta.len() > MAX {
+        return Err(UsageError(format!("{display}: report larger than 512 MiB")).into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| UsageError(format!("{display}:{}:{}: error: not JSON: {e}", e.line(), e.column())))?;
+    let not_report = |e: serde_json::Error| {
+        UsageError(format!(
+            "{display}: error: not a vetter JSON report: {e}\n  help: write one with `vetter assess MANIFEST --format json --output FILE`"
+        ))
+    };
+    if value.get("reports").is_some() {
+        Ok(serde_json::from_value::<Portfolio>(value).map_err(not_report)?.reports)
+    } else {
+        Ok(vec![serde_json::from_value::<Report>(value).map_err(not_report)?])
+    }
+}
+
+fn options(r: &RegressionArgs) -> DiffOptions {
+    DiffOptions {
+        max_drop: r.max_drop,
+        fail_on_new_rules: r.fail_on_new_rules,
+    }
+}
+
+/// Pair each new report with the baseline of the same vendor (by name; a single pair as is).
+pub fn compare(old: &[Report], new: &[Report], r: &RegressionArgs) -> Result<Vec<Diff>> {
+    let mut out = Vec::new();
+    for n in new {
+        let base = if old.len() == 1 && new.len() == 1 {
+            Some(&old[0])
+        } else {
+            old.iter().find(|o| o.vendor.name == n.vendor.name)
+        };
+        match base {
+            Some(o) => out.push(diff::diff(o, n, options(r))),
+            None => {
+                return Err(UsageError(format!("the baseline has no report for vendor `{}`", n.vendor.name)).into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn exit_for(diffs: &[Diff]) -> Exit {
+    if diffs.iter().any(|d| d.regressions > 0) {
+        Exit::Threshold
+    } else {
+        Exit::Ok
+    }
+}
+
+pub fn render(diffs: &[Diff], format: Option<Format>) -> String {
+    match format {
+        Some(Format::Json) => {
+            serde_json::to_string_pretty(&serde_json::json!({ "diffs": diffs })).expect("diff serialises") + "\n"
+        }
+        _ => diffs.iter().map(diff::render_text).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+pub fn run(g: &Global, old: &Path, new: &Path, r: &RegressionArgs) -> Result<Exit> {
+    let (old, new) = (load_reports(old)?, load_reports(new)?);
+    let diffs = compare(&old, &new, r)?;
+    write_stdout(&render(&diffs, g.format.first().copied()))?;
+    Ok(exit_for(&diffs))
+}
