@@ -1,0 +1,1 @@
+// captured bytes go here
