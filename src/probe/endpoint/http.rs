@@ -324,9 +324,10 @@ pub fn parse_cookie(v: &str) -> CookieFacts {
         .trim()
         .to_string();
     let mut c = CookieFacts {
+        session: Some(is_session_name(&name)),
+        name,
         secure: Some(false),
         http_only: Some(false),
-        session: Some(is_session_name(&name)),
         ..Default::default()
     };
     let mut expires_in = None;

@@ -1,1 +1,0 @@
-// captured bytes go here
