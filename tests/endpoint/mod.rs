@@ -582,3 +582,63 @@ fn http_facts_from_a_scripted_api() {
     let json = serde_json::to_string(&f).unwrap();
     assert!(!json.contains("s3cr3t") && !json.contains("good-token"));
 }
+
+/// A loopback API serving fake PHI to anyone, called with a known token: neither the token nor
+/// any PHI value may reach any output format, the saved facts, or stderr.
+#[test]
+fn no_token_or_phi_in_any_output() {
+    const TOKEN: &str = "tok-9f8e7d6c5b4a-SECRET";
+    const PHI: [&str; 3] = ["Zebediah Quuxworth", "078-05-1120", "1957-03-14"];
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "phi");
+    let port = https_server(&leaf, |req| {
+        // Echo the credential back in a header too: a careless server must not make us leak it.
+        let echoed = if req.contains(TOKEN) { TOKEN } else { "none" };
+        let body = format!(
+            r#"{{"patients":[{{"name":"{}","ssn":"{}","dob":"{}"}}]}}"#,
+            PHI[0], PHI[1], PHI[2]
+        );
+        Act::Respond(response(
+            "200 OK",
+            &[("Content-Type", "application/json"), ("X-Debug-Auth", echoed), ("Set-Cookie", &format!("auth={TOKEN}; Secure"))],
+            &body,
+        ))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("vendor.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[vendor]\nname = \"Leaky API\"\n\n[[endpoint]]\nurl = \"https://localhost:{port}/v1/patients\"\nresolve = \"127.0.0.1\"\nauth = {{ header = \"Authorization\", env = \"VETTER_TEST_LEAK_TOKEN\" }}\n"
+        ),
+    )
+    .unwrap();
+    let facts = dir.path().join("facts.json");
+    let mut outputs = Vec::new();
+    for format in ["json", "table"] {
+        let mut cmd = crate::support::vetter();
+        cmd.env("VETTER_TEST_LEAK_TOKEN", TOKEN)
+            .args(["assess", "--timeout", "3", "--as-of", "2030-06-01", "--format", format])
+            .arg(&manifest)
+            .arg("--save-facts")
+            .arg(&facts);
+        let o = cmd.output().unwrap();
+        crate::support::assert_no_panic(&o);
+        outputs.push(crate::support::text(&o.stdout));
+        outputs.push(crate::support::text(&o.stderr));
+        outputs.push(std::fs::read_to_string(&facts).unwrap());
+    }
+    let json: serde_json::Value = serde_json::from_str(&outputs[0]).unwrap();
+    let ep = &json["facts"]["endpoints"][0];
+    assert_eq!(ep["http"]["unauthenticated_looks_like_data"], true, "{ep}");
+    assert_eq!(ep["http"]["requires_auth"], false);
+    let f = json["findings"].as_array().unwrap();
+    assert!(f.iter().any(|x| x["rule"] == "hipaa-api-unauth-no-data" && x["status"] == "fail"));
+    assert!(outputs[3].contains("hipaa-api-unauth"), "the table shows the finding");
+    for out in &outputs {
+        assert!(!out.contains(TOKEN), "token leaked");
+        for p in PHI {
+            assert!(!out.contains(p), "PHI {p} leaked");
+        }
+    }
+}

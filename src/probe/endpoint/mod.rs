@@ -84,6 +84,11 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
                 return f;
             }
         },
+        // RFC 2606/6761 names never resolve: no DNS query leaves the machine for them.
+        None if reserved_name(&host) => {
+            f.error = Some(format!("{host} is a reserved example name (RFC 2606) and resolves nowhere; not probed"));
+            return f;
+        }
         None => match (host.as_str(), port).to_socket_addrs() {
             Ok(a) => a.collect(),
             Err(e) => {
@@ -150,6 +155,14 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         Err(e) => f.error = Some(e),
     }
     f
+}
+
+fn reserved_name(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    ["example", "invalid", "test"]
+        .iter()
+        .any(|tld| h == *tld || h.ends_with(&format!(".{tld}")))
+        || ["example.com", "example.org", "example.net"].iter().any(|d| h == *d || h.ends_with(&format!(".{d}")))
 }
 
 fn connect_reason(e: &std::io::Error) -> String {
