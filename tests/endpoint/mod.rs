@@ -5,7 +5,6 @@
 mod servers;
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use servers::*;
@@ -389,10 +388,7 @@ fn hostile_drips_bytes() {
     let port = raw_server(|mut s| {
         let _ = read_client_hello(&mut s);
         // A plausible record header, then one byte every 200 ms.
-        for b in [22u8, 3, 3, 0x10, 0]
-            .into_iter()
-            .chain(std::iter::repeat(0u8).take(100))
-        {
+        for b in [22u8, 3, 3, 0x10, 0].into_iter().chain(std::iter::repeat_n(0u8, 100)) {
             if s.write_all(&[b]).is_err() {
                 return;
             }
@@ -600,7 +596,11 @@ fn no_token_or_phi_in_any_output() {
         );
         Act::Respond(response(
             "200 OK",
-            &[("Content-Type", "application/json"), ("X-Debug-Auth", echoed), ("Set-Cookie", &format!("auth={TOKEN}; Secure"))],
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Debug-Auth", echoed),
+                ("Set-Cookie", &format!("auth={TOKEN}; Secure")),
+            ],
             &body,
         ))
     });
@@ -633,7 +633,10 @@ fn no_token_or_phi_in_any_output() {
     assert_eq!(ep["http"]["unauthenticated_looks_like_data"], true, "{ep}");
     assert_eq!(ep["http"]["requires_auth"], false);
     let f = json["findings"].as_array().unwrap();
-    assert!(f.iter().any(|x| x["rule"] == "hipaa-api-unauth-no-data" && x["status"] == "fail"));
+    assert!(
+        f.iter()
+            .any(|x| x["rule"] == "hipaa-api-unauth-no-data" && x["status"] == "fail")
+    );
     assert!(outputs[3].contains("hipaa-api-unauth"), "the table shows the finding");
     for out in &outputs {
         assert!(!out.contains(TOKEN), "token leaked");

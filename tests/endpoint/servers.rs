@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -316,8 +316,4 @@ pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     r.push_str("\r\n");
     r.push_str(body);
     r.into_bytes()
-}
-
-pub fn path_of(p: &Path) -> String {
-    p.to_string_lossy().to_string()
 }

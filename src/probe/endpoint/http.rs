@@ -57,13 +57,13 @@ fn get(c: &Client, url: &str, auth: Option<(&str, &str)>) -> Result<(Answer, Vec
         }
         let resp = req.send().map_err(describe)?;
         let status = resp.status().as_u16();
-        if resp.status().is_redirection() {
-            if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) {
-                let next = current.join(loc).map_err(|e| format!("bad redirect target: {e}"))?;
-                hops.push(next.to_string());
-                current = next;
-                continue;
-            }
+        if resp.status().is_redirection()
+            && let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
+        {
+            let next = current.join(loc).map_err(|e| format!("bad redirect target: {e}"))?;
+            hops.push(next.to_string());
+            current = next;
+            continue;
         }
         return Ok((judge(resp, status)?, hops));
     }

@@ -86,7 +86,9 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         },
         // RFC 2606/6761 names never resolve: no DNS query leaves the machine for them.
         None if reserved_name(&host) => {
-            f.error = Some(format!("{host} is a reserved example name (RFC 2606) and resolves nowhere; not probed"));
+            f.error = Some(format!(
+                "{host} is a reserved example name (RFC 2606) and resolves nowhere; not probed"
+            ));
             return f;
         }
         None => match (host.as_str(), port).to_socket_addrs() {
@@ -162,7 +164,9 @@ fn reserved_name(host: &str) -> bool {
     ["example", "invalid", "test"]
         .iter()
         .any(|tld| h == *tld || h.ends_with(&format!(".{tld}")))
-        || ["example.com", "example.org", "example.net"].iter().any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| h == *d || h.ends_with(&format!(".{d}")))
 }
 
 fn connect_reason(e: &std::io::Error) -> String {
@@ -224,20 +228,20 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
 
     // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.
     let mut chain = Vec::new();
-    if accepted.contains(&TLS13) || accepted.contains(&TLS12) {
-        if let Ok(c) = cert::fetch_chain(t) {
-            out.ocsp_stapling = Some(c.ocsp.is_some());
-            chain = c.chain;
-        }
+    if (accepted.contains(&TLS13) || accepted.contains(&TLS12))
+        && let Ok(c) = cert::fetch_chain(t)
+    {
+        out.ocsp_stapling = Some(c.ocsp.is_some());
+        chain = c.chain;
     }
-    if chain.is_empty() {
-        if let Some(&ver) = accepted.iter().find(|v| **v <= TLS12) {
-            let mut h = hello::ClientHello::new(ver, ciphers::offer_list(ver), t.sni.as_deref(), ciphers::all_groups());
-            h.status_request = ver > SSL3;
-            if let wire::Outcome::Reply(hello::Reply::Hello(sh)) = t.exchange(&h, true) {
-                out.ocsp_stapling = Some(sh.ocsp_stapled || sh.status_request);
-                chain = sh.certificates;
-            }
+    if chain.is_empty()
+        && let Some(&ver) = accepted.iter().find(|v| **v <= TLS12)
+    {
+        let mut h = hello::ClientHello::new(ver, ciphers::offer_list(ver), t.sni.as_deref(), ciphers::all_groups());
+        h.status_request = ver > SSL3;
+        if let wire::Outcome::Reply(hello::Reply::Hello(sh)) = t.exchange(&h, true) {
+            out.ocsp_stapling = Some(sh.ocsp_stapled || sh.status_request);
+            chain = sh.certificates;
         }
     }
     if !chain.is_empty() {

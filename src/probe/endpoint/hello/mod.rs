@@ -233,10 +233,10 @@ impl FlightParser {
                 break;
             }
         }
-        if self.done {
-            if let Some((l, d)) = self.alert {
-                return Ok(Some(Reply::Alert(l, d)));
-            }
+        if self.done
+            && let Some((l, d)) = self.alert
+        {
+            return Ok(Some(Reply::Alert(l, d)));
         }
         if self.done || (!self.want_rest && self.hello.is_some()) {
             return Ok(self.hello.clone().map(Reply::Hello));
@@ -282,10 +282,11 @@ impl FlightParser {
                 }
                 12 => {
                     // ECDHE ServerKeyExchange: curve_type 3 (named_curve), then the group.
-                    if let Some(h) = self.hello.as_mut() {
-                        if body.len() >= 3 && body[0] == 3 {
-                            h.group = Some(u16::from_be_bytes([body[1], body[2]]));
-                        }
+                    if let Some(h) = self.hello.as_mut()
+                        && body.len() >= 3
+                        && body[0] == 3
+                    {
+                        h.group = Some(u16::from_be_bytes([body[1], body[2]]));
                     }
                 }
                 14 => self.done = true,
