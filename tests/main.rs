@@ -6,5 +6,6 @@ mod broken;
 mod cli;
 mod coverage;
 mod docs;
+mod endpoint;
 mod fixtures;
 mod reports;

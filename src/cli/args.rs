@@ -132,6 +132,9 @@ pub enum Command {
         /// Also write the collected facts (with as_of, params, waivers, attestations, inputs) to FILE.
         #[arg(long, value_name = "FILE")]
         save_facts: Option<PathBuf>,
+        /// Also trust the CA certificates in FILE (PEM) when validating endpoint certificates.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
         #[command(flatten)]
         eval: EvalArgs,
     },

@@ -41,8 +41,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Assess {
             manifests,
             save_facts,
+            ca_file,
             eval,
-        } => assess(&g, &manifests, save_facts.as_deref(), &eval),
+        } => assess(&g, &manifests, save_facts.as_deref(), ca_file.as_deref(), &eval),
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
         Command::Verify { report } => verify::run(&g, &report),
@@ -194,7 +195,13 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     }
 }
 
-fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalArgs) -> Result<Exit> {
+fn assess(
+    g: &Global,
+    paths: &[PathBuf],
+    save_facts: Option<&Path>,
+    ca_file: Option<&Path>,
+    eval: &EvalArgs,
+) -> Result<Exit> {
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     // Load and check every manifest before probing anything.
@@ -230,8 +237,11 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
         as_of,
         timeout: Duration::from_secs(g.timeout),
         concurrency: g.concurrency as usize,
-        ca_file: None,
+        ca_file: ca_file.map(Path::to_path_buf),
     };
+    if let Some(p) = ca_file {
+        vetter::probe::endpoint::cert::load_roots(Some(p)).map_err(|e| anyhow!(UsageError(e)))?;
+    }
     let probes = probe::registry();
     let mut reports = Vec::new();
     for m in &manifests {

@@ -6,6 +6,7 @@
 //! progress to an [`Observer`] (the binary draws indicatif bars from it). A probe that fails
 //! records the resource's `error`; it never stops the run.
 
+pub mod endpoint;
 pub mod files;
 pub mod hashing;
 
@@ -143,7 +144,7 @@ impl Observer for Silent {}
 
 /// Every probe, in the order their facts appear. Adding a probe: a module, one line here.
 pub fn registry() -> Vec<Box<dyn Probe>> {
-    vec![Box::new(files::EndpointPlaceholder), Box::new(files::FileHashes)]
+    vec![Box::new(endpoint::EndpointProbe), Box::new(files::FileHashes)]
 }
 
 /// What collection produced.

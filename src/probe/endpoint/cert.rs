@@ -1,0 +1,276 @@
+//! ② Certificate facts: a full rustls handshake that records the chain and any stapled OCSP
+//! response without rejecting anything, then validation apart from the handshake (webpki against
+//! the platform roots plus `--ca-file`) and field parsing (x509-parser). An invalid certificate is
+//! a finding, never a reason to stop. Network I/O in [`fetch_chain`]; the rest is pure.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use x509_parser::prelude::*;
+
+use super::wire::Target;
+use crate::facts::CertFacts;
+
+/// What a full handshake saw.
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub chain: Vec<Vec<u8>>,
+    pub ocsp: Option<Vec<u8>>,
+}
+
+/// Records the chain and OCSP response; accepts everything (validation happens later, as facts).
+#[derive(Debug)]
+struct Recorder {
+    seen: Arc<Mutex<Captured>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut s) = self.seen.lock() {
+            s.chain = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.to_vec())
+                .collect();
+            s.ocsp = (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A TLS 1.2/1.3 handshake with rustls that captures the chain; Err when it cannot complete
+/// (legacy-only servers: the raw TLS ≤ 1.2 handshake supplies the chain then).
+pub fn fetch_chain(t: &Target) -> Result<Captured, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let seen = Arc::new(Mutex::new(Captured::default()));
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Recorder {
+            seen: seen.clone(),
+            provider,
+        }))
+        .with_no_client_auth();
+    let name = t.sni.clone().unwrap_or_else(|| t.addr.ip().to_string());
+    let server_name = ServerName::try_from(name).map_err(|e| e.to_string())?;
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name).map_err(|e| e.to_string())?;
+    let now = Instant::now();
+    let end = (now + t.timeout).min(t.deadline);
+    if now >= end {
+        return Err("time budget spent".into());
+    }
+    let mut sock = TcpStream::connect_timeout(&t.addr, end - now).map_err(|e| e.to_string())?;
+    while conn.is_handshaking() {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err("handshake timed out".into());
+        }
+        sock.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+        sock.set_write_timeout(Some(left)).map_err(|e| e.to_string())?;
+        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
+    }
+    conn.send_close_notify();
+    let _ = conn.write_tls(&mut sock);
+    let _ = sock.flush();
+    let _ = sock.read(&mut [0u8; 0]);
+    let captured = seen.lock().map_err(|_| "lock poisoned".to_string())?.clone();
+    if captured.chain.is_empty() {
+        return Err("no certificate received".into());
+    }
+    Ok(captured)
+}
+
+/// Trust anchors: the platform's roots plus the PEM certificates in `ca_file`.
+pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<Vec<CertificateDer<'static>>, String> {
+    let mut roots: Vec<CertificateDer<'static>> = rustls_native_certs::load_native_certs().certs;
+    if let Some(p) = ca_file {
+        let pem = std::fs::read(p).map_err(|e| format!("cannot read --ca-file {}: {e}", p.display()))?;
+        let before = roots.len();
+        for item in x509_parser::pem::Pem::iter_from_buffer(&pem) {
+            let item = item.map_err(|e| format!("--ca-file {}: not PEM: {e}", p.display()))?;
+            if item.label == "CERTIFICATE" {
+                roots.push(CertificateDer::from(item.contents));
+            }
+        }
+        if roots.len() == before {
+            return Err(format!("--ca-file {}: no CERTIFICATE in it", p.display()));
+        }
+    }
+    Ok(roots)
+}
+
+/// The certificate facts for a chain (leaf first) presented for `host`, judged on `as_of`.
+pub fn facts(chain: &[Vec<u8>], host: &str, roots: &[CertificateDer<'static>], as_of: NaiveDate) -> CertFacts {
+    let Some(leaf_der) = chain.first() else {
+        return CertFacts::default();
+    };
+    let Ok((_, leaf)) = X509Certificate::from_der(leaf_der) else {
+        return CertFacts::default();
+    };
+    let nb = leaf.validity().not_before.timestamp();
+    let na = leaf.validity().not_after.timestamp();
+    let date = |ts: i64| Utc.timestamp_opt(ts, 0).single().map(|d| d.date_naive());
+    let as_of_ts = as_of
+        .and_hms_opt(12, 0, 0)
+        .map(|d| d.and_utc().timestamp())
+        .unwrap_or(0);
+    let sans: Vec<String> = leaf
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .filter_map(|n| match n {
+                    GeneralName::DNSName(d) => Some(d.to_string()),
+                    GeneralName::IPAddress(b) => ip_string(b),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (key_type, key_bits) = key_info(&leaf);
+    let self_signed = is_self_signed(&leaf);
+    let (trusted, hostname) = validate(chain, host, roots, as_of_ts.clamp(nb, na));
+    CertFacts {
+        subject: Some(leaf.subject().to_string()),
+        issuer: Some(leaf.issuer().to_string()),
+        sans: Some(sans),
+        not_before: date(nb).map(|d| d.to_string()),
+        not_after: date(na).map(|d| d.to_string()),
+        days_to_expiry: date(na).map(|d| (d - as_of).num_days()),
+        // By date: `--as-of` is a day, so a certificate is judged valid through its last day.
+        expired: match (date(nb), date(na)) {
+            (Some(b), Some(a)) => Some(as_of < b || as_of > a),
+            _ => None,
+        },
+        self_signed: Some(self_signed),
+        chain_trusted: Some(trusted),
+        hostname_matches: Some(hostname),
+        key_type,
+        key_bits,
+        signature_algorithm: Some(sig_name(&leaf)),
+    }
+}
+
+/// Chain to a root (judged inside the leaf's validity, so expiry stays its own fact) and name match.
+fn validate(chain: &[Vec<u8>], host: &str, roots: &[CertificateDer<'static>], at: i64) -> (bool, bool) {
+    let leaf = CertificateDer::from(chain[0].as_slice());
+    let Ok(ee) = webpki::EndEntityCert::try_from(&leaf) else {
+        return (false, false);
+    };
+    let anchors: Vec<_> = roots
+        .iter()
+        .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
+        .collect();
+    let inter: Vec<CertificateDer> = chain[1..].iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.max(0) as u64));
+    let trusted = ee
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &inter,
+            time,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .is_ok();
+    let hostname = ServerName::try_from(host.to_string())
+        .map(|n| ee.verify_is_valid_for_subject_name(&n).is_ok())
+        .unwrap_or(false);
+    (trusted, hostname)
+}
+
+/// Issuer equals subject and the authority key id (when present) is the certificate's own key id.
+fn is_self_signed(c: &X509Certificate) -> bool {
+    if c.subject() != c.issuer() {
+        return false;
+    }
+    let mut aki = None;
+    let mut ski = None;
+    for e in c.extensions() {
+        match e.parsed_extension() {
+            ParsedExtension::AuthorityKeyIdentifier(a) => aki = a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+            ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
+            _ => {}
+        }
+    }
+    aki.is_none() || aki == ski
+}
+
+fn ip_string(b: &[u8]) -> Option<String> {
+    match b.len() {
+        4 => Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(b).ok()?).to_string()),
+        16 => Some(std::net::Ipv6Addr::from(<[u8; 16]>::try_from(b).ok()?).to_string()),
+        _ => None,
+    }
+}
+
+fn key_info(c: &X509Certificate) -> (Option<String>, Option<u32>) {
+    use x509_parser::public_key::PublicKey;
+    let spki = c.public_key();
+    let oid = spki.algorithm.algorithm.to_id_string();
+    match (oid.as_str(), spki.parsed()) {
+        (_, Ok(PublicKey::RSA(k))) => (Some("rsa".into()), Some(k.key_size() as u32)),
+        (_, Ok(PublicKey::EC(p))) => (Some("ecdsa".into()), Some(p.key_size() as u32)),
+        ("1.3.101.112", _) => (Some("ed25519".into()), Some(256)),
+        ("1.3.101.113", _) => (Some("ed448".into()), Some(456)),
+        (_, Ok(PublicKey::DSA(_))) => (Some("dsa".into()), None),
+        _ => (Some(oid), None),
+    }
+}
+
+fn sig_name(c: &X509Certificate) -> String {
+    let oid = c.signature_algorithm.algorithm.to_id_string();
+    match oid.as_str() {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "ed25519",
+        "1.3.101.113" => "ed448",
+        _ => return oid,
+    }
+    .to_string()
+}

@@ -1,0 +1,255 @@
+//! ② The endpoint probe: what a vendor's HTTPS endpoint really accepts and answers. Input: one
+//! manifest `[[endpoint]]`; output: its `endpoints[]` facts. Network I/O only (raw handshakes in
+//! `wire`, a rustls handshake in `cert`, reqwest in `http`), bounded by the per-connection
+//! timeout and a per-host time budget.
+//!
+//! Produces: `endpoints[].{host,port,addresses,error}`, `endpoints[].tls.*`, `endpoints[].http.*`.
+
+pub mod cert;
+pub mod ciphers;
+pub mod hello;
+pub mod http;
+pub mod tls_versions;
+pub mod wire;
+
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::manifest::Endpoint;
+use hello::{SSL3, TLS10, TLS11, TLS12, TLS13};
+use wire::Target;
+
+/// The time budget of one host, in per-connection timeouts: a host that stalls every
+/// connection costs at most this many timeouts, however many probes are left.
+pub const BUDGET_TIMEOUTS: u32 = 8;
+
+/// Probes every `[[endpoint]]`.
+pub struct EndpointProbe;
+
+impl Probe for EndpointProbe {
+    fn name(&self) -> &'static str {
+        "endpoint"
+    }
+    fn produces(&self) -> &'static [&'static str] {
+        &[
+            "endpoints[].host",
+            "endpoints[].port",
+            "endpoints[].addresses",
+            "endpoints[].error",
+            "endpoints[].tls",
+            "endpoints[].http",
+        ]
+    }
+    fn tasks(&self, m: &Manifest) -> Vec<Task> {
+        m.endpoint
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Task {
+                kind: ResourceKind::Endpoint,
+                index: i,
+                label: e.url.clone(),
+            })
+            .collect()
+    }
+    fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
+        let ep = &ctx.manifest.endpoint[task.index];
+        ProbeResult {
+            output: Output::Endpoint(probe_endpoint(ep, ctx.settings)),
+            inputs: vec![],
+        }
+    }
+}
+
+/// Every fact about one endpoint; failures land in `error`, never in a panic.
+pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
+    let mut f = files::endpoint_skeleton(&ep.url);
+    let url = match reqwest::Url::parse(&ep.url) {
+        Ok(u) => u,
+        Err(e) => {
+            f.error = Some(format!("not a URL: {e}"));
+            return f;
+        }
+    };
+    let (Some(host), Some(port)) = (f.host.clone(), f.port) else {
+        f.error = Some("the URL names no host".into());
+        return f;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let addrs: Vec<SocketAddr> = match &ep.resolve {
+        Some(ip) => match ip.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => {
+                f.error = Some(format!("resolve = \"{ip}\" is not an IP address"));
+                return f;
+            }
+        },
+        // RFC 2606/6761 names never resolve: no DNS query leaves the machine for them.
+        None if reserved_name(&host) => {
+            f.error = Some(format!(
+                "{host} is a reserved example name (RFC 2606) and resolves nowhere; not probed"
+            ));
+            return f;
+        }
+        None => match (host.as_str(), port).to_socket_addrs() {
+            Ok(a) => a.collect(),
+            Err(e) => {
+                f.error = Some(format!("cannot resolve {host}: {e}"));
+                return f;
+            }
+        },
+    };
+    f.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
+    let deadline = Instant::now() + s.timeout * BUDGET_TIMEOUTS;
+    // Every address is tried (localhost may be ::1 or 127.0.0.1); the first that connects is probed.
+    let mut failures = Vec::new();
+    let mut chosen = None;
+    for a in &addrs {
+        match TcpStream::connect_timeout(a, s.timeout) {
+            Ok(_) => {
+                chosen = Some(*a);
+                break;
+            }
+            Err(e) => failures.push(format!("{a}: {}", connect_reason(&e))),
+        }
+    }
+    let Some(addr) = chosen else {
+        f.error = Some(format!("cannot connect to {host}:{port} ({})", failures.join("; ")));
+        return f;
+    };
+    let secret = ep
+        .auth
+        .as_ref()
+        .and_then(|a| std::env::var(&a.env).ok().map(|v| (a.header.clone(), v)));
+    let auth = secret.as_ref().map(|(h, v)| (h.as_str(), v.as_str()));
+
+    if url.scheme() == "https" {
+        let t = Target {
+            addr,
+            sni: Some(host.clone()),
+            timeout: s.timeout,
+            deadline,
+        };
+        match tls(&t, &host, s) {
+            Ok(tls) => f.tls = tls,
+            Err(e) => {
+                f.error = Some(e);
+                return f;
+            }
+        }
+    }
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    let client = match http::client(&host, ep.resolve.as_ref().map(|_| addr), s.timeout.min(left)) {
+        Ok(c) => c,
+        Err(e) => {
+            f.error = Some(e);
+            return f;
+        }
+    };
+    let modern = f.tls.versions.tls1_2 == Some(true) || f.tls.versions.tls1_3 == Some(true);
+    match http::gather(&client, &ep.url, ep.http_url.as_deref(), auth) {
+        Ok(g) => f.http = g.facts,
+        // The HTTP client speaks TLS 1.2/1.3 only: a legacy-only server keeps its TLS facts
+        // (which already fail the rules) and its HTTP facts stay unknown rather than erroring.
+        Err(_) if url.scheme() == "https" && !modern && f.tls.min_version.is_some() => {}
+        Err(e) => f.error = Some(e),
+    }
+    f
+}
+
+fn reserved_name(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    ["example", "invalid", "test"]
+        .iter()
+        .any(|tld| h == *tld || h.ends_with(&format!(".{tld}")))
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+}
+
+fn connect_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::TimedOut => "no answer (timed out)".into(),
+        std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        k => k.to_string(),
+    }
+}
+
+/// All TLS facts; Err when the endpoint does not speak TLS or never answers.
+fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
+    let v = tls_versions::detect(t)?;
+    let mut out = TlsFacts {
+        versions: v.facts(),
+        min_version: v.min_version(),
+        ..Default::default()
+    };
+    let accepted = v.accepted();
+    let mut ciphers = Vec::new();
+    for &ver in &accepted {
+        let e = ciphers::enumerate_suites(t, ver);
+        for code in e.accepted {
+            if let Some(su) = ciphers::suite(code) {
+                ciphers.push(Cipher {
+                    name: su.name.to_string(),
+                    version: tls_versions::label(ver).to_string(),
+                    bits: Some(su.bits),
+                    aead: Some(su.aead),
+                    forward_secrecy: Some(su.fs),
+                });
+            }
+        }
+    }
+    let mut weak: Vec<String> = ciphers
+        .iter()
+        .filter(|c| ciphers::suite_by_name(&c.name).is_some_and(|s| s.weak))
+        .map(|c| c.name.clone())
+        .collect();
+    weak.sort();
+    weak.dedup();
+    out.weak_ciphers = Some(weak);
+    out.ciphers = Some(ciphers);
+
+    // Groups: over TLS 1.3 when offered (HRR names the group), else ECDHE curves over TLS 1.2.
+    let gver = if accepted.contains(&TLS13) {
+        Some(TLS13)
+    } else if accepted.contains(&TLS12) {
+        Some(TLS12)
+    } else {
+        None
+    };
+    if let Some(gv) = gver {
+        let g = ciphers::enumerate_groups(t, gv);
+        let pq = g.accepted.iter().any(|c| ciphers::is_post_quantum(*c));
+        out.post_quantum = if pq || !g.incomplete { Some(pq) } else { None };
+        out.groups = Some(g.accepted.iter().map(|c| ciphers::group_name(*c)).collect());
+    }
+
+    // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.
+    let mut chain = Vec::new();
+    if (accepted.contains(&TLS13) || accepted.contains(&TLS12))
+        && let Ok(c) = cert::fetch_chain(t)
+    {
+        out.ocsp_stapling = Some(c.ocsp.is_some());
+        chain = c.chain;
+    }
+    if chain.is_empty()
+        && let Some(&ver) = accepted.iter().find(|v| **v <= TLS12)
+    {
+        let mut h = hello::ClientHello::new(ver, ciphers::offer_list(ver), t.sni.as_deref(), ciphers::all_groups());
+        h.status_request = ver > SSL3;
+        if let wire::Outcome::Reply(hello::Reply::Hello(sh)) = t.exchange(&h, true) {
+            out.ocsp_stapling = Some(sh.ocsp_stapled || sh.status_request);
+            chain = sh.certificates;
+        }
+    }
+    if !chain.is_empty() {
+        let roots = cert::load_roots(s.ca_file.as_deref())?;
+        out.cert = cert::facts(&chain, host, &roots, s.as_of);
+    }
+    Ok(out)
+}
+
+/// Every version we probe, oldest first.
+pub const VERSIONS: [u16; 5] = [SSL3, TLS10, TLS11, TLS12, TLS13];

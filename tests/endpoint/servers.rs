@@ -1,0 +1,319 @@
+//! Loopback peers for the endpoint tests: `openssl s_server` children, a scripted TLS responder,
+//! a rustls HTTPS server with scripted behaviour, and hostile raw TCP servers. Certificates are
+//! made at test time with rcgen.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd};
+
+/// A CA and files for one leaf certificate it (or nobody) signed.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+    pub ca_pem: PathBuf,
+    ca: CertifiedIssuer<'static, KeyPair>,
+}
+
+pub struct Leaf {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub cert_der: Vec<u8>,
+    pub key_der: Vec<u8>,
+}
+
+pub enum Kind {
+    /// Signed by the test CA.
+    Signed,
+    SelfSigned,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, "vetter test CA");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.not_before = date_time_ymd(2020, 1, 1);
+        p.not_after = date_time_ymd(2040, 1, 1);
+        let ca = CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap();
+        let ca_pem = dir.path().join("ca.pem");
+        std::fs::write(&ca_pem, ca.pem()).unwrap();
+        Pki { dir, ca_pem, ca }
+    }
+
+    /// A leaf for `names`, valid between the two dates (y, m, d).
+    pub fn leaf(&self, tag: &str, names: &[&str], from: (i32, u8, u8), to: (i32, u8, u8), kind: Kind) -> Leaf {
+        let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, names[0]);
+        p.not_before = date_time_ymd(from.0, from.1, from.2);
+        p.not_after = date_time_ymd(to.0, to.1, to.2);
+        let key = KeyPair::generate().unwrap();
+        let cert = match kind {
+            Kind::SelfSigned => p.self_signed(&key).unwrap(),
+            Kind::Signed => p.signed_by(&key, &self.ca).unwrap(),
+        };
+        let cp = self.dir.path().join(format!("{tag}.pem"));
+        let kp = self.dir.path().join(format!("{tag}.key"));
+        std::fs::write(&cp, cert.pem()).unwrap();
+        std::fs::write(&kp, key.serialize_pem()).unwrap();
+        Leaf {
+            cert: cp,
+            key: kp,
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        }
+    }
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An `openssl s_server` child on a loopback port; killed on drop.
+pub struct SServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl SServer {
+    pub fn start(leaf: &Leaf, args: &[&str]) -> SServer {
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new("timeout")
+                .arg("120")
+                .arg("openssl")
+                .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+                .arg("-cert")
+                .arg(&leaf.cert)
+                .arg("-key")
+                .arg(&leaf.key)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("openssl is installed (scripts/test installs it)");
+            // Ready once the port accepts (s_server -quiet prints nothing on stdout).
+            let until = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < until {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return SServer { child, port };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let _ = child.wait();
+            if !err.contains("Address already in use") {
+                panic!("openssl s_server {args:?} did not start: {err}");
+            }
+        }
+        panic!("no free port for openssl s_server");
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw TCP server: each connection is handed to `handle` on its own thread.
+pub fn raw_server(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let handle = Arc::new(handle);
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let h = handle.clone();
+            std::thread::spawn(move || h(s));
+        }
+    });
+    port
+}
+
+/// Reads one TLS record (a ClientHello) and returns its handshake body.
+pub fn read_client_hello(s: &mut TcpStream) -> Option<Vec<u8>> {
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head).ok()?;
+    let len = u16::from_be_bytes([head[3], head[4]]) as usize;
+    let mut rec = vec![0u8; len];
+    s.read_exact(&mut rec).ok()?;
+    Some(rec[4..].to_vec())
+}
+
+/// The fields of a ClientHello a scripted responder decides on.
+#[derive(Debug, Default)]
+pub struct Hello {
+    pub version: u16,
+    pub suites: Vec<u16>,
+    pub groups: Vec<u16>,
+    pub supported_versions: Vec<u16>,
+}
+
+pub fn parse_hello(b: &[u8]) -> Hello {
+    let mut h = Hello {
+        version: u16::from_be_bytes([b[0], b[1]]),
+        ..Default::default()
+    };
+    let mut i = 2 + 32;
+    i += 1 + b[i] as usize;
+    let sl = u16::from_be_bytes([b[i], b[i + 1]]) as usize;
+    h.suites = b[i + 2..i + 2 + sl]
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    i += 2 + sl;
+    i += 1 + b[i] as usize;
+    if i + 2 > b.len() {
+        return h;
+    }
+    let end = i + 2 + u16::from_be_bytes([b[i], b[i + 1]]) as usize;
+    i += 2;
+    while i + 4 <= end {
+        let kind = u16::from_be_bytes([b[i], b[i + 1]]);
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        let d = &b[i + 4..i + 4 + len];
+        match kind {
+            10 => h.groups = d[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+            43 => h.supported_versions = d[1..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+            _ => {}
+        }
+        i += 4 + len;
+    }
+    h
+}
+
+/// A ServerHello record (TLS ≤ 1.2 shape, or a HelloRetryRequest when `hrr_group` is set).
+pub fn server_hello(version: u16, suite: u16, hrr_group: Option<u16>) -> Vec<u8> {
+    let mut body = Vec::new();
+    let random: [u8; 32] = if hrr_group.is_some() {
+        [
+            0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
+            0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+        ]
+    } else {
+        [0x42; 32]
+    };
+    body.extend_from_slice(&(if hrr_group.is_some() { 0x0303 } else { version }).to_be_bytes());
+    body.extend_from_slice(&random);
+    body.push(0);
+    body.extend_from_slice(&suite.to_be_bytes());
+    body.push(0);
+    if let Some(g) = hrr_group {
+        let mut ext = Vec::new();
+        ext.extend_from_slice(&[0, 43, 0, 2, 3, 4]);
+        ext.extend_from_slice(&[0, 51, 0, 2]);
+        ext.extend_from_slice(&g.to_be_bytes());
+        body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ext);
+    }
+    let mut hs = vec![2u8, 0, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22u8, 3, (version & 0xff).min(3) as u8];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+pub fn alert(desc: u8) -> Vec<u8> {
+    vec![21, 3, 3, 0, 2, 2, desc]
+}
+
+/// What the scripted HTTPS server does with one request.
+pub enum Act {
+    Respond(Vec<u8>),
+    /// Send these bytes one per `gap`.
+    Drip(Vec<u8>, Duration),
+    /// Send the head, then body bytes until the client goes away.
+    Endless(Vec<u8>),
+}
+
+/// A rustls HTTPS server on loopback; `handler` gets the request head (text).
+pub fn https_server(leaf: &Leaf, handler: impl Fn(&str) -> Act + Send + Sync + 'static) -> u16 {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(leaf.cert_der.clone())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_der.clone())),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    let handler = Arc::new(handler);
+    raw_server(move |sock| {
+        let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+            return;
+        };
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(20)));
+        let mut tls = rustls::StreamOwned::new(conn, sock);
+        let mut head = Vec::new();
+        {
+            let mut r = BufReader::new(&mut tls);
+            loop {
+                let mut line = String::new();
+                match r.read_line(&mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                head.extend_from_slice(line.as_bytes());
+                if line == "\r\n" || head.len() > 64 * 1024 {
+                    break;
+                }
+            }
+        }
+        let req = String::from_utf8_lossy(&head).to_string();
+        match handler(&req) {
+            Act::Respond(b) => {
+                let _ = tls.write_all(&b);
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+            Act::Drip(b, gap) => {
+                for byte in b {
+                    if tls.write_all(&[byte]).and_then(|_| tls.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(gap);
+                }
+            }
+            Act::Endless(h) => {
+                let _ = tls.write_all(&h);
+                let chunk = vec![b'a'; 16 * 1024];
+                let until = Instant::now() + Duration::from_secs(30);
+                while Instant::now() < until && tls.write_all(&chunk).is_ok() {}
+            }
+        }
+    })
+}
+
+/// A full HTTP/1.1 response with `Connection: close`.
+pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str("\r\n");
+    r.push_str(body);
+    r.into_bytes()
+}
