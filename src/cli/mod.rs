@@ -242,7 +242,7 @@ fn assess(
     if let Some(p) = ca_file {
         vetter::probe::endpoint::cert::load_roots(Some(p)).map_err(|e| anyhow!(UsageError(e)))?;
     }
-    let probes = probe::registry();
+    let probes = probe::registry_for(&rules);
     let mut reports = Vec::new();
     for m in &manifests {
         let observer = progress::Progress::new(

@@ -108,11 +108,7 @@ impl Probe for FileHashes {
             index: i,
             label: e.path.clone(),
         }));
-        t.extend(m.evidence.iter().enumerate().map(|(i, e)| Task {
-            kind: ResourceKind::Evidence,
-            index: i,
-            label: e.path.clone(),
-        }));
+        // Evidence files are read by the evidence probe.
         t
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {

@@ -7,6 +7,7 @@
 //! records the resource's `error`; it never stops the run.
 
 pub mod endpoint;
+pub mod evidence;
 pub mod files;
 pub mod hashing;
 
@@ -144,7 +145,28 @@ impl Observer for Silent {}
 
 /// Every probe, in the order their facts appear. Adding a probe: a module, one line here.
 pub fn registry() -> Vec<Box<dyn Probe>> {
-    vec![Box::new(endpoint::EndpointProbe), Box::new(files::FileHashes)]
+    vec![
+        Box::new(endpoint::EndpointProbe),
+        Box::new(files::FileHashes),
+        Box::new(evidence::EvidenceProbe::builtin()),
+    ]
+}
+
+/// [`registry`] with the evidence reader using the phrasing packs of `rules` (built-in and
+/// `--rules DIR` packs of kind = "phrasing"); the built-in phrasing when there are none.
+pub fn registry_for(rules: &crate::rules::RuleSet) -> Vec<Box<dyn Probe>> {
+    let tables: Vec<toml::Table> = rules.phrasing.iter().map(|(_, t)| t.clone()).collect();
+    let phrasing = if tables.is_empty() {
+        evidence::phrasing::builtin().clone()
+    } else {
+        evidence::phrasing::compile(&tables).unwrap_or_else(|_| evidence::phrasing::builtin().clone())
+    };
+    let mut probes = registry();
+    probes.retain(|p| p.name() != "evidence");
+    probes.push(Box::new(evidence::EvidenceProbe {
+        phrasing: std::sync::Arc::new(phrasing),
+    }));
+    probes
 }
 
 /// What collection produced.

@@ -368,7 +368,15 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
     }
 
     let phrasing = if kind_s == "phrasing" {
-        toml::from_str::<toml::Table>(src).ok()
+        let table = toml::from_str::<toml::Table>(src).ok();
+        if let Some(t) = &table {
+            for (key, msg) in crate::probe::evidence::phrasing::check(t) {
+                let top = key.split('.').next().unwrap_or("");
+                let span = phrasing_span(src, &key).or_else(|| cx.get(root, top).map(|v| v.span()));
+                cx.err(span.unwrap_or(0..0), format!("`{key}`: {msg}"), None);
+            }
+        }
+        table
     } else {
         for key in ["clause", "soc2", "phrase"] {
             if let Some(v) = cx.get(root, key) {
@@ -518,4 +526,17 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
         },
         spans,
     ))
+}
+
+/// Where a phrasing key (`clause.baa.safeguards.match[0]`) is written: the line of its last
+/// named segment inside its table, best effort.
+fn phrasing_span(src: &str, key: &str) -> Option<Range<usize>> {
+    let mut segs: Vec<&str> = key.split('.').collect();
+    let last = segs.pop()?;
+    let name = last.split('[').next().unwrap_or(last);
+    let header = segs.join(".");
+    let table_at = src.find(&format!("[{header}]")).unwrap_or(0);
+    let rel = src[table_at..].find(&format!("{name} ="))?;
+    let at = table_at + rel;
+    Some(at..at + name.len())
 }

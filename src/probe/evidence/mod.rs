@@ -1,0 +1,264 @@
+//! ② Collect: the evidence reader. Reads each `[[evidence]]` file once (hashing it), turns it
+//! into text with locations ([`text`]), decides its kind when the manifest gives none
+//! ([`kind`]), and reads the facts of that kind with the phrasing packs ([`phrasing`]):
+//! SOC 2 reports ([`soc2`]), BAAs and DPAs ([`clauses`]), pen-test letters ([`pentest`]),
+//! HITRUST letters and policies ([`hitrust`]). Does file I/O (in [`EvidenceProbe::run`] only).
+//!
+//! Produces: `evidence.{soc2,baa,dpa,pentest,hitrust,policy}[]`.
+
+pub mod clauses;
+pub mod hitrust;
+pub mod kind;
+pub mod numbers;
+pub mod pentest;
+pub mod phrasing;
+pub mod soc2;
+pub mod text;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use super::*;
+use crate::manifest::EvidenceKind;
+use phrasing::Phrasing;
+
+/// Largest evidence file read.
+pub const MAX_FILE: u64 = 256 * 1024 * 1024;
+
+/// The evidence probe, with the phrasing it reads documents with.
+pub struct EvidenceProbe {
+    pub phrasing: Arc<Phrasing>,
+}
+
+impl EvidenceProbe {
+    /// With the built-in phrasing (`rules/clauses.toml`).
+    pub fn builtin() -> Self {
+        EvidenceProbe {
+            phrasing: Arc::new(phrasing::builtin().clone()),
+        }
+    }
+}
+
+fn kind_name(k: EvidenceKind) -> &'static str {
+    match k {
+        EvidenceKind::Soc2 => "soc2",
+        EvidenceKind::Baa => "baa",
+        EvidenceKind::Dpa => "dpa",
+        EvidenceKind::Pentest => "pentest",
+        EvidenceKind::Hitrust => "hitrust",
+        EvidenceKind::Policy => "policy",
+    }
+}
+
+/// Facts of one document from its bytes. `kind` is the manifest's, or detected when `None`.
+pub fn read_document(
+    bytes: &[u8],
+    path: &str,
+    kind: Option<EvidenceKind>,
+    p: &Phrasing,
+    as_of: NaiveDate,
+) -> EvidenceOut {
+    let doc = text::extract(bytes, path);
+    let kind = match (kind, &doc) {
+        (Some(k), _) => Some(kind_name(k)),
+        (None, Ok(d)) => kind::detect(d, p),
+        (None, Err(_)) => None,
+    };
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => return failed(kind, path, format!("cannot read {path}: {e}")),
+    };
+    let Some(kind) = kind else {
+        return failed(
+            None,
+            path,
+            format!("{path}: the document's kind was not given and is not recognisable from its content: set kind = \"soc2\", \"baa\", \"dpa\", \"pentest\", \"hitrust\" or \"policy\""),
+        );
+    };
+    let path = path.to_string();
+    match kind {
+        "soc2" => EvidenceOut::Soc2(Soc2Facts {
+            path,
+            ..soc2::read(&doc, p, as_of)
+        }),
+        "baa" | "dpa" => {
+            let sents = text::sentences(&doc);
+            let specs = if kind == "baa" { &p.baa } else { &p.dpa };
+            let found = clauses::read(&sents, specs, p);
+            let (signed, effective) = contract_meta(&doc, p);
+            if kind == "baa" {
+                EvidenceOut::Baa(BaaFacts {
+                    path,
+                    signed,
+                    effective_date: effective,
+                    clauses: merge(found),
+                    ..Default::default()
+                })
+            } else {
+                EvidenceOut::Dpa(DpaFacts {
+                    path,
+                    signed,
+                    effective_date: effective,
+                    clauses: merge(found),
+                    ..Default::default()
+                })
+            }
+        }
+        "pentest" => EvidenceOut::Pentest(PentestFacts {
+            path,
+            ..pentest::read(&doc, p, as_of)
+        }),
+        "hitrust" => EvidenceOut::Hitrust(HitrustFacts {
+            path,
+            ..hitrust::read(&doc, p, as_of)
+        }),
+        _ => EvidenceOut::Policy(PolicyFacts {
+            path,
+            ..hitrust::read_policy(&doc, p, as_of)
+        }),
+    }
+}
+
+/// Clause facts into the typed clause table; clauses the phrasing does not name stay null.
+fn merge<T: Default + serde::Serialize + serde::de::DeserializeOwned>(
+    found: std::collections::BTreeMap<String, Clause>,
+) -> T {
+    let mut v = serde_json::to_value(T::default()).expect("clauses serialise");
+    if let Some(obj) = v.as_object_mut() {
+        for (k, c) in found {
+            if obj.contains_key(&k) {
+                obj.insert(k, serde_json::to_value(c).expect("clause serialises"));
+            }
+        }
+    }
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+/// Whether a contract's signature block is filled in, and its effective date.
+fn contract_meta(doc: &text::Doc, p: &Phrasing) -> (Option<bool>, Option<String>) {
+    let signed = doc.lines.iter().any(|l| {
+        phrasing::any(p.group("contract", "signed"), &l.text) && !phrasing::any(p.group("contract", "unsigned"), &l.text)
+    });
+    let effective = doc.lines.iter().find_map(|l| {
+        let (_, e) = phrasing::first(p.group("contract", "effective"), &l.text)?;
+        numbers::dates(&l.text[e..]).first().filter(|d| d.0 < 40).map(|d| numbers::iso(d.2))
+    });
+    (Some(signed), effective)
+}
+
+fn failed(kind: Option<&str>, path: &str, error: String) -> EvidenceOut {
+    let path = path.to_string();
+    let error = Some(error);
+    match kind {
+        Some("soc2") => EvidenceOut::Soc2(Soc2Facts {
+            path,
+            error,
+            ..Default::default()
+        }),
+        Some("baa") => EvidenceOut::Baa(BaaFacts {
+            path,
+            error,
+            ..Default::default()
+        }),
+        Some("dpa") => EvidenceOut::Dpa(DpaFacts {
+            path,
+            error,
+            ..Default::default()
+        }),
+        Some("pentest") => EvidenceOut::Pentest(PentestFacts {
+            path,
+            error,
+            ..Default::default()
+        }),
+        Some("hitrust") => EvidenceOut::Hitrust(HitrustFacts {
+            path,
+            error,
+            ..Default::default()
+        }),
+        _ => EvidenceOut::Policy(PolicyFacts {
+            path,
+            error,
+            ..Default::default()
+        }),
+    }
+}
+
+fn set_sha(out: &mut EvidenceOut, sha: Option<String>) {
+    match out {
+        EvidenceOut::Soc2(x) => x.sha256 = sha,
+        EvidenceOut::Baa(x) => x.sha256 = sha,
+        EvidenceOut::Dpa(x) => x.sha256 = sha,
+        EvidenceOut::Pentest(x) => x.sha256 = sha,
+        EvidenceOut::Hitrust(x) => x.sha256 = sha,
+        EvidenceOut::Policy(x) => x.sha256 = sha,
+    }
+}
+
+/// Read a file once, bounded.
+fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(MAX_FILE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE {
+        return Err(std::io::Error::other(format!("larger than {} MiB", MAX_FILE >> 20)));
+    }
+    Ok(buf)
+}
+
+impl Probe for EvidenceProbe {
+    fn name(&self) -> &'static str {
+        "evidence"
+    }
+    fn produces(&self) -> &'static [&'static str] {
+        &[
+            "evidence.soc2[]",
+            "evidence.baa[]",
+            "evidence.dpa[]",
+            "evidence.pentest[]",
+            "evidence.hitrust[]",
+            "evidence.policy[]",
+        ]
+    }
+    fn tasks(&self, m: &Manifest) -> Vec<Task> {
+        m.evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Task {
+                kind: ResourceKind::Evidence,
+                index: i,
+                label: e.path.clone(),
+            })
+            .collect()
+    }
+    fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
+        let ev = &ctx.manifest.evidence[task.index];
+        let mut input = Input {
+            path: ev.path.clone(),
+            kind: "evidence".into(),
+            sha256: None,
+            bytes: None,
+        };
+        let output = match read_bounded(&ctx.manifest.resolve(&ev.path)) {
+            Ok(bytes) => {
+                let sha = hex::encode(Sha256::digest(&bytes));
+                input.sha256 = Some(sha.clone());
+                input.bytes = Some(bytes.len() as u64);
+                let mut out = read_document(&bytes, &ev.path, ev.kind, &self.phrasing, ctx.settings.as_of);
+                set_sha(&mut out, Some(sha));
+                out
+            }
+            Err(e) => failed(
+                ev.kind.map(kind_name),
+                &ev.path,
+                format!("cannot read {}: {}", ev.path, hashing::describe(&e)),
+            ),
+        };
+        ProbeResult {
+            output: Output::Evidence(output),
+            inputs: vec![input],
+        }
+    }
+}

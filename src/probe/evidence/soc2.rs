@@ -1,0 +1,301 @@
+//! ② Collect (evidence): a SOC 2 report's lines → [`Soc2Facts`] (type, period, opinion,
+//! categories in scope, exceptions and their criteria, CUECs, subservice organisations and
+//! carve-out, auditor, bridge letter). The opinion and scope are read from the service
+//! auditor's report section only. Pure; no I/O.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::numbers::{dates, iso};
+use super::phrasing::{Phrasing, any, first};
+use super::text::{Doc, Line, Sentence, sentences};
+use crate::facts::Soc2Facts;
+
+fn control_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\b(CC\d{1,2}\.\d{1,2}|A1\.\d|C1\.\d|PI1\.\d|P\d{1,2}\.\d{1,2})\b").expect("control id regex"))
+}
+
+fn heading_like(t: &str) -> bool {
+    let t = t.trim();
+    !t.is_empty() && t.len() <= 100 && !t.ends_with(['.', ',', ';'])
+}
+
+/// The line range of the service auditor's report: of the headings that open it (a table of
+/// contents names it too), the one followed by the most text before the next section.
+fn auditor_section(lines: &[Line], p: &Phrasing) -> Option<(usize, usize)> {
+    let starts = p.soc2("auditor_section");
+    let ends = p.soc2("section_end");
+    let mut best: Option<(usize, usize, usize)> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.text.trim();
+        if !heading_like(t) || !any(starts, t) {
+            continue;
+        }
+        let mut j = i + 1;
+        let mut size = 0;
+        while j < lines.len() {
+            let u = lines[j].text.trim();
+            if heading_like(u) && (any(ends, u) || any(starts, u)) {
+                break;
+            }
+            size += u.len();
+            j += 1;
+        }
+        if best.is_none_or(|b| size > b.2) {
+            best = Some((i, j, size));
+        }
+    }
+    best.map(|(a, b, _)| (a, b))
+}
+
+fn doc_of(lines: &[Line]) -> Doc {
+    Doc { lines: lines.to_vec() }
+}
+
+/// Read a SOC 2 report.
+pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
+    let lines = &doc.lines;
+    let all = sentences(doc);
+    let section = auditor_section(lines, p);
+    let aud_lines: &[Line] = match section {
+        Some((a, b)) => &lines[a..b],
+        None => &[],
+    };
+    let aud = sentences(&doc_of(aud_lines));
+    // The auditor's report where found, else the whole document.
+    let scope_sents: &[Sentence] = if aud.is_empty() { &all } else { &aud };
+    let head: Vec<Sentence> = sentences(&doc_of(&lines[..lines.len().min(80)]));
+
+    let mut f = Soc2Facts::default();
+
+    // Type: the first statement in the title pages or the auditor's report.
+    let typ = head.iter().chain(aud.iter()).find_map(|s| {
+        let t2 = first(p.soc2("type2"), &s.text);
+        let t1 = first(p.soc2("type1"), &s.text);
+        match (t2, t1) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { "type2" } else { "type1" }),
+            (Some(_), None) => Some("type2"),
+            (None, Some(_)) => Some("type1"),
+            _ => None,
+        }
+    });
+
+    // Period: a sentence naming the period with two dates; a Type 1 "as of" date.
+    let period = scope_sents
+        .iter()
+        .chain(all.iter())
+        .filter(|s| any(p.soc2("period"), &s.text))
+        .find_map(|s| {
+            let d = dates(&s.text);
+            (d.len() >= 2 && d[0].2 < d[1].2).then(|| (d[0].2, d[1].2))
+        });
+    let as_of_date = || {
+        scope_sents.iter().chain(all.iter()).find_map(|s| {
+            let (_, e) = first(p.soc2("as_of"), &s.text)?;
+            dates(&s.text[e..]).first().map(|d| d.2)
+        })
+    };
+    let typ = typ.or(if period.is_some() { Some("type2") } else { None });
+    f.report_type = typ.map(str::to_string);
+    match (typ, period) {
+        (Some("type1"), _) => f.period_end = as_of_date().or(period.map(|p| p.1)).map(iso),
+        (_, Some((a, b))) => {
+            f.period_start = Some(iso(a));
+            f.period_end = Some(iso(b));
+            f.period_days = Some((b - a).num_days() + 1);
+        }
+        _ => {}
+    }
+    let end = f.period_end.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    f.age_days = end.map(|e| (as_of - e).num_days());
+
+    f.opinion = Some(opinion(scope_sents, p).to_string());
+    f.categories = Some(categories(scope_sents, p));
+    if f.categories.as_ref().is_some_and(Vec::is_empty) && !aud.is_empty() {
+        f.categories = Some(categories(&head, p));
+    }
+
+    let (n, ids) = exceptions(lines, section, p);
+    f.exceptions = Some(n);
+    f.exception_controls = Some(ids);
+
+    let text = |k: &str| all.iter().any(|s| any(p.soc2(k), &s.text));
+    f.cuecs = Some(text("cuecs") && !text("cuecs_none"));
+    let orgs = subservice_orgs(&all, p);
+    f.carve_out = if text("carve_out") {
+        Some(true)
+    } else if text("inclusive") {
+        Some(false)
+    } else {
+        None
+    };
+    f.subservice_orgs = Some(orgs);
+    f.auditor = auditor(aud_lines, p).or_else(|| auditor(&lines[..lines.len().min(60)], p));
+    f.report_date = aud_lines
+        .iter()
+        .rev()
+        .filter(|l| l.text.trim().len() <= 60)
+        .find_map(|l| dates(&l.text).last().map(|d| d.2))
+        .filter(|d| end.is_none_or(|e| *d > e))
+        .map(iso);
+    if let Some(b) = all
+        .iter()
+        .filter(|s| any(p.soc2("bridge_letter"), &s.text))
+        .find_map(|s| dates(&s.text).last().map(|d| d.2))
+        .filter(|d| end.is_none_or(|e| *d > e))
+    {
+        f.bridge_letter_end = Some(iso(b));
+        f.bridge_letter_days = end.map(|e| (b - e).num_days());
+    }
+    f.management_assertion = Some(lines.iter().any(|l| any(p.soc2("management_assertion"), &l.text)));
+    f.system_description = Some(lines.iter().any(|l| any(p.soc2("system_description"), &l.text)));
+    f.system_name = system_name(&all);
+    f.mfa = Some(text("mfa"));
+    f.encryption_at_rest = Some(text("encryption_at_rest"));
+    f.hipaa_mapping = Some(text("hipaa_mapping"));
+    f
+}
+
+fn opinion(sents: &[Sentence], p: &Phrasing) -> &'static str {
+    for (key, name) in [
+        ("opinion_disclaimer", "disclaimer"),
+        ("opinion_adverse", "adverse"),
+        ("opinion_qualified", "qualified"),
+        ("opinion_unmodified", "unmodified"),
+    ] {
+        if sents.iter().any(|s| any(p.soc2(key), &s.text)) {
+            return name;
+        }
+    }
+    "unknown"
+}
+
+const CATEGORIES: &[(&str, &str)] = &[
+    ("security", "security"),
+    ("availability", "availability"),
+    ("processing integrity", "processing_integrity"),
+    ("confidentiality", "confidentiality"),
+    ("privacy", "privacy"),
+];
+
+/// Categories named after a scope phrase, once boilerplate titles and infrastructure terms
+/// ("availability zones") are removed.
+fn categories(sents: &[Sentence], p: &Phrasing) -> Vec<String> {
+    let mut found = BTreeSet::new();
+    for s in sents {
+        let mut t = s.text.to_lowercase();
+        for r in p.soc2("category_noise") {
+            t = r.replace_all(&t, " ").into_owned();
+        }
+        let Some((_, e)) = first(p.soc2("scope"), &t) else { continue };
+        let tail: String = t[e..].chars().take(220).collect();
+        for (word, key) in CATEGORIES {
+            if tail.contains(word) {
+                found.insert(*key);
+            }
+        }
+    }
+    CATEGORIES
+        .iter()
+        .filter(|(_, k)| found.contains(k))
+        .map(|(_, k)| k.to_string())
+        .collect()
+}
+
+/// Exceptions in the tests of controls: one per test (table row or line) that reports a
+/// deviation, outside the auditor's report and management's responses, attributed to the
+/// criterion id on that row or the last one seen above it.
+fn exceptions(lines: &[Line], section: Option<(usize, usize)>, p: &Phrasing) -> (u64, Vec<String>) {
+    let mut n = 0;
+    let mut ids: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for (i, l) in lines.iter().enumerate() {
+        if section.is_some_and(|(a, b)| i >= a && i < b) {
+            continue;
+        }
+        if let Some(m) = control_re().find(&l.text) {
+            current = Some(m.as_str().to_string());
+        }
+        let Some(id) = &current else { continue };
+        let mut t = l.text.clone();
+        for r in p.soc2("no_exception") {
+            t = r.replace_all(&t, " ").into_owned();
+        }
+        if any(p.soc2("exception"), &t) && !any(p.soc2("exception_exclude"), &l.text) {
+            n += 1;
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+    }
+    (n, ids)
+}
+
+fn name_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(?:the\s+)?([A-Z][\w&.'’-]*(?:\s+(?:[A-Z][\w&.'’-]*|of|and|&|Inc\.?|LLC))*)").expect("name regex")
+    })
+}
+
+fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in all.iter().filter(|s| any(p.soc2("subservice"), &s.text)) {
+        for r in p.soc2("subservice_name") {
+            for m in r.find_iter(&s.text) {
+                let rest = &s.text[m.end()..];
+                let Some(c) = name_re().captures(rest) else { continue };
+                let mut name = c[1].trim().trim_end_matches(['.', ',']).to_string();
+                for tail in [" and", " of", " &"] {
+                    if let Some(x) = name.strip_suffix(tail) {
+                        name = x.to_string();
+                    }
+                }
+                let generic = ["Company", "Service Organization", "Subservice Organization", "It", "Management"];
+                if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn auditor(lines: &[Line], p: &Phrasing) -> Option<String> {
+    lines.iter().rev().find_map(|l| {
+        let t = l.text.trim().trim_start_matches("/s/").trim();
+        (t.len() <= 80 && any(p.soc2("auditor"), t) && !t.ends_with('.')).then(|| t.trim_matches('|').trim().to_string())
+    })
+}
+
+fn system_name(all: &[Sentence]) -> Option<String> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(r"(?i)description of (?:the |its |[A-Z][\w ]{0,40}[’']s )?(.{2,60}?)\s+system\b").expect("system regex")
+    });
+    all.iter().find_map(|s| {
+        let c = re.captures(&s.text)?;
+        let n = c[1].trim().trim_start_matches("the ").trim();
+        (!n.is_empty() && n.chars().next().is_some_and(char::is_uppercase)).then(|| n.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::evidence::phrasing::builtin;
+    use crate::probe::evidence::text::text;
+
+    #[test]
+    fn unqualified_is_not_qualified_and_responses_are_not_the_opinion() {
+        let d = text(
+            "SOC 2 Type 2 Report\n\nIndependent Service Auditor's Report\n\nIn our opinion, in all material respects, the controls were suitably designed. We issued an unqualified opinion.\n\nSection 3: Management's Response\n\nManagement disagrees with the qualified opinion language proposed.\n",
+        );
+        let f = read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        assert_eq!(f.opinion.as_deref(), Some("unmodified"));
+    }
+}

@@ -1,0 +1,499 @@
+//! ② Collect (evidence): a document's bytes → lines of text, each with where it was found
+//! (page for PDF, paragraph for DOCX, line for text, Markdown and HTML). No file I/O here: the
+//! probe reads the bytes; this module only decodes them, with bounded memory.
+
+use std::io::Read;
+
+/// Largest text kept from one document; the rest is ignored (a contract or a SOC 2 report is
+/// far smaller, so hitting this means a hostile or mislabelled file).
+pub const MAX_TEXT: usize = 32 * 1024 * 1024;
+/// Largest decompressed XML read from a DOCX (zip bombs stop here).
+const MAX_DOCX_XML: u64 = 64 * 1024 * 1024;
+/// Pages read from one PDF.
+const MAX_PDF_PAGES: usize = 5000;
+
+/// The container a document came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pdf,
+    Docx,
+    Html,
+    Text,
+}
+
+/// One line (or paragraph, or table row) of text with its location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub text: String,
+    /// "page 3", "paragraph 12" or "line 40".
+    pub loc: String,
+}
+
+/// A document as lines.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    pub lines: Vec<Line>,
+}
+
+impl Doc {
+    /// All text, lines joined by newlines.
+    pub fn full_text(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            s.push_str(&l.text);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// Which format the bytes are, from magic numbers first and the file name second.
+pub fn sniff(bytes: &[u8], path: &str) -> Format {
+    let head = &bytes[..bytes.len().min(1024)];
+    if find(head, b"%PDF-").is_some() {
+        return Format::Pdf;
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Format::Docx;
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".pdf") {
+        return Format::Pdf;
+    }
+    if lower.ends_with(".docx") {
+        return Format::Docx;
+    }
+    let head_s = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if lower.ends_with(".html")
+        || lower.ends_with(".htm")
+        || head_s.trim_start().starts_with("<!doctype html")
+        || head_s.trim_start().starts_with("<html")
+    {
+        return Format::Html;
+    }
+    Format::Text
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Decode a document. Errors are sentences for the `error` fact.
+pub fn extract(bytes: &[u8], path: &str) -> Result<Doc, String> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err("the file is empty".into());
+    }
+    let doc = match sniff(bytes, path) {
+        Format::Pdf => pdf(bytes)?,
+        Format::Docx => docx(bytes)?,
+        Format::Html => html(&utf8(bytes)?),
+        Format::Text => text(&utf8(bytes)?),
+    };
+    let chars: usize = doc.lines.iter().map(|l| l.text.trim().len()).sum();
+    if chars == 0 {
+        return Err("the document has no text".into());
+    }
+    Ok(doc)
+}
+
+/// Text files must be text: a file with NUL bytes or mostly invalid UTF-8 is refused.
+fn utf8(bytes: &[u8]) -> Result<String, String> {
+    let bytes = &bytes[..bytes.len().min(MAX_TEXT)];
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    if sample.contains(&0) {
+        return Err("not a text, PDF or DOCX document (binary content)".into());
+    }
+    let s = String::from_utf8_lossy(bytes);
+    let bad = s.chars().take(64 * 1024).filter(|c| *c == '\u{FFFD}').count();
+    if bad * 20 > sample.len().max(1) {
+        return Err("not a text, PDF or DOCX document (mostly invalid UTF-8)".into());
+    }
+    Ok(s.into_owned())
+}
+
+/// Plain text and Markdown: one line per line, Markdown table pipes kept (they separate cells).
+pub fn text(s: &str) -> Doc {
+    let lines = s
+        .lines()
+        .enumerate()
+        .map(|(i, l)| Line {
+            text: strip_markdown(l),
+            loc: format!("line {}", i + 1),
+        })
+        .collect();
+    Doc { lines }
+}
+
+fn strip_markdown(l: &str) -> String {
+    let t = l.trim_start_matches(['#', '>', ' ']);
+    let t = t.replace("**", "").replace("__", "");
+    if t.trim_start().starts_with("|") && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
+        return String::new(); // a table's separator row
+    }
+    t
+}
+
+/// HTML: tags stripped, block elements end a line, scripts and styles dropped; each output
+/// line keeps the source line it started on.
+pub fn html(s: &str) -> Doc {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut cur_line = 1usize;
+    let mut src_line = 1usize;
+    let mut chars = s.char_indices().peekable();
+    let mut skip_until: Option<&str> = None;
+    let flush = |cur: &mut String, lines: &mut Vec<Line>, at: usize| {
+        let t = decode_entities(cur.split_whitespace().collect::<Vec<_>>().join(" ").as_str());
+        if !t.is_empty() {
+            lines.push(Line {
+                text: t,
+                loc: format!("line {at}"),
+            });
+        }
+        cur.clear();
+    };
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            src_line += 1;
+        }
+        if c == '<' {
+            let rest = &s[i..];
+            let end = rest.find('>').map(|e| i + e).unwrap_or(s.len() - 1);
+            let tag = s[i + 1..end].trim().to_ascii_lowercase();
+            src_line += s[i..=end.min(s.len() - 1)].matches('\n').count();
+            while chars.peek().is_some_and(|(j, _)| *j <= end) {
+                chars.next();
+            }
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if let Some(stop) = skip_until {
+                if tag.starts_with('/') && name == stop {
+                    skip_until = None;
+                }
+                continue;
+            }
+            match name.as_str() {
+                "script" | "style" if !tag.starts_with('/') => {
+                    skip_until = Some(if name == "script" { "script" } else { "style" })
+                }
+                "td" | "th" => cur.push_str(" | "),
+                "p" | "div" | "br" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" | "section"
+                | "ul" | "ol" | "title" | "blockquote" => {
+                    flush(&mut cur, &mut lines, cur_line);
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if skip_until.is_some() {
+            continue;
+        }
+        if cur.trim().is_empty() {
+            cur_line = src_line;
+        }
+        cur.push(c);
+        if cur.len() > MAX_TEXT {
+            break;
+        }
+    }
+    flush(&mut cur, &mut lines, cur_line);
+    Doc { lines }
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&rsquo;", "’")
+        .replace("&sect;", "§")
+        .replace("&amp;", "&")
+}
+
+/// DOCX: the paragraphs of `word/document.xml`; a table row is one line with cells joined by
+/// " | " so a tests-of-controls row keeps its control id and its result together.
+pub fn docx(bytes: &[u8]) -> Result<Doc, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable DOCX (zip) file: {e}"))?;
+    let mut entry = zip
+        .by_name("word/document.xml")
+        .map_err(|_| "not a Word document: the zip has no word/document.xml".to_string())?;
+    if entry.encrypted() {
+        return Err("the DOCX is password-protected".into());
+    }
+    let mut xml = Vec::new();
+    (&mut entry)
+        .take(MAX_DOCX_XML)
+        .read_to_end(&mut xml)
+        .map_err(|e| format!("cannot decompress word/document.xml: {e}"))?;
+    docx_xml(&xml)
+}
+
+fn docx_xml(xml: &[u8]) -> Result<Doc, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut lines = Vec::new();
+    let mut para = String::new();
+    let mut row: Option<Vec<String>> = None;
+    let mut in_text = false;
+    let mut n = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("word/document.xml is not well-formed XML: {e}"))?;
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) => match e.local_name().as_ref() {
+                "t" => in_text = true,
+                "tr" => row = Some(Vec::new()),
+                "tab" => para.push('\t'),
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                "tab" => para.push('\t'),
+                "br" | "cr" => para.push(' '),
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                para.push_str(t.as_ref());
+            }
+            Event::GeneralRef(r) if in_text => {
+                let name: &str = r.as_ref();
+                let ch = match name {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    n => n
+                        .strip_prefix("#x")
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32),
+                };
+                para.extend(ch);
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                "t" => in_text = false,
+                "p" => {
+                    n += 1;
+                    let t = std::mem::take(&mut para);
+                    match row.as_mut() {
+                        Some(cells) => {
+                            cells.push(t);
+                        }
+                        None => lines.push(Line {
+                            text: t,
+                            loc: format!("paragraph {n}"),
+                        }),
+                    }
+                }
+                "tr" => {
+                    if let Some(cells) = row.take() {
+                        let cells: Vec<String> = cells.into_iter().filter(|c| !c.trim().is_empty()).collect();
+                        lines.push(Line {
+                            text: format!("| {} |", cells.join(" | ")),
+                            loc: format!("paragraph {n}"),
+                        });
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+        if lines.len() > 2_000_000 {
+            break;
+        }
+    }
+    Ok(Doc { lines })
+}
+
+/// PDF: text per page (lopdf), opened with the empty user password when encrypted. A scan
+/// (pages but no text), a password-protected or a corrupt file is an error.
+pub fn pdf(bytes: &[u8]) -> Result<Doc, String> {
+    let doc = match lopdf::Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_password("")) {
+        Ok(d) => d,
+        Err(e) => {
+            let msg = e.to_string();
+            let plain = lopdf::Document::load_mem(bytes);
+            if plain.as_ref().is_ok_and(|d| d.is_encrypted()) || msg.to_ascii_lowercase().contains("password") {
+                return Err("the PDF is password-protected (it does not open with an empty password)".into());
+            }
+            return Err(format!("not a readable PDF: {msg}"));
+        }
+    };
+    if doc.is_encrypted() {
+        return Err("the PDF is password-protected (it does not open with an empty password)".into());
+    }
+    let pages: Vec<u32> = doc.get_pages().keys().copied().take(MAX_PDF_PAGES).collect();
+    if pages.is_empty() {
+        return Err("the PDF has no pages".into());
+    }
+    let mut lines = Vec::new();
+    let mut total = 0usize;
+    let mut failed = 0usize;
+    for p in &pages {
+        match doc.extract_text(&[*p]) {
+            Ok(t) => {
+                for l in t.lines() {
+                    let l = l.trim_end();
+                    total += l.len();
+                    lines.push(Line {
+                        text: l.to_string(),
+                        loc: format!("page {p}"),
+                    });
+                }
+            }
+            Err(_) => failed += 1,
+        }
+        if total > MAX_TEXT {
+            break;
+        }
+    }
+    let chars: usize = lines.iter().map(|l| l.text.trim().len()).sum();
+    if chars < 20 {
+        return Err(if failed == pages.len() {
+            "the PDF's pages could not be decoded (corrupt content streams)".into()
+        } else {
+            format!(
+                "the PDF has no text layer ({} page(s), a scan?): run it through OCR or ask the vendor for a text PDF",
+                pages.len()
+            )
+        });
+    }
+    Ok(Doc { lines })
+}
+
+/// Sentences for clause matching: lines are joined within a paragraph (a blank line, a
+/// heading-like short line or a table row ends one) and split after `.`, `!` or `?` followed by a
+/// capital, except after one-letter or common legal abbreviations.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub text: String,
+    pub loc: String,
+}
+
+pub fn sentences(doc: &Doc) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut para = String::new();
+    let mut loc = String::new();
+    let flush = |para: &mut String, loc: &str, out: &mut Vec<Sentence>| {
+        split_sentences(para, loc, out);
+        para.clear();
+    };
+    for l in &doc.lines {
+        let t = l.text.trim();
+        if t.is_empty() || t.starts_with('|') {
+            flush(&mut para, &loc, &mut out);
+            if t.starts_with('|') {
+                out.push(Sentence {
+                    text: t.to_string(),
+                    loc: l.loc.clone(),
+                });
+            }
+            continue;
+        }
+        if para.is_empty() {
+            loc = l.loc.clone();
+        } else {
+            para.push(' ');
+        }
+        // A hyphen at a PDF line end splits a word.
+        if para.ends_with("- ") && para.len() > 2 {
+            para.truncate(para.len() - 1);
+        }
+        para.push_str(t);
+        if para.len() > 100_000 {
+            flush(&mut para, &loc, &mut out);
+        }
+    }
+    flush(&mut para, &loc, &mut out);
+    out
+}
+
+const ABBREV: &[&str] = &[
+    "sec", "no", "inc", "corp", "ltd", "co", "e.g", "i.e", "cf", "art", "para", "st", "mr", "ms", "dr", "vs", "etc",
+    "c.f.r", "u.s", "u.s.c", "seq", "pp", "p", "v",
+];
+
+fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
+    let bytes = para.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if matches!(c, b'.' | b'!' | b'?') && i + 2 < bytes.len() && bytes[i + 1] == b' ' {
+            let next = para[i + 2..].chars().next().unwrap_or(' ');
+            let word: String = para[start..i]
+                .rsplit(|ch: char| ch.is_whitespace() || ch == '(')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let abbrev = c == b'.' && (word.chars().count() == 1 || ABBREV.contains(&word.as_str()));
+            if (next.is_uppercase() || next == '(' || next == '"' || next == '“') && !abbrev {
+                push_sentence(&para[start..=i], loc, out);
+                start = i + 2;
+            }
+        }
+        i += 1;
+    }
+    push_sentence(&para[start..], loc, out);
+}
+
+fn push_sentence(s: &str, loc: &str, out: &mut Vec<Sentence>) {
+    let t = s.trim();
+    if !t.is_empty() {
+        out.push(Sentence {
+            text: t.to_string(),
+            loc: loc.to_string(),
+        });
+    }
+}
+
+/// A quote of at most one short sentence: the first 200 characters, cut at a word.
+pub fn short_quote(s: &str) -> String {
+    const MAX: usize = 200;
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= MAX {
+        return s;
+    }
+    let cut: String = s.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(cut);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_keep_legal_abbreviations() {
+        let d = text("Business Associate shall comply with 45 C.F.R. § 164.504(e). It shall notify\nCovered Entity within five (5) days. See Sec. 4.\n");
+        let s = sentences(&d);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[1].text.contains("five (5) days"));
+        assert_eq!(s[0].loc, "line 1");
+    }
+
+    #[test]
+    fn html_strips_tags_and_keeps_lines() {
+        let d = html("<html><style>p{}</style>\n<body><p>One &amp; two</p>\n<p>Three</p></body></html>");
+        assert_eq!(d.lines[0].text, "One & two");
+        assert_eq!(d.lines[1].text, "Three");
+        assert_eq!(d.lines[1].loc, "line 3");
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        assert!(extract(&[0u8, 1, 2, 3, 255, 254], "x.bin").is_err());
+        assert!(extract(b"   \n", "x.txt").is_err());
+        assert!(extract(b"%PDF-1.7\n garbage", "x.pdf").is_err());
+        assert!(extract(b"PK\x03\x04garbage", "x.docx").is_err());
+    }
+}
