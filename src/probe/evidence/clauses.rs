@@ -72,6 +72,13 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
             }
         }
     }
+    if wants("mechanisms")
+        && let Some(i) = hits
+            .iter()
+            .position(|h| p.group_all("mechanism").iter().any(|(_, pats)| any(pats, h.part)))
+    {
+        chosen = i;
+    }
     let h = &hits[chosen];
     let mut c = Clause {
         present: Some(true),

@@ -19,6 +19,7 @@ pub const SOC2_KEYS: &[&str] = &[
     "as_of",
     "auditor_section",
     "section_end",
+    "opinion_noise",
     "opinion_disclaimer",
     "opinion_adverse",
     "opinion_qualified",

@@ -161,13 +161,23 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
 }
 
 fn opinion(sents: &[Sentence], p: &Phrasing) -> &'static str {
+    let texts: Vec<String> = sents
+        .iter()
+        .map(|s| {
+            let mut t = s.text.clone();
+            for r in p.soc2("opinion_noise") {
+                t = r.replace_all(&t, " ").into_owned();
+            }
+            t
+        })
+        .collect();
     for (key, name) in [
         ("opinion_disclaimer", "disclaimer"),
         ("opinion_adverse", "adverse"),
         ("opinion_qualified", "qualified"),
         ("opinion_unmodified", "unmodified"),
     ] {
-        if sents.iter().any(|s| any(p.soc2(key), &s.text)) {
+        if texts.iter().any(|t| any(p.soc2(key), t)) {
             return name;
         }
     }
@@ -244,7 +254,18 @@ fn name_re() -> &'static Regex {
 
 fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for s in all.iter().filter(|s| any(p.soc2("subservice"), &s.text)) {
+    // Sentences about subservice organisations and their neighbours (the name is often given in
+    // the sentence before "subservice organization" is used).
+    let about = |s: &Sentence| {
+        any(p.soc2("subservice"), &s.text) || any(p.soc2("carve_out"), &s.text) || any(p.soc2("inclusive"), &s.text)
+    };
+    let near: Vec<&Sentence> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i.saturating_sub(1)..=i + 1).any(|j| all.get(j).is_some_and(about)))
+        .map(|(_, s)| s)
+        .collect();
+    for s in near {
         for r in p.soc2("subservice_name") {
             for m in r.find_iter(&s.text) {
                 let rest = &s.text[m.end()..];
@@ -255,7 +276,10 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
                         name = x.to_string();
                     }
                 }
-                let generic = ["Company", "Service Organization", "Subservice Organization", "It", "Management"];
+                let generic = [
+                    "Company", "Service Organization", "Subservice Organization", "It", "Management", "The", "This",
+                    "Each", "Such",
+                ];
                 if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
                     out.push(name);
                 }
@@ -268,7 +292,8 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
 fn auditor(lines: &[Line], p: &Phrasing) -> Option<String> {
     lines.iter().rev().find_map(|l| {
         let t = l.text.trim().trim_start_matches("/s/").trim();
-        (t.len() <= 80 && any(p.soc2("auditor"), t) && !t.ends_with('.')).then(|| t.trim_matches('|').trim().to_string())
+        let addressee = t.starts_with("To ") || t.ends_with(':');
+        (t.len() <= 80 && any(p.soc2("auditor"), t) && !addressee).then(|| t.trim_matches('|').trim().to_string())
     })
 }
 

@@ -343,6 +343,11 @@ pub fn pdf(bytes: &[u8]) -> Result<Doc, String> {
             Ok(t) => {
                 for l in t.lines() {
                     let l = l.trim_end();
+                    // Headings come out twice from some writers' PDFs (text plus outline).
+                    // (Short lines may be repeated table cells: those are kept.)
+                    if l.len() >= 12 && lines.last().is_some_and(|p: &Line| p.text == l) {
+                        continue;
+                    }
                     total += l.len();
                     lines.push(Line {
                         text: l.to_string(),
@@ -399,6 +404,20 @@ pub fn sentences(doc: &Doc) -> Vec<Sentence> {
             }
             continue;
         }
+        // A numbered clause ("2.3 ", "(b) ", "ARTICLE 2") starts a paragraph of its own, and so
+        // does a heading (a short line without end punctuation after a finished sentence).
+        let after_sentence = para.is_empty() || para.ends_with(['.', ':', '!', '?']);
+        let heading = after_sentence && heading_like(t);
+        if !para.is_empty() && (numbered(t) || heading) {
+            flush(&mut para, &loc, &mut out);
+        }
+        if heading {
+            out.push(Sentence {
+                text: t.to_string(),
+                loc: l.loc.clone(),
+            });
+            continue;
+        }
         if para.is_empty() {
             loc = l.loc.clone();
         } else {
@@ -417,9 +436,28 @@ pub fn sentences(doc: &Doc) -> Vec<Sentence> {
     out
 }
 
+fn heading_like(t: &str) -> bool {
+    t.len() < 70
+        && !t.ends_with(['.', ',', ';', ':', '-', '–'])
+        && t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+fn numbered(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+    let dotted = b[..digits].contains(&b'.');
+    (digits > 0
+        && b[0].is_ascii_digit()
+        && ((dotted && b.get(digits) == Some(&b' ')) || b.get(digits) == Some(&b')')))
+        || (b.first() == Some(&b'(') && b.get(2) == Some(&b')'))
+        || t.starts_with("ARTICLE ")
+        || t.starts_with("Section ")
+        || t.starts_with("SECTION ")
+}
+
 const ABBREV: &[&str] = &[
     "sec", "no", "inc", "corp", "ltd", "co", "e.g", "i.e", "cf", "art", "para", "st", "mr", "ms", "dr", "vs", "etc",
-    "c.f.r", "u.s", "u.s.c", "seq", "pp", "p", "v",
+    "c.f.r", "u.s", "u.s.c", "seq", "pp", "p", "v", "§", "part", "section",
 ];
 
 fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
@@ -435,8 +473,9 @@ fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            let abbrev = c == b'.' && (word.chars().count() == 1 || ABBREV.contains(&word.as_str()));
-            if (next.is_uppercase() || next == '(' || next == '"' || next == '“') && !abbrev {
+            let abbrev = c == b'.'
+                && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic)) || ABBREV.contains(&word.as_str()));
+            if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev {
                 push_sentence(&para[start..=i], loc, out);
                 start = i + 2;
             }

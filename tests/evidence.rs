@@ -1,0 +1,194 @@
+//! The evidence reader on the fixture corpus (`fixtures/evidence/`): every document's kind is
+//! detected from its content and every expected fact comes out right; broken inputs give clear
+//! errors within a short time.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use vetter::probe::EvidenceOut;
+use vetter::probe::evidence::{phrasing, read_document};
+
+fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/evidence")
+}
+
+/// The facts of one document, as JSON with its detected kind.
+fn facts(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let out = read_document(&bytes, &name, None, phrasing::builtin(), as_of());
+    let (kind, v) = match out {
+        EvidenceOut::Soc2(f) => ("soc2", serde_json::to_value(f)),
+        EvidenceOut::Baa(f) => ("baa", serde_json::to_value(f)),
+        EvidenceOut::Dpa(f) => ("dpa", serde_json::to_value(f)),
+        EvidenceOut::Pentest(f) => ("pentest", serde_json::to_value(f)),
+        EvidenceOut::Hitrust(f) => ("hitrust", serde_json::to_value(f)),
+        EvidenceOut::Policy(f) => ("policy", serde_json::to_value(f)),
+    };
+    let mut v = v.unwrap();
+    v["kind"] = Value::String(kind.into());
+    v
+}
+
+/// Leaves of `expected` compared with `actual`: (fact path, ok).
+fn compare(prefix: &str, expected: &Value, actual: &Value, out: &mut Vec<(String, bool, String)>) {
+    match expected {
+        Value::Object(m) => {
+            for (k, e) in m {
+                let a = actual.get(k).unwrap_or(&Value::Null);
+                compare(&format!("{prefix}.{k}"), e, a, out);
+            }
+        }
+        _ => {
+            let ok = match (expected, actual) {
+                (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+                (Value::String(e), Value::String(a)) if e.starts_with("~") => a.contains(&e[1..]),
+                _ => expected == actual,
+            };
+            out.push((prefix.to_string(), ok, actual.to_string()));
+        }
+    }
+}
+
+/// Every document with an `<name>.expected.json` beside it under `dir`.
+fn corpus(dir: &str) -> Vec<(PathBuf, Value)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root().join(dir)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if let Some(doc) = p.to_string_lossy().strip_suffix(".expected.json") {
+                let exp: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                out.push((PathBuf::from(doc), exp));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Per-fact accuracy over a corpus; failures listed.
+fn score(dir: &str) -> (Vec<(String, usize, usize)>, Vec<String>) {
+    let mut per: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut failures = Vec::new();
+    for (doc, exp) in corpus(dir) {
+        let actual = facts(&doc);
+        if std::env::var_os("VETTER_DUMP").is_some() {
+            eprintln!("== {}\n{}", doc.display(), serde_json::to_string_pretty(&actual).unwrap());
+        }
+        let kind = exp["kind"].as_str().unwrap_or("?").to_string();
+        let mut leaves = Vec::new();
+        compare("", &exp, &actual, &mut leaves);
+        for (path, ok, got) in leaves {
+            // Clause facts are grouped by the clause field (present, days...), not by clause.
+            let key = if path.starts_with(".clauses.") {
+                let field = path.rsplit('.').next().unwrap_or("");
+                format!("{kind}.clauses.*.{field}")
+            } else if path == ".kind" {
+                "kind".to_string()
+            } else {
+                format!("{kind}{path}")
+            };
+            let e = per.entry(key).or_default();
+            e.1 += 1;
+            if ok {
+                e.0 += 1;
+            } else {
+                failures.push(format!("{}: {path} = {got}", doc.strip_prefix(root()).unwrap().display()));
+            }
+        }
+    }
+    (per.into_iter().map(|(k, (a, b))| (k, a, b)).collect(), failures)
+}
+
+fn print_table(title: &str, rows: &[(String, usize, usize)]) {
+    let (a, b) = rows.iter().fold((0, 0), |acc, r| (acc.0 + r.1, acc.1 + r.2));
+    eprintln!("{title}: {a}/{b} facts right\n| fact | right | of |\n|---|---|---|");
+    for (k, a, b) in rows {
+        eprintln!("| `{k}` | {a} | {b} |");
+    }
+}
+
+#[test]
+fn corpus_yields_every_expected_fact() {
+    let mut all_rows = Vec::new();
+    let mut all_fail = Vec::new();
+    for dir in ["soc2", "baa", "dpa", "pentest", "other"] {
+        let (rows, fails) = score(dir);
+        all_rows.extend(rows);
+        all_fail.extend(fails);
+    }
+    print_table("tuning corpus", &all_rows);
+    assert!(all_rows.len() > 40, "the corpus is missing");
+    assert!(all_fail.is_empty(), "wrong facts:\n{}", all_fail.join("\n"));
+}
+
+#[test]
+fn holdout_corpus_yields_every_expected_fact() {
+    let (rows, fails) = score("holdout");
+    print_table("holdout corpus", &rows);
+    assert!(!rows.is_empty(), "the holdout corpus is missing");
+    assert!(fails.is_empty(), "wrong facts:\n{}", fails.join("\n"));
+}
+
+/// Read with a time limit: broken input must fail fast, never hang or panic.
+fn error_of(bytes: Vec<u8>, name: &str) -> String {
+    let name = name.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(read_document(&bytes, &name, None, phrasing::builtin(), as_of()));
+    });
+    let out = rx.recv_timeout(Duration::from_secs(20)).expect("finished in time");
+    match out {
+        EvidenceOut::Policy(f) => f.error.expect("an error"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn broken_documents_are_clear_errors() {
+    let bad = root().join("bad");
+    let read = |n: &str| std::fs::read(bad.join(n)).unwrap();
+    assert!(error_of(vec![], "empty.pdf").contains("empty"));
+    assert!(error_of(read("corrupt.pdf"), "corrupt.pdf").contains("PDF"), "{}", error_of(read("corrupt.pdf"), "corrupt.pdf"));
+    assert!(error_of(read("password.pdf"), "password.pdf").contains("password-protected"));
+    assert!(error_of(read("scan.pdf"), "scan.pdf").contains("no text layer"));
+    let garbage: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    assert!(error_of(garbage.clone(), "blob.bin").contains("binary"));
+    let mut zipish = b"PK\x03\x04".to_vec();
+    zipish.extend(&garbage);
+    assert!(error_of(zipish, "x.docx").contains("DOCX"));
+    let mut pdfish = b"%PDF-1.7\n".to_vec();
+    pdfish.extend(&garbage);
+    assert!(error_of(pdfish, "x.pdf").contains("PDF"));
+}
+
+#[test]
+fn huge_text_is_read_in_bounded_time() {
+    let para = "Business Associate shall maintain the confidentiality of all records and cooperate with reasonable requests. ";
+    let mut big = String::from("Business Associate Agreement\n");
+    while big.len() < 8 * 1024 * 1024 {
+        big.push_str(para);
+        big.push('\n');
+    }
+    big.push_str("Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within 5 business days.\n");
+    let t = Instant::now();
+    let out = read_document(big.as_bytes(), "big.txt", None, phrasing::builtin(), as_of());
+    let EvidenceOut::Baa(f) = out else { panic!("not a BAA") };
+    assert_eq!(f.clauses.breach_notification.days, Some(5));
+    assert!(t.elapsed() < Duration::from_secs(120), "took {:?}", t.elapsed());
+}
+
+#[test]
+fn a_kind_given_in_the_manifest_wins_over_detection() {
+    let bytes = std::fs::read(root().join("baa/no-notify.md")).unwrap();
+    let out = read_document(&bytes, "no-notify.md", Some(vetter::manifest::EvidenceKind::Policy), phrasing::builtin(), as_of());
+    assert!(matches!(out, EvidenceOut::Policy(_)));
+}
