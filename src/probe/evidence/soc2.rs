@@ -30,16 +30,25 @@ fn auditor_section(lines: &[Line], p: &Phrasing) -> Option<(usize, usize)> {
     let starts = p.soc2("auditor_section");
     let ends = p.soc2("section_end");
     let mut best: Option<(usize, usize, usize)> = None;
-    for (i, l) in lines.iter().enumerate() {
-        let t = l.text.trim();
-        if !heading_like(t) || !any(starts, t) {
+    // A heading may wrap onto a second line in a PDF.
+    let heading = |i: usize, pats: &[Regex]| {
+        let t = lines[i].text.trim();
+        heading_like(t)
+            && (any(pats, t)
+                || lines
+                    .get(i + 1)
+                    .map(|n| n.text.trim())
+                    .is_some_and(|n| heading_like(n) && !any(pats, n) && any(pats, &format!("{t} {n}"))))
+    };
+    for i in 0..lines.len() {
+        if !heading(i, starts) {
             continue;
         }
         let mut j = i + 1;
         let mut size = 0;
         while j < lines.len() {
             let u = lines[j].text.trim();
-            if heading_like(u) && (any(ends, u) || any(starts, u)) {
+            if j > i + 1 && (heading(j, ends) || heading(j, starts)) {
                 break;
             }
             size += u.len();
@@ -252,6 +261,11 @@ fn name_re() -> &'static Regex {
     })
 }
 
+fn and_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"\band (?:the )?([A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|Inc\.?|LLC))*)").expect("and regex"))
+}
+
 fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // Sentences about subservice organisations and their neighbours (the name is often given in
@@ -270,7 +284,19 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
             for m in r.find_iter(&s.text) {
                 let rest = &s.text[m.end()..];
                 let Some(c) = name_re().captures(rest) else { continue };
-                let mut name = c[1].trim().trim_end_matches(['.', ',']).to_string();
+                let mut names = vec![c[1].to_string()];
+                // "uses X for hosting and Y for identity": the names joined by "and".
+                let clause = rest.split([';', '.']).next().unwrap_or("");
+                let clause = if clause.len() < c[1].len() + 4 {
+                    rest.splitn(3, '.').take(2).collect::<Vec<_>>().join(".")
+                } else {
+                    clause.to_string()
+                };
+                for m in and_re().captures_iter(&clause) {
+                    names.push(m[1].to_string());
+                }
+                for name in names {
+                let mut name = name.trim().trim_end_matches(['.', ',']).to_string();
                 for tail in [" and", " of", " &"] {
                     if let Some(x) = name.strip_suffix(tail) {
                         name = x.to_string();
@@ -282,6 +308,7 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
                 ];
                 if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
                     out.push(name);
+                }
                 }
             }
         }
