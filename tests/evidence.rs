@@ -81,7 +81,11 @@ fn score(dir: &str) -> (Vec<(String, usize, usize)>, Vec<String>) {
     for (doc, exp) in corpus(dir) {
         let actual = facts(&doc);
         if std::env::var_os("VETTER_DUMP").is_some() {
-            eprintln!("== {}\n{}", doc.display(), serde_json::to_string_pretty(&actual).unwrap());
+            eprintln!(
+                "== {}\n{}",
+                doc.display(),
+                serde_json::to_string_pretty(&actual).unwrap()
+            );
         }
         let kind = exp["kind"].as_str().unwrap_or("?").to_string();
         let mut leaves = Vec::new();
@@ -101,7 +105,10 @@ fn score(dir: &str) -> (Vec<(String, usize, usize)>, Vec<String>) {
             if ok {
                 e.0 += 1;
             } else {
-                failures.push(format!("{}: {path} = {got}", doc.strip_prefix(root()).unwrap().display()));
+                failures.push(format!(
+                    "{}: {path} = {got}",
+                    doc.strip_prefix(root()).unwrap().display()
+                ));
             }
         }
     }
@@ -157,10 +164,16 @@ fn broken_documents_are_clear_errors() {
     let bad = root().join("bad");
     let read = |n: &str| std::fs::read(bad.join(n)).unwrap();
     assert!(error_of(vec![], "empty.pdf").contains("empty"));
-    assert!(error_of(read("corrupt.pdf"), "corrupt.pdf").contains("PDF"), "{}", error_of(read("corrupt.pdf"), "corrupt.pdf"));
+    assert!(
+        error_of(read("corrupt.pdf"), "corrupt.pdf").contains("PDF"),
+        "{}",
+        error_of(read("corrupt.pdf"), "corrupt.pdf")
+    );
     assert!(error_of(read("password.pdf"), "password.pdf").contains("password-protected"));
     assert!(error_of(read("scan.pdf"), "scan.pdf").contains("no text layer"));
-    let garbage: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     assert!(error_of(garbage.clone(), "blob.bin").contains("binary"));
     let mut zipish = b"PK\x03\x04".to_vec();
     zipish.extend(&garbage);
@@ -172,23 +185,32 @@ fn broken_documents_are_clear_errors() {
 
 #[test]
 fn huge_text_is_read_in_bounded_time() {
-    let para = "Business Associate shall maintain the confidentiality of all records and cooperate with reasonable requests. ";
+    let para =
+        "Business Associate shall maintain the confidentiality of all records and cooperate with reasonable requests. ";
     let mut big = String::from("Business Associate Agreement\n");
-    while big.len() < 8 * 1024 * 1024 {
+    while big.len() < 4 * 1024 * 1024 {
         big.push_str(para);
         big.push('\n');
     }
-    big.push_str("Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within 5 business days.\n");
+    big.push_str(
+        "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within 5 business days.\n",
+    );
     let t = Instant::now();
     let out = read_document(big.as_bytes(), "big.txt", None, phrasing::builtin(), as_of());
     let EvidenceOut::Baa(f) = out else { panic!("not a BAA") };
     assert_eq!(f.clauses.breach_notification.days, Some(5));
-    assert!(t.elapsed() < Duration::from_secs(120), "took {:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(60), "took {:?}", t.elapsed());
 }
 
 #[test]
 fn a_kind_given_in_the_manifest_wins_over_detection() {
     let bytes = std::fs::read(root().join("baa/no-notify.md")).unwrap();
-    let out = read_document(&bytes, "no-notify.md", Some(vetter::manifest::EvidenceKind::Policy), phrasing::builtin(), as_of());
+    let out = read_document(
+        &bytes,
+        "no-notify.md",
+        Some(vetter::manifest::EvidenceKind::Policy),
+        phrasing::builtin(),
+        as_of(),
+    );
     assert!(matches!(out, EvidenceOut::Policy(_)));
 }

@@ -41,15 +41,13 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
     let mut hits = Vec::new();
     for s in sents {
         for part in parts(&s.text) {
-            let Some((at, _)) = first(&spec.matches, part) else { continue };
+            let Some((at, _)) = first(&spec.matches, part) else {
+                continue;
+            };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
                 continue;
             }
-            hits.push(Hit {
-                sentence: s,
-                part,
-                at,
-            });
+            hits.push(Hit { sentence: s, part, at });
         }
     }
     if hits.is_empty() {
@@ -65,7 +63,9 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
     if wants("window") {
         for (i, h) in hits.iter().enumerate() {
             if let Some(w) = duty_window(h)
-                && window.as_ref().is_none_or(|cur| w.calendar_days_max > cur.calendar_days_max)
+                && window
+                    .as_ref()
+                    .is_none_or(|cur| w.calendar_days_max > cur.calendar_days_max)
             {
                 window = Some(w);
                 chosen = i;
@@ -99,12 +99,15 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
         c.clock_start = clock(h.part, p).or_else(|| hits.iter().find_map(|h| clock(h.part, p)));
     }
     if wants("standard") {
-        c.standard = hits.iter().find_map(|h| standard(h.part, p.group("standard", "patterns")));
+        c.standard = hits
+            .iter()
+            .find_map(|h| standard(h.part, p.group("standard", "patterns")));
     }
     if wants("mechanisms") {
         let mut ms: Vec<String> = Vec::new();
         for (name, pats) in p.group_all("mechanism") {
-            if hits.iter().any(|h| any(pats, h.part)) || sents.iter().any(|s| transfer_context(&s.text) && any(pats, &s.text))
+            if hits.iter().any(|h| any(pats, h.part))
+                || sents.iter().any(|s| transfer_context(&s.text) && any(pats, &s.text))
             {
                 ms.push(name.to_string());
             }
@@ -176,12 +179,18 @@ mod tests {
 
     #[test]
     fn business_days_and_negation() {
-        let c = baa("Business Associate shall notify Covered Entity of any Breach of Unsecured PHI no later than five (5) business days after discovery.");
+        let c = baa(
+            "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI no later than five (5) business days after discovery.",
+        );
         let b = &c["breach_notification"];
         assert_eq!(b.present, Some(true));
-        assert_eq!((b.days, b.unit.as_deref(), b.calendar_days_max), (Some(5), Some("business_days"), Some(7)));
+        assert_eq!(
+            (b.days, b.unit.as_deref(), b.calendar_days_max),
+            (Some(5), Some("business_days"), Some(7))
+        );
         assert_eq!(b.clock_start.as_deref(), Some("discovery"));
-        let c = baa("Business Associate shall not be required to notify Covered Entity of any Breach of Unsecured PHI.");
+        let c =
+            baa("Business Associate shall not be required to notify Covered Entity of any Breach of Unsecured PHI.");
         assert_eq!(c["breach_notification"].present, Some(false));
     }
 
@@ -198,14 +207,22 @@ mod tests {
 
     #[test]
     fn definitions_and_breach_of_agreement_are_not_notice() {
-        let c = baa("“Breach” shall have the meaning given in 45 C.F.R. 164.402. Upon a material breach of this Agreement by Business Associate, Covered Entity may terminate this Agreement and shall notify Business Associate within 30 days.");
+        let c = baa(
+            "“Breach” shall have the meaning given in 45 C.F.R. 164.402. Upon a material breach of this Agreement by Business Associate, Covered Entity may terminate this Agreement and shall notify Business Associate within 30 days.",
+        );
         assert_eq!(c["breach_notification"].present, Some(false));
         assert_eq!(c["termination"].present, Some(true));
     }
 
     #[test]
     fn sale_is_present_only_when_allowed() {
-        assert_eq!(baa("Business Associate shall not sell PHI or use PHI for marketing.")["sale_or_marketing"].present, Some(false));
-        assert_eq!(baa("Business Associate may use PHI for marketing of its own services.")["sale_or_marketing"].present, Some(true));
+        assert_eq!(
+            baa("Business Associate shall not sell PHI or use PHI for marketing.")["sale_or_marketing"].present,
+            Some(false)
+        );
+        assert_eq!(
+            baa("Business Associate may use PHI for marketing of its own services.")["sale_or_marketing"].present,
+            Some(true)
+        );
     }
 }

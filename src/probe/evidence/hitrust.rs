@@ -11,8 +11,7 @@ use crate::facts::{HitrustFacts, PolicyFacts};
 /// Read a HITRUST certification letter.
 pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> HitrustFacts {
     let sents = sentences(doc);
-    let mut f = HitrustFacts::default();
-    f.cert_type = sents.iter().find_map(|s| {
+    let cert_type = sents.iter().find_map(|s| {
         ["r2", "i1", "e1"]
             .iter()
             .filter_map(|k| first(p.group("hitrust", k), &s.text).map(|m| (m.0, *k)))
@@ -27,18 +26,20 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> HitrustFacts {
     };
     let valid = after("valid");
     let issued = after("issued");
-    f.valid_until = valid.map(iso);
-    f.issued = issued.map(iso);
-    f.age_days = issued.map(|d| (as_of - d).num_days());
-    f.days_to_expiry = valid.map(|d| (d - as_of).num_days());
-    f.interim_assessment = Some(sents.iter().any(|s| any(p.group("hitrust", "interim"), &s.text)));
-    f
+    HitrustFacts {
+        cert_type,
+        valid_until: valid.map(iso),
+        issued: issued.map(iso),
+        age_days: issued.map(|d| (as_of - d).num_days()),
+        days_to_expiry: valid.map(|d| (d - as_of).num_days()),
+        interim_assessment: Some(sents.iter().any(|s| any(p.group("hitrust", "interim"), &s.text))),
+        ..Default::default()
+    }
 }
 
 /// Read a policy document: its title (first line) and the date it was adopted or reviewed.
 pub fn read_policy(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> PolicyFacts {
-    let mut f = PolicyFacts::default();
-    f.title = doc
+    let title = doc
         .lines
         .iter()
         .map(|l| l.text.trim())
@@ -51,8 +52,16 @@ pub fn read_policy(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> PolicyFacts {
             let (_, e) = first(p.group("policy", "date"), l.text.trim())?;
             dates(&l.text.trim()[e..]).first().map(|d| d.2)
         })
-        .or_else(|| doc.lines.iter().take(10).find_map(|l| dates(&l.text).first().map(|d| d.2)));
-    f.date = date.map(iso);
-    f.age_days = date.map(|d| (as_of - d).num_days());
-    f
+        .or_else(|| {
+            doc.lines
+                .iter()
+                .take(10)
+                .find_map(|l| dates(&l.text).first().map(|d| d.2))
+        });
+    PolicyFacts {
+        title,
+        date: date.map(iso),
+        age_days: date.map(|d| (as_of - d).num_days()),
+        ..Default::default()
+    }
 }

@@ -75,7 +75,9 @@ pub fn read_document(
         return failed(
             None,
             path,
-            format!("{path}: the document's kind was not given and is not recognisable from its content: set kind = \"soc2\", \"baa\", \"dpa\", \"pentest\", \"hitrust\" or \"policy\""),
+            format!(
+                "{path}: the document's kind was not given and is not recognisable from its content: set kind = \"soc2\", \"baa\", \"dpa\", \"pentest\", \"hitrust\" or \"policy\""
+            ),
         );
     };
     let path = path.to_string();
@@ -140,11 +142,15 @@ fn merge<T: Default + serde::Serialize + serde::de::DeserializeOwned>(
 /// Whether a contract's signature block is filled in, and its effective date.
 fn contract_meta(doc: &text::Doc, p: &Phrasing) -> (Option<bool>, Option<String>) {
     let signed = doc.lines.iter().any(|l| {
-        phrasing::any(p.group("contract", "signed"), &l.text) && !phrasing::any(p.group("contract", "unsigned"), &l.text)
+        phrasing::any(p.group("contract", "signed"), &l.text)
+            && !phrasing::any(p.group("contract", "unsigned"), &l.text)
     });
     let effective = doc.lines.iter().find_map(|l| {
         let (_, e) = phrasing::first(p.group("contract", "effective"), &l.text)?;
-        numbers::dates(&l.text[e..]).first().filter(|d| d.0 < 40).map(|d| numbers::iso(d.2))
+        numbers::dates(&l.text[e..])
+            .first()
+            .filter(|d| d.0 < 40)
+            .map(|d| numbers::iso(d.2))
     });
     (Some(signed), effective)
 }

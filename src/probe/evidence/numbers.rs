@@ -21,7 +21,9 @@ fn date_re() -> &'static Regex {
 
 fn month_num(s: &str) -> Option<u32> {
     let s = s.to_ascii_lowercase();
-    let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let names = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     names.iter().position(|n| s.starts_with(n)).map(|i| i as u32 + 1)
 }
 
@@ -193,7 +195,10 @@ mod tests {
         let w = windows("no later than five (5) business days after discovery");
         assert_eq!((w[0].value, w[0].unit, w[0].calendar_days_max), (5, "business_days", 7));
         let w = windows("within forty-eight (48) hours");
-        assert_eq!((w[0].value, w[0].unit, w[0].calendar_days_max, w[0].hours), (48, "hours", 2, true));
+        assert_eq!(
+            (w[0].value, w[0].unit, w[0].calendar_days_max, w[0].hours),
+            (48, "hours", 2, true)
+        );
         let w = windows("within 60 calendar days");
         assert_eq!((w[0].value, w[0].unit), (60, "calendar_days"));
         let w = windows("within ten (10) business days");
@@ -211,7 +216,10 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(max_amount("limits of not less than $5,000,000 per claim and $1 million"), Some(5e6));
+        assert_eq!(
+            max_amount("limits of not less than $5,000,000 per claim and $1 million"),
+            Some(5e6)
+        );
         assert_eq!(max_amount("Two Million Dollars (USD 2,000,000)"), Some(2e6));
     }
 }

@@ -112,7 +112,8 @@ impl Phrasing {
 pub fn builtin() -> &'static Phrasing {
     static P: std::sync::OnceLock<Phrasing> = std::sync::OnceLock::new();
     P.get_or_init(|| {
-        let table: toml::Table = toml::from_str(include_str!("../../../rules/clauses.toml")).expect("clauses.toml parses");
+        let table: toml::Table =
+            toml::from_str(include_str!("../../../rules/clauses.toml")).expect("clauses.toml parses");
         compile(&[table]).expect("the built-in phrasing compiles")
     })
 }
@@ -166,7 +167,8 @@ impl Compiler<'_> {
         let mut out = Vec::new();
         for (i, p) in arr.iter().enumerate() {
             let Some(s) = p.as_str() else {
-                self.problems.push((format!("{at}[{i}]"), "a pattern must be a string".into()));
+                self.problems
+                    .push((format!("{at}[{i}]"), "a pattern must be a string".into()));
                 continue;
             };
             match RegexBuilder::new(&self.expand(s))
@@ -177,7 +179,10 @@ impl Compiler<'_> {
                 Ok(r) => out.push(r),
                 Err(e) => self.problems.push((
                     format!("{at}[{i}]"),
-                    format!("pattern `{s}` does not compile: {}", e.to_string().lines().last().unwrap_or("")),
+                    format!(
+                        "pattern `{s}` does not compile: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
                 )),
             }
         }
@@ -240,13 +245,17 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                 if let Some(allowed) = allowed
                     && !allowed.contains(&k.as_str())
                 {
-                    c.problems.push((at, format!("unknown key `{k}`; expected one of {}", allowed.join(", "))));
+                    c.problems
+                        .push((at, format!("unknown key `{k}`; expected one of {}", allowed.join(", "))));
                     continue;
                 }
                 if g == "detect" && !detect_key_ok(k) {
                     c.problems.push((
                         at,
-                        format!("unknown key `{k}`; expected title_<kind> or body_<kind>, kind one of {}", KINDS.join(", ")),
+                        format!(
+                            "unknown key `{k}`; expected title_<kind> or body_<kind>, kind one of {}",
+                            KINDS.join(", ")
+                        ),
                     ));
                     continue;
                 }
@@ -269,7 +278,10 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
             for (k, v) in st {
                 let at = format!("soc2.{k}");
                 if !SOC2_KEYS.contains(&k.as_str()) {
-                    c.problems.push((at, format!("unknown SOC 2 element `{k}`; expected one of {}", SOC2_KEYS.join(", "))));
+                    c.problems.push((
+                        at,
+                        format!("unknown SOC 2 element `{k}`; expected one of {}", SOC2_KEYS.join(", ")),
+                    ));
                     continue;
                 }
                 let pats = c.list(v, &at);
@@ -286,7 +298,8 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                     "baa" => clause_keys::<BaaClauses>(),
                     "dpa" => clause_keys::<DpaClauses>(),
                     _ => {
-                        c.problems.push((format!("clause.{doc}"), "expected clause.baa or clause.dpa".into()));
+                        c.problems
+                            .push((format!("clause.{doc}"), "expected clause.baa or clause.dpa".into()));
                         continue;
                     }
                 };
@@ -297,7 +310,13 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                 for (key, kv) in dt {
                     let at = format!("clause.{doc}.{key}");
                     if !known.contains(key) {
-                        c.problems.push((at, format!("`{key}` is not a {doc} clause fact; expected one of {}", known.join(", "))));
+                        c.problems.push((
+                            at,
+                            format!(
+                                "`{key}` is not a {doc} clause fact; expected one of {}",
+                                known.join(", ")
+                            ),
+                        ));
                         continue;
                     }
                     let spec = clause_spec(&mut c, &out, key, kv, &at);
@@ -372,7 +391,10 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
                 }
                 None => c.problems.push((kat, "expected a list".into())),
             },
-            other => c.problems.push((kat, format!("unknown key `{other}`; expected match, exclude, negation, extract"))),
+            other => c.problems.push((
+                kat,
+                format!("unknown key `{other}`; expected match, exclude, negation, extract"),
+            )),
         }
     }
     if spec.matches.is_empty() && !t.contains_key("match") {
@@ -395,10 +417,9 @@ mod tests {
 
     #[test]
     fn problems_name_the_key() {
-        let t: toml::Table = toml::from_str(
-            "[clause.baa.nope]\nmatch=['x']\n[clause.baa.safeguards]\nmatch=['(']\n[soc2]\nfoo=['x']\n",
-        )
-        .unwrap();
+        let t: toml::Table =
+            toml::from_str("[clause.baa.nope]\nmatch=['x']\n[clause.baa.safeguards]\nmatch=['(']\n[soc2]\nfoo=['x']\n")
+                .unwrap();
         let probs = check(&t);
         let keys: Vec<&str> = probs.iter().map(|p| p.0.as_str()).collect();
         assert!(keys.contains(&"clause.baa.nope"), "{probs:?}");

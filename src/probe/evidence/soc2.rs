@@ -16,7 +16,9 @@ use crate::facts::Soc2Facts;
 
 fn control_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\b(CC\d{1,2}\.\d{1,2}|A1\.\d|C1\.\d|PI1\.\d|P\d{1,2}\.\d{1,2})\b").expect("control id regex"))
+    R.get_or_init(|| {
+        Regex::new(r"\b(CC\d{1,2}\.\d{1,2}|A1\.\d|C1\.\d|PI1\.\d|P\d{1,2}\.\d{1,2})\b").expect("control id regex")
+    })
 }
 
 fn heading_like(t: &str) -> bool {
@@ -119,7 +121,10 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
         }
         _ => {}
     }
-    let end = f.period_end.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let end = f
+        .period_end
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     f.age_days = end.map(|e| (as_of - e).num_days());
 
     f.opinion = Some(opinion(scope_sents, p).to_string());
@@ -210,7 +215,9 @@ fn categories(sents: &[Sentence], p: &Phrasing) -> Vec<String> {
         for r in p.soc2("category_noise") {
             t = r.replace_all(&t, " ").into_owned();
         }
-        let Some((_, e)) = first(p.soc2("scope"), &t) else { continue };
+        let Some((_, e)) = first(p.soc2("scope"), &t) else {
+            continue;
+        };
         let tail: String = t[e..].chars().take(220).collect();
         for (word, key) in CATEGORIES {
             if tail.contains(word) {
@@ -263,7 +270,9 @@ fn name_re() -> &'static Regex {
 
 fn and_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\band (?:the )?([A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|Inc\.?|LLC))*)").expect("and regex"))
+    R.get_or_init(|| {
+        Regex::new(r"\band (?:the )?([A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|Inc\.?|LLC))*)").expect("and regex")
+    })
 }
 
 fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
@@ -296,19 +305,26 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
                     names.push(m[1].to_string());
                 }
                 for name in names {
-                let mut name = name.trim().trim_end_matches(['.', ',']).to_string();
-                for tail in [" and", " of", " &"] {
-                    if let Some(x) = name.strip_suffix(tail) {
-                        name = x.to_string();
+                    let mut name = name.trim().trim_end_matches(['.', ',']).to_string();
+                    for tail in [" and", " of", " &"] {
+                        if let Some(x) = name.strip_suffix(tail) {
+                            name = x.to_string();
+                        }
                     }
-                }
-                let generic = [
-                    "Company", "Service Organization", "Subservice Organization", "It", "Management", "The", "This",
-                    "Each", "Such",
-                ];
-                if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
-                    out.push(name);
-                }
+                    let generic = [
+                        "Company",
+                        "Service Organization",
+                        "Subservice Organization",
+                        "It",
+                        "Management",
+                        "The",
+                        "This",
+                        "Each",
+                        "Such",
+                    ];
+                    if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
+                        out.push(name);
+                    }
                 }
             }
         }
@@ -327,7 +343,8 @@ fn auditor(lines: &[Line], p: &Phrasing) -> Option<String> {
 fn system_name(all: &[Sentence]) -> Option<String> {
     static R: OnceLock<Regex> = OnceLock::new();
     let re = R.get_or_init(|| {
-        Regex::new(r"(?i)description of (?:the |its |[A-Z][\w ]{0,40}[’']s )?(.{2,60}?)\s+system\b").expect("system regex")
+        Regex::new(r"(?i)description of (?:the |its |[A-Z][\w ]{0,40}[’']s )?(.{2,60}?)\s+system\b")
+            .expect("system regex")
     });
     all.iter().find_map(|s| {
         let c = re.captures(&s.text)?;

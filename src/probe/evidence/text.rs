@@ -446,9 +446,7 @@ fn numbered(t: &str) -> bool {
     let b = t.as_bytes();
     let digits = b.iter().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
     let dotted = b[..digits].contains(&b'.');
-    (digits > 0
-        && b[0].is_ascii_digit()
-        && ((dotted && b.get(digits) == Some(&b' ')) || b.get(digits) == Some(&b')')))
+    (digits > 0 && b[0].is_ascii_digit() && ((dotted && b.get(digits) == Some(&b' ')) || b.get(digits) == Some(&b')')))
         || (b.first() == Some(&b'(') && b.get(2) == Some(&b')'))
         || t.starts_with("ARTICLE ")
         || t.starts_with("Section ")
@@ -474,8 +472,10 @@ fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             let abbrev = c == b'.'
-                && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic)) || ABBREV.contains(&word.as_str()));
-            if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev {
+                && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+                    || ABBREV.contains(&word.as_str()));
+            if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev
+            {
                 push_sentence(&para[start..=i], loc, out);
                 start = i + 2;
             }
@@ -513,7 +513,9 @@ mod tests {
 
     #[test]
     fn sentences_keep_legal_abbreviations() {
-        let d = text("Business Associate shall comply with 45 C.F.R. § 164.504(e). It shall notify\nCovered Entity within five (5) days. See Sec. 4.\n");
+        let d = text(
+            "Business Associate shall comply with 45 C.F.R. § 164.504(e). It shall notify\nCovered Entity within five (5) days. See Sec. 4.\n",
+        );
         let s = sentences(&d);
         assert_eq!(s.len(), 3, "{s:?}");
         assert!(s[1].text.contains("five (5) days"));
