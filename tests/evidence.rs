@@ -214,3 +214,42 @@ fn a_kind_given_in_the_manifest_wins_over_detection() {
     );
     assert!(matches!(out, EvidenceOut::Policy(_)));
 }
+
+#[test]
+fn the_sample_vendor_is_assessed_on_its_documents() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vetter"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "assess",
+            "fixtures/vendors/sample/vendor.toml",
+            "--as-of",
+            "2026-11-23",
+            "--format",
+            "json",
+            "--quiet",
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    let ev = &r["facts"]["evidence"];
+    let baa = &ev["baa"][0]["clauses"]["breach_notification"];
+    assert_eq!(baa["days"], 5);
+    assert_eq!(baa["unit"], "business_days");
+    assert_eq!(baa["location"], "line 13");
+    assert_eq!(ev["soc2"][0]["exception_controls"], serde_json::json!(["CC6.2"]));
+    assert_eq!(ev["dpa"][0]["clauses"]["breach_notification"]["hours"], 48);
+    assert_eq!(ev["pentest"][0]["open_high"], 0);
+    let status = |id: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == id)
+            .map(|f| f["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("baa-breach-window").as_deref(), Some("pass"));
+    assert_eq!(status("assurance-soc2-key-exceptions").as_deref(), Some("fail"));
+    assert_eq!(status("baa-insurance").as_deref(), Some("fail"));
+}

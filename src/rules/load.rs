@@ -531,6 +531,9 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
 /// Where a phrasing key (`clause.baa.safeguards.match[0]`) is written: the line of its last
 /// named segment inside its table, best effort.
 fn phrasing_span(src: &str, key: &str) -> Option<Range<usize>> {
+    if let Some(at) = src.find(&format!("[{key}]")) {
+        return Some(at + 1..at + 1 + key.len());
+    }
     let mut segs: Vec<&str> = key.split('.').collect();
     let last = segs.pop()?;
     let name = last.split('[').next().unwrap_or(last);
