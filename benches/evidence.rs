@@ -50,13 +50,22 @@ fn pdf() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bench.html"), html()).unwrap();
     let ok = Command::new("soffice")
-        .args(["--headless", "--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export", "--outdir"])
+        .args([
+            "--headless",
+            "--infilter=HTML (StarWriter)",
+            "--convert-to",
+            "pdf:writer_pdf_Export",
+            "--outdir",
+        ])
         .arg(&dir)
         .arg(dir.join("bench.html"))
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    assert!(ok && out.exists(), "needs soffice (apt-get install libreoffice-writer-nogui)");
+    assert!(
+        ok && out.exists(),
+        "needs soffice (apt-get install libreoffice-writer-nogui)"
+    );
     out
 }
 
@@ -70,7 +79,13 @@ fn main() {
     for _ in 0..3 {
         let t = Instant::now();
         let doc = text::extract(&bytes, "bench.pdf").unwrap();
-        let _ = read_document(&bytes, "bench.pdf", Some(vetter::manifest::EvidenceKind::Soc2), p, as_of);
+        let _ = read_document(
+            &bytes,
+            "bench.pdf",
+            Some(vetter::manifest::EvidenceKind::Soc2),
+            p,
+            as_of,
+        );
         let _ = read_document(&bytes, "bench.pdf", Some(vetter::manifest::EvidenceKind::Baa), p, as_of);
         let secs = t.elapsed().as_secs_f64();
         // Extraction runs three times per iteration (once here, once per read): count it once
@@ -80,7 +95,11 @@ fn main() {
         let extract = t2.elapsed().as_secs_f64();
         let total = secs - 2.0 * extract;
         best = best.min(total);
-        pages = doc.lines.last().and_then(|l| l.loc.strip_prefix("page ")?.parse().ok()).unwrap_or(0);
+        pages = doc
+            .lines
+            .last()
+            .and_then(|l| l.loc.strip_prefix("page ")?.parse().ok())
+            .unwrap_or(0);
     }
     let rate = pages as f64 / best;
     println!(

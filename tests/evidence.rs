@@ -132,8 +132,16 @@ fn corpus_yields_every_expected_fact() {
         all_rows.extend(rows);
         all_fail.extend(fails);
     }
+    // One row per fact across the directories.
+    let mut merged: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for (k, a, b) in all_rows {
+        let e = merged.entry(k).or_default();
+        e.0 += a;
+        e.1 += b;
+    }
+    let all_rows: Vec<(String, usize, usize)> = merged.into_iter().map(|(k, (a, b))| (k, a, b)).collect();
     print_table("tuning corpus", &all_rows);
-    assert!(all_rows.len() > 40, "the corpus is missing");
+    assert!(all_rows.len() > 30, "the corpus is missing");
     assert!(all_fail.is_empty(), "wrong facts:\n{}", all_fail.join("\n"));
 }
 
