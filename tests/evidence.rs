@@ -186,6 +186,11 @@ fn broken_documents_are_clear_errors() {
     let mut zipish = b"PK\x03\x04".to_vec();
     zipish.extend(&garbage);
     assert!(error_of(zipish, "x.docx").contains("DOCX"));
+    // Deep nesting must not overflow a stack.
+    let mut nested = b"%PDF-1.7\n1 0 obj\n".to_vec();
+    nested.extend(std::iter::repeat_n(b'[', 200_000));
+    nested.extend(b"\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+    assert!(error_of(nested, "deep.pdf").contains("PDF"));
     let mut pdfish = b"%PDF-1.7\n".to_vec();
     pdfish.extend(&garbage);
     assert!(error_of(pdfish, "x.pdf").contains("PDF"));

@@ -314,9 +314,31 @@ fn docx_xml(xml: &[u8]) -> Result<Doc, String> {
     Ok(Doc { lines })
 }
 
+/// Time one PDF may take to decode.
+const PDF_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// PDF: text per page (lopdf), opened with the empty user password when encrypted. A scan
-/// (pages but no text), a password-protected or a corrupt file is an error.
+/// (pages but no text), a password-protected or a corrupt file is an error. Decoding runs on
+/// its own thread with a large stack (hostile nesting cannot overflow the caller's) and a time
+/// limit.
 pub fn pdf(bytes: &[u8]) -> Result<Doc, String> {
+    let owned = bytes.to_vec();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("pdf-text".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let r = std::panic::catch_unwind(|| pdf_inner(&owned));
+            let _ = tx.send(r.unwrap_or_else(|_| Err("not a readable PDF (the decoder failed on it)".into())));
+        });
+    if spawned.is_err() {
+        return pdf_inner(bytes);
+    }
+    rx.recv_timeout(PDF_TIME)
+        .unwrap_or_else(|_| Err(format!("the PDF could not be decoded within {} s", PDF_TIME.as_secs())))
+}
+
+fn pdf_inner(bytes: &[u8]) -> Result<Doc, String> {
     let doc = match lopdf::Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_password("")) {
         Ok(d) => d,
         Err(e) => {
