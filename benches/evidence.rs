@@ -17,7 +17,7 @@ fn html() -> String {
          <p>In our opinion, in all material respects, the controls operated effectively.</p><p>Bench Assurance LLP</p>\
          <h2>Section 4: Tests of Controls</h2><table border=\"1\">",
     );
-    for i in 0..4200 {
+    for i in 0..5000 {
         let result = if i % 97 == 0 {
             "Exception noted. For 1 of 25 samples, the approval was missing."
         } else {
@@ -31,7 +31,7 @@ fn html() -> String {
         ));
     }
     s.push_str("</table>");
-    for i in 0..300 {
+    for i in 0..400 {
         s.push_str(&format!(
             "<p>{i}. Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within five (5) \
              business days after discovery, and shall otherwise comply with Subpart C of 45 C.F.R. Part 164.</p>"
