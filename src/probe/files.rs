@@ -3,7 +3,7 @@
 //! that resource's `error`. Endpoints get their URL parts and null facts.
 //!
 //! Produces: `exports[].{path,sha256,bytes,error}`, `audit_logs[].{path,sha256,error}`,
-//! `evidence.<kind>[].{path,sha256,error}`, `endpoints[].{url,host,port}`.
+//! `endpoints[].{url,host,port}`. Evidence files are read by `probe::evidence`.
 
 use super::*;
 
@@ -51,7 +51,7 @@ impl Probe for EndpointPlaceholder {
     }
 }
 
-/// Hashes every export, audit log and evidence file.
+/// Hashes every export and audit log.
 pub struct FileHashes;
 
 fn hashed(ctx: &ProbeContext, rel: &str, kind: &str) -> (Option<String>, Option<u64>, Option<String>, Input) {
@@ -92,8 +92,6 @@ impl Probe for FileHashes {
             "exports[].error",
             "audit_logs[].sha256",
             "audit_logs[].error",
-            "evidence.*[].sha256",
-            "evidence.*[].error",
         ]
     }
     fn tasks(&self, m: &Manifest) -> Vec<Task> {
