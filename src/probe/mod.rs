@@ -6,6 +6,8 @@
 //! progress to an [`Observer`] (the binary draws indicatif bars from it). A probe that fails
 //! records the resource's `error`; it never stops the run.
 
+pub mod auditlog;
+pub mod export;
 pub mod files;
 pub mod hashing;
 
@@ -143,7 +145,12 @@ impl Observer for Silent {}
 
 /// Every probe, in the order their facts appear. Adding a probe: a module, one line here.
 pub fn registry() -> Vec<Box<dyn Probe>> {
-    vec![Box::new(files::EndpointPlaceholder), Box::new(files::FileHashes)]
+    vec![
+        Box::new(files::EndpointPlaceholder),
+        Box::new(export::ExportProbe),
+        Box::new(auditlog::AuditLogProbe),
+        Box::new(files::FileHashes),
+    ]
 }
 
 /// What collection produced.

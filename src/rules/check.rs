@@ -298,7 +298,11 @@ mod tests {
             },
         );
         let ps = params_shape(&params);
-        let pc = PathChecker { facts: &facts, it, params: &ps };
+        let pc = PathChecker {
+            facts: &facts,
+            it,
+            params: &ps,
+        };
         pc.check(&compile(src).unwrap())
     }
 

@@ -270,7 +270,11 @@ impl RuleSet {
                     },
                     _ => None,
                 };
-                let checker = PathChecker { facts: &facts_shape, it, params: &params_shape };
+                let checker = PathChecker {
+                    facts: &facts_shape,
+                    it,
+                    params: &params_shape,
+                };
                 let mut params_read = BTreeSet::new();
                 let mut reads = BTreeSet::new();
                 let mut compile_one = |src: &Option<String>,
@@ -305,7 +309,13 @@ impl RuleSet {
                     }
                 };
                 if metadata_only {
-                    rules.push(CompiledRule { rule, when: None, assert: None, message: Vec::new(), reads: Vec::new() });
+                    rules.push(CompiledRule {
+                        rule,
+                        when: None,
+                        assert: None,
+                        message: Vec::new(),
+                        reads: Vec::new(),
+                    });
                     continue;
                 }
                 let when = compile_one(&rule.when, &sp.when, &mut problems);
