@@ -6,4 +6,5 @@ mod broken;
 mod cli;
 mod coverage;
 mod docs;
+mod exports;
 mod fixtures;

@@ -232,7 +232,7 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
 }
 
 fn scanned(f: &ExportFacts) -> bool {
-    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson"))
+    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "empty"))
 }
 
 /// Detect container and encryption, then read the records. Returns an I/O error (truncated
@@ -346,7 +346,7 @@ fn records<R: BufRead>(mut r: R, scan: &mut Scan, facts: &mut ExportFacts) -> io
             "recognised, but this build scans only CSV, JSON and NDJSON records",
         )),
         Format::Binary => {
-            let (enc, how) = if encryption::entropy(&r.fill_buf()?.to_vec()) > 7.2 {
+            let (enc, how) = if encryption::entropy(r.fill_buf()?) > 7.2 {
                 (None, Some("unknown".to_string()))
             } else {
                 (facts.encrypted, facts.encryption.clone())

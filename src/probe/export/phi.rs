@@ -119,6 +119,11 @@ pub fn classify(name: &str) -> ColumnClass {
     let joined = w.join("_");
     let any = |xs: &[&str]| xs.iter().any(|x| has(x) || joined == *x);
     if any(&[
+        "version", "ver", "build", "release", "revision", "checksum", "sha256", "hash", "etag",
+    ]) {
+        return System;
+    }
+    if any(&[
         "created",
         "updated",
         "modified",
@@ -372,7 +377,7 @@ fn luhn_sum(d: &[u8]) -> u32 {
 }
 
 pub fn luhn(d: &[u8]) -> bool {
-    !d.is_empty() && luhn_sum(d) % 10 == 0
+    !d.is_empty() && luhn_sum(d).is_multiple_of(10)
 }
 
 /// SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000; no one-digit repeats;
@@ -481,7 +486,7 @@ pub fn protected(v: &str) -> bool {
     }
     let stars = t
         .bytes()
-        .filter(|&b| b == b'*' || b == b'#' || b == b'X' || b == b'x' || b == '•' as u8)
+        .filter(|&b| b == b'*' || b == b'#' || b == b'X' || b == b'x')
         .count();
     if t.contains('*') && stars * 2 >= t.len() {
         return true;
@@ -789,7 +794,7 @@ mod tests {
         assert!(!valid_npi(&digits("1234567890")));
         assert!(valid_dea("AB1234563"));
         assert!(!valid_dea("AB1234564"));
-        assert!(valid_nanp(&digits("(312) 555-0147")) == false);
+        assert!(!valid_nanp(&digits("(312) 555-0147")));
         assert!(valid_nanp(&digits("(312) 201-0147")));
         assert!(!valid_nanp(&digits("112-201-0147")));
         assert!(!valid_nanp(&digits("312-911-0147")));
