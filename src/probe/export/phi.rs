@@ -51,7 +51,7 @@ const KINDS: usize = 26;
 /// Patterns of the combined automaton, in priority order (leftmost-first: at one start
 /// position the earlier pattern wins, so the longest digit shapes come first).
 const PATTERNS: &[(Kind, &str)] = &[
-    (Kind::Url, r"(?i:https?://)[^\s<>\x22',]+"),
+    (Kind::Url, r"(?i:https?://)[A-Za-z0-9._~:/?#@!$&()*+;=%\-]+"),
     (
         Kind::Email,
         r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}",
@@ -69,7 +69,7 @@ const PATTERNS: &[(Kind, &str)] = &[
     (Kind::IpAddress, r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"),
     (
         Kind::StreetAddress,
-        r"\d{1,6} (?:[A-Z][a-z]+ ){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Hwy)\b",
+        r"\d{1,6} (?:[A-Z][a-z]+ ){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Hwy)(?:[ ,.;:#\-\t\r\n)\x22'/]|$)",
     ),
 ];
 
@@ -304,7 +304,8 @@ pub struct Recognizers {
 
 impl Recognizers {
     pub fn new() -> Self {
-        let pats: Vec<&str> = PATTERNS.iter().map(|p| p.1).collect();
+        // ASCII mode: `\d` and classes stay byte-sized, so the lazy DFA handles every pattern.
+        let pats: Vec<String> = PATTERNS.iter().map(|p| format!("(?-u:{})", p.1)).collect();
         Recognizers {
             re: Regex::new_many(&pats).expect("built-in PHI patterns compile"),
             icd: Regex::new(r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$").expect("ICD pattern compiles"),
