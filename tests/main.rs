@@ -7,5 +7,6 @@ mod cli;
 mod coverage;
 mod docs;
 mod endpoint;
+mod exports;
 mod fixtures;
 mod reports;

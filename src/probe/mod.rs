@@ -7,6 +7,8 @@
 //! records the resource's `error`; it never stops the run.
 
 pub mod endpoint;
+pub mod auditlog;
+pub mod export;
 pub mod files;
 pub mod hashing;
 
@@ -144,7 +146,12 @@ impl Observer for Silent {}
 
 /// Every probe, in the order their facts appear. Adding a probe: a module, one line here.
 pub fn registry() -> Vec<Box<dyn Probe>> {
-    vec![Box::new(endpoint::EndpointProbe), Box::new(files::FileHashes)]
+    vec![
+        Box::new(endpoint::EndpointProbe),
+        Box::new(export::ExportProbe),
+        Box::new(auditlog::AuditLogProbe),
+        Box::new(files::FileHashes),
+    ]
 }
 
 /// What collection produced.
