@@ -5,6 +5,7 @@ mod support;
 mod broken;
 mod cli;
 mod coverage;
+mod demo;
 mod docs;
 mod endpoint;
 mod exports;

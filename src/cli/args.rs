@@ -188,6 +188,16 @@ pub enum Command {
         /// A subcommand's page (e.g. `assess`) instead of the main one.
         page: Option<String>,
     },
+    /// Assess a built-in sample vendor end to end, offline: its files are embedded and its
+    /// endpoints are served on 127.0.0.1 with a certificate made at start (trusted for this run
+    /// only). Set VETTER_DEMO_TOKEN="Bearer demo-token-not-a-secret" to probe its API with credentials.
+    Demo {
+        /// Also write the collected facts to FILE.
+        #[arg(long, value_name = "FILE")]
+        save_facts: Option<PathBuf>,
+        #[command(flatten)]
+        eval: EvalArgs,
+    },
     /// Write a commented vendor.toml and EVIDENCE-REQUEST.md (what to ask the vendor for).
     Init {
         /// Directory to write into (created if missing).

@@ -1,6 +1,7 @@
 //! The binary's commands: the only place that writes to stdout, stderr or output files.
 
 pub mod args;
+mod demo;
 mod diff;
 mod init;
 mod locate;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Init { dir, force } => init::run(&dir, force),
+        Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
@@ -195,7 +197,7 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     }
 }
 
-fn assess(
+pub(crate) fn assess(
     g: &Global,
     paths: &[PathBuf],
     save_facts: Option<&Path>,
