@@ -3,8 +3,10 @@
 mod support;
 
 mod broken;
+mod browser;
 mod cli;
 mod coverage;
 mod docs;
 mod fixtures;
+mod html;
 mod reports;

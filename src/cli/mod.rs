@@ -347,6 +347,7 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
                 Some("md") => Format::Markdown,
                 Some("sarif") => Format::Sarif,
                 Some("xml") => Format::Junit,
+                Some("html" | "htm") => Format::Html,
                 _ => Format::Table,
             },
         };

@@ -2,6 +2,7 @@
 //! Pure: building and rendering never touch the network or files.
 
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -279,6 +280,7 @@ pub enum Format {
     Markdown,
     Sarif,
     Junit,
+    Html,
 }
 
 /// Rendering options that are not part of the report.
@@ -297,6 +299,7 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
+        Format::Html => html::render(report),
     }
 }
 
@@ -306,6 +309,7 @@ pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions)
         Format::Json => json::render_portfolio(reports),
         Format::Sarif => sarif::render_many(reports),
         Format::Junit => junit::render_many(reports),
+        Format::Html => html::render_many(reports),
         Format::Markdown => reports
             .iter()
             .map(markdown::render)
