@@ -9,4 +9,5 @@ mod coverage;
 mod docs;
 mod fixtures;
 mod html;
+mod portfolio;
 mod reports;

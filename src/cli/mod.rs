@@ -194,7 +194,40 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     }
 }
 
+/// A directory stands for every `*/vendor.toml` one level down (sorted, so runs are repeatable).
+fn expand_manifests(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(p).map_err(|e| UsageError(format!("{}: cannot list directory: {e}", p.display())))?;
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path().join("vendor.toml"))
+            .filter(|m| m.is_file())
+            .collect();
+        if found.is_empty() {
+            let hint = if p.join("vendor.toml").is_file() {
+                format!("; to assess the one in it, pass {}", p.join("vendor.toml").display())
+            } else {
+                String::new()
+            };
+            return Err(anyhow!(UsageError(format!(
+                "{}: no */vendor.toml one level down{hint}",
+                p.display()
+            ))));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalArgs) -> Result<Exit> {
+    let paths = &expand_manifests(paths)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     // Load and check every manifest before probing anything.
@@ -233,56 +266,113 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
         ca_file: None,
     };
     let probes = probe::registry();
-    let mut reports = Vec::new();
-    for m in &manifests {
-        let observer = progress::Progress::new(
-            !g.quiet && std::io::stderr().is_terminal(),
-            !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            &m.vendor.name,
-        );
-        let collected = probe::collect(m, &probes, &settings, &observer);
-        let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
-            .inputs
-            .iter()
-            .map(|i| (i.path.as_str(), i.sha256.as_ref()))
-            .collect();
-        let attestations = m
-            .attestation
-            .iter()
-            .map(|a| Attestation {
-                rule: a.rule.clone(),
-                evidence: a.evidence.clone(),
-                evidence_sha256: a
-                    .evidence
-                    .as_deref()
-                    .and_then(|e| hashes.get(e).copied().flatten().cloned()),
-                attested_by: a.attested_by.clone(),
-                date: a.date.as_str().to_string(),
-                expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
-            })
-            .collect();
-        let a = Assessment {
-            facts_version: FACTS_FILE_VERSION.into(),
-            as_of: as_of.format("%Y-%m-%d").to_string(),
-            frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
-            params: m.params.clone(),
-            waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
-            attestations,
-            inputs: collected.inputs.clone(),
-            manifest: Some(locate::manifest_ref(m)),
-            facts: collected.facts,
-        };
-        if let Some(path) = save_facts {
-            let text = serde_json::to_string_pretty(&a)? + "\n";
-            std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+    // Vendors run side by side, at most --concurrency at once; the probe budget is shared
+    // between them so the total number of connections stays near --concurrency.
+    let workers = (g.concurrency as usize).min(manifests.len()).max(1);
+    let settings = probe::Settings {
+        concurrency: (settings.concurrency / workers).max(1),
+        ..settings
+    };
+    let show_progress = workers == 1 && !g.quiet && std::io::stderr().is_terminal();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Report>>>> =
+        manifests.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(m) = manifests.get(i) else { break };
+                    let r = assess_one(
+                        g,
+                        m,
+                        &probes,
+                        &settings,
+                        &rules,
+                        eval,
+                        &extra_waivers,
+                        save_facts,
+                        as_of,
+                        show_progress,
+                    );
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
         }
-        let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
-            .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
-        reports.push(report);
+    });
+    let mut reports = Vec::with_capacity(manifests.len());
+    for slot in results {
+        let r = slot
+            .into_inner()
+            .map_err(|_| anyhow!("a vendor's assessment thread failed"))?
+            .ok_or_else(|| anyhow!("a vendor was not assessed"))?;
+        reports.push(r?);
     }
     emit(g, &reports)?;
     let exit = reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok);
     Ok(exit.max(baseline(&reports, eval)?))
+}
+
+/// Probe, evaluate and report one vendor (run on a worker thread in a portfolio).
+#[allow(clippy::too_many_arguments)]
+fn assess_one(
+    g: &Global,
+    m: &Manifest,
+    probes: &[Box<dyn probe::Probe>],
+    settings: &probe::Settings,
+    rules: &RuleSet,
+    eval: &EvalArgs,
+    extra_waivers: &[Waiver],
+    save_facts: Option<&Path>,
+    as_of: chrono::NaiveDate,
+    show_progress: bool,
+) -> Result<Report> {
+    let observer = progress::Progress::new(
+        show_progress,
+        !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        &m.vendor.name,
+    );
+    let collected = probe::collect(m, probes, settings, &observer);
+    let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
+        .inputs
+        .iter()
+        .map(|i| (i.path.as_str(), i.sha256.as_ref()))
+        .collect();
+    let attestations = m
+        .attestation
+        .iter()
+        .map(|a| Attestation {
+            rule: a.rule.clone(),
+            evidence: a.evidence.clone(),
+            evidence_sha256: a
+                .evidence
+                .as_deref()
+                .and_then(|e| hashes.get(e).copied().flatten().cloned()),
+            attested_by: a.attested_by.clone(),
+            date: a.date.as_str().to_string(),
+            expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
+        })
+        .collect();
+    let a = Assessment {
+        facts_version: FACTS_FILE_VERSION.into(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
+        params: m.params.clone(),
+        waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
+        attestations,
+        inputs: collected.inputs.clone(),
+        manifest: Some(locate::manifest_ref(m)),
+        facts: collected.facts,
+    };
+    if let Some(path) = save_facts {
+        let text = serde_json::to_string_pretty(&a)? + "\n";
+        std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+    }
+    let report = assessment::evaluate(rules, &a, &eval.framework, extra_waivers, now_rfc3339())
+        .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+    Ok(report)
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {

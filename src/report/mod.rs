@@ -6,6 +6,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod portfolio;
 pub mod sarif;
 pub mod table;
 
@@ -315,11 +316,16 @@ pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions)
             .map(markdown::render)
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
-        Format::Table => reports
-            .iter()
-            .map(|r| table::render(r, opts))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Format::Table => {
+            let mut out = reports
+                .iter()
+                .map(|r| table::render(r, opts))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push('\n');
+            out.push_str(&portfolio::render(reports, opts));
+            out
+        }
     }
 }
 
