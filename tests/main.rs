@@ -2,6 +2,7 @@
 
 mod support;
 
+mod baseline_first;
 mod broken;
 mod browser;
 mod cli;

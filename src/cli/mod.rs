@@ -228,6 +228,7 @@ fn expand_manifests(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalArgs) -> Result<Exit> {
     let paths = &expand_manifests(paths)?;
+    let old = load_baseline(eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     // Load and check every manifest before probing anything.
@@ -310,9 +311,10 @@ fn assess(g: &Global, paths: &[PathBuf], save_facts: Option<&Path>, eval: &EvalA
             .ok_or_else(|| anyhow!("a vendor was not assessed"))?;
         reports.push(r?);
     }
+    let cmp = compare_baseline(old.as_deref(), &reports, eval)?;
     emit(g, &reports)?;
     let exit = reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok);
-    Ok(exit.max(baseline(&reports, eval)?))
+    Ok(exit.max(print_baseline(cmp)))
 }
 
 /// Probe, evaluate and report one vendor (run on a worker thread in a portfolio).
@@ -376,6 +378,7 @@ fn assess_one(
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
+    let old = load_baseline(eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     let display = path.display().to_string();
@@ -388,20 +391,35 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     }
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
+    let cmp = compare_baseline(old.as_deref(), std::slice::from_ref(&report), eval)?;
     emit(g, std::slice::from_ref(&report))?;
-    Ok(thresholds(&report, eval).max(baseline(std::slice::from_ref(&report), eval)?))
+    Ok(thresholds(&report, eval).max(print_baseline(cmp)))
 }
 
-/// `--baseline OLD.json`: the comparison goes to stderr (stdout carries the report).
-fn baseline(reports: &[Report], eval: &EvalArgs) -> Result<Exit> {
-    let Some(path) = &eval.baseline else {
-        return Ok(Exit::Ok);
+/// `--baseline OLD.json`, read before anything is probed or written: a broken baseline is a
+/// usage error (exit 2) that leaves no report behind.
+fn load_baseline(eval: &EvalArgs) -> Result<Option<Vec<Report>>> {
+    eval.baseline.as_deref().map(diff::load_reports).transpose()
+}
+
+/// Compare with the baseline (before any report is written, so a failed comparison writes
+/// nothing either); the text goes to stderr after the reports, since stdout carries them.
+fn compare_baseline(old: Option<&[Report]>, reports: &[Report], eval: &EvalArgs) -> Result<Option<(String, Exit)>> {
+    let Some(old) = old else {
+        return Ok(None);
     };
-    let old = diff::load_reports(path)?;
-    let diffs = diff::compare(&old, reports, &eval.regression)?;
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(diff::render(&diffs, None).as_bytes());
-    Ok(diff::exit_for(&diffs))
+    let diffs = diff::compare(old, reports, &eval.regression)?;
+    Ok(Some((diff::render(&diffs, None), diff::exit_for(&diffs))))
+}
+
+fn print_baseline(cmp: Option<(String, Exit)>) -> Exit {
+    match cmp {
+        Some((text, exit)) => {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            exit
+        }
+        None => Exit::Ok,
+    }
 }
 
 /// Exit code from --fail-under and --fail-on.
