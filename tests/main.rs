@@ -10,5 +10,6 @@ mod coverage;
 mod docs;
 mod fixtures;
 mod html;
+mod oscal;
 mod portfolio;
 mod reports;

@@ -450,6 +450,14 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
         let out = g.output.get(i).cloned();
         let fmt = match g.format.get(i) {
             Some(f) => *f,
+            None if out
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".oscal.json")) =>
+            {
+                Format::Oscal
+            }
             None => match out.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
                 Some("json") => Format::Json,
                 Some("md") => Format::Markdown,

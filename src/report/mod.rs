@@ -6,6 +6,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod portfolio;
 pub mod sarif;
 pub mod table;
@@ -282,6 +283,7 @@ pub enum Format {
     Sarif,
     Junit,
     Html,
+    Oscal,
 }
 
 /// Rendering options that are not part of the report.
@@ -301,6 +303,7 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Html => html::render(report),
+        Format::Oscal => oscal::render(report),
     }
 }
 
@@ -311,6 +314,7 @@ pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions)
         Format::Sarif => sarif::render_many(reports),
         Format::Junit => junit::render_many(reports),
         Format::Html => html::render_many(reports),
+        Format::Oscal => oscal::render_many(reports),
         Format::Markdown => reports
             .iter()
             .map(markdown::render)
