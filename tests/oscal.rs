@@ -167,10 +167,20 @@ fn oscal_json_name_selects_the_format() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("weak.oscal.json");
     let plain = dir.path().join("weak.json");
-    let o = run(&["eval", &facts("weak"), "-o", out.to_str().unwrap(), "-o", plain.to_str().unwrap()]);
+    let o = run(&[
+        "eval",
+        &facts("weak"),
+        "-o",
+        out.to_str().unwrap(),
+        "-o",
+        plain.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert!(doc.get("assessment-results").is_some());
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
-    assert!(doc.get("schema_version").is_some(), "plain .json stays the vetter report");
+    assert!(
+        doc.get("schema_version").is_some(),
+        "plain .json stays the vetter report"
+    );
 }
