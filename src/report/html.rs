@@ -96,6 +96,8 @@ struct View<'a> {
     waivers_changed_score: bool,
     coverage: String,
     caps: Vec<String>,
+    /// The lowest grade any cap allows.
+    cap_grade: Option<&'static str>,
     overrides: Vec<String>,
     summary: &'a super::Summary,
     chart_height: u32,
@@ -267,16 +269,21 @@ fn view(r: &Report) -> View<'_> {
             .coverage
             .map(|c| format!("{:.0}%", c * 100.0))
             .unwrap_or_else(|| "n/a".into()),
-        caps: s
-            .caps
-            .iter()
-            .map(|c| {
-                format!(
+        caps: {
+            // A critical rule with its own cap appears twice in the score's list; say it once.
+            let mut v: Vec<String> = Vec::new();
+            for c in &s.caps {
+                let t = format!(
                     "Grade capped at {} because {} failed on {}.",
                     c.grade, c.rule, c.resource
-                )
-            })
-            .collect(),
+                );
+                if !v.contains(&t) {
+                    v.push(t);
+                }
+            }
+            v
+        },
+        cap_grade: s.caps.iter().map(|c| c.grade).max().map(|g| g.as_str()),
         overrides: r.overrides.iter().map(|o| o.rule.clone()).collect(),
         summary: &r.summary,
         chart_height: 10 + bars.len() as u32 * ROW + 26,
