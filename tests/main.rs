@@ -2,7 +2,9 @@
 
 mod support;
 
+mod baseline_first;
 mod broken;
+mod browser;
 mod cli;
 mod coverage;
 mod demo;
@@ -10,4 +12,7 @@ mod docs;
 mod endpoint;
 mod exports;
 mod fixtures;
+mod html;
+mod oscal;
+mod portfolio;
 mod reports;

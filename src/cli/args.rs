@@ -126,7 +126,9 @@ impl From<SeverityArg> for Severity {
 pub enum Command {
     /// Assess vendors: probe what each manifest names, evaluate the rule packs, score, report.
     Assess {
-        /// One or more vendor.toml manifests (several: a portfolio report).
+        /// One or more vendor.toml manifests, or directories holding one vendor per subdirectory
+        /// (DIR/*/vendor.toml). Several vendors are assessed in parallel (at most --concurrency
+        /// at once) and give a portfolio report ending in a ranked table.
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
         /// Also write the collected facts (with as_of, params, waivers, attestations, inputs) to FILE.
