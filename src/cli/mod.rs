@@ -499,8 +499,11 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| std::io::stdout().is_terminal().then_some(120))
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| {
+        if std::io::stdout().is_terminal() {
+            comfy_table::Table::new().width()
+        } else {
+            None
+        }
+    })
 }

@@ -74,7 +74,7 @@ pub fn render(reports: &[Report], opts: RenderOptions) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(opts.width.unwrap_or(120));
+    t.set_width(opts.width.unwrap_or(160));
     t.force_no_tty();
     t.set_header(vec![
         "#",
