@@ -12,6 +12,7 @@
 #![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod assessment;
+pub mod demo;
 pub mod diag;
 pub mod engine;
 pub mod facts;

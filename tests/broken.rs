@@ -83,10 +83,11 @@ fn broken_manifests_exit_2_with_place() {
 
 #[test]
 fn directory_where_a_file_is_expected() {
-    let o = run(&["assess", "fixtures/vendors"]);
+    // A directory is a portfolio (DIR/*/vendor.toml); one holding no vendors is a usage error.
+    let o = run(&["assess", "fixtures/facts"]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("fixtures/vendors"));
+    assert!(text(&o.stderr).contains("fixtures/facts: no */vendor.toml one level down"));
     let o = run(&["eval", "fixtures"]);
     assert_eq!(o.status.code(), Some(2));
 }

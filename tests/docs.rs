@@ -45,6 +45,7 @@ fn man_pages_are_current() {
         "completions",
         "diff",
         "verify",
+        "demo",
     ] {
         let mut args = vec!["man"];
         if !page.is_empty() {
@@ -65,7 +66,7 @@ fn man_pages_are_current() {
 fn readme_names_the_two_commands_and_ci_runs_the_test_one() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(
-        readme.contains("cargo run --release -- assess fixtures/vendors/sample/vendor.toml"),
+        readme.contains("cargo run --release -- demo"),
         "README lacks the main-job command"
     );
     assert!(readme.contains("scripts/test"), "README lacks the test command");

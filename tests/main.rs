@@ -2,11 +2,18 @@
 
 mod support;
 
+mod baseline_first;
 mod broken;
+mod browser;
 mod cli;
 mod coverage;
+mod demo;
 mod docs;
 mod endpoint;
 mod evidence;
+mod exports;
 mod fixtures;
+mod html;
+mod oscal;
+mod portfolio;
 mod reports;

@@ -126,7 +126,9 @@ impl From<SeverityArg> for Severity {
 pub enum Command {
     /// Assess vendors: probe what each manifest names, evaluate the rule packs, score, report.
     Assess {
-        /// One or more vendor.toml manifests (several: a portfolio report).
+        /// One or more vendor.toml manifests, or directories holding one vendor per subdirectory
+        /// (DIR/*/vendor.toml). Several vendors are assessed in parallel (at most --concurrency
+        /// at once) and give a portfolio report ending in a ranked table.
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
         /// Also write the collected facts (with as_of, params, waivers, attestations, inputs) to FILE.
@@ -187,6 +189,16 @@ pub enum Command {
     Man {
         /// A subcommand's page (e.g. `assess`) instead of the main one.
         page: Option<String>,
+    },
+    /// Assess a built-in sample vendor end to end, offline: its files are embedded and its
+    /// endpoints are served on 127.0.0.1 with a certificate made at start (trusted for this run
+    /// only). Set VETTER_DEMO_TOKEN="Bearer demo-token-not-a-secret" to probe its API with credentials.
+    Demo {
+        /// Also write the collected facts to FILE.
+        #[arg(long, value_name = "FILE")]
+        save_facts: Option<PathBuf>,
+        #[command(flatten)]
+        eval: EvalArgs,
     },
     /// Write a commented vendor.toml and EVIDENCE-REQUEST.md (what to ask the vendor for).
     Init {

@@ -1,6 +1,7 @@
 //! The binary's commands: the only place that writes to stdout, stderr or output files.
 
 pub mod args;
+mod demo;
 mod diff;
 mod init;
 mod locate;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Init { dir, force } => init::run(&dir, force),
+        Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
@@ -195,13 +197,47 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     }
 }
 
-fn assess(
+/// A directory stands for every `*/vendor.toml` one level down (sorted, so runs are repeatable).
+fn expand_manifests(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(p).map_err(|e| UsageError(format!("{}: cannot list directory: {e}", p.display())))?;
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path().join("vendor.toml"))
+            .filter(|m| m.is_file())
+            .collect();
+        if found.is_empty() {
+            let hint = if p.join("vendor.toml").is_file() {
+                format!("; to assess the one in it, pass {}", p.join("vendor.toml").display())
+            } else {
+                String::new()
+            };
+            return Err(anyhow!(UsageError(format!(
+                "{}: no */vendor.toml one level down{hint}",
+                p.display()
+            ))));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+pub(crate) fn assess(
     g: &Global,
     paths: &[PathBuf],
     save_facts: Option<&Path>,
     ca_file: Option<&Path>,
     eval: &EvalArgs,
 ) -> Result<Exit> {
+    let paths = &expand_manifests(paths)?;
+    let old = load_baseline(eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     // Load and check every manifest before probing anything.
@@ -243,59 +279,118 @@ fn assess(
         vetter::probe::endpoint::cert::load_roots(Some(p)).map_err(|e| anyhow!(UsageError(e)))?;
     }
     let probes = probe::registry_for(&rules);
-    let mut reports = Vec::new();
-    for m in &manifests {
-        let observer = progress::Progress::new(
-            !g.quiet && std::io::stderr().is_terminal(),
-            !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            &m.vendor.name,
-        );
-        let collected = probe::collect(m, &probes, &settings, &observer);
-        let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
-            .inputs
-            .iter()
-            .map(|i| (i.path.as_str(), i.sha256.as_ref()))
-            .collect();
-        let attestations = m
-            .attestation
-            .iter()
-            .map(|a| Attestation {
-                rule: a.rule.clone(),
-                evidence: a.evidence.clone(),
-                evidence_sha256: a
-                    .evidence
-                    .as_deref()
-                    .and_then(|e| hashes.get(e).copied().flatten().cloned()),
-                attested_by: a.attested_by.clone(),
-                date: a.date.as_str().to_string(),
-                expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
-            })
-            .collect();
-        let a = Assessment {
-            facts_version: FACTS_FILE_VERSION.into(),
-            as_of: as_of.format("%Y-%m-%d").to_string(),
-            frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
-            params: m.params.clone(),
-            waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
-            attestations,
-            inputs: collected.inputs.clone(),
-            manifest: Some(locate::manifest_ref(m)),
-            facts: collected.facts,
-        };
-        if let Some(path) = save_facts {
-            let text = serde_json::to_string_pretty(&a)? + "\n";
-            std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+    // Vendors run side by side, at most --concurrency at once; the probe budget is shared
+    // between them so the total number of connections stays near --concurrency.
+    let workers = (g.concurrency as usize).min(manifests.len()).max(1);
+    let settings = probe::Settings {
+        concurrency: (settings.concurrency / workers).max(1),
+        ..settings
+    };
+    let show_progress = workers == 1 && !g.quiet && std::io::stderr().is_terminal();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Report>>>> =
+        manifests.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(m) = manifests.get(i) else { break };
+                    let r = assess_one(
+                        g,
+                        m,
+                        &probes,
+                        &settings,
+                        &rules,
+                        eval,
+                        &extra_waivers,
+                        save_facts,
+                        as_of,
+                        show_progress,
+                    );
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
         }
-        let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
-            .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
-        reports.push(report);
+    });
+    let mut reports = Vec::with_capacity(manifests.len());
+    for slot in results {
+        let r = slot
+            .into_inner()
+            .map_err(|_| anyhow!("a vendor's assessment thread failed"))?
+            .ok_or_else(|| anyhow!("a vendor was not assessed"))?;
+        reports.push(r?);
     }
+    let cmp = compare_baseline(old.as_deref(), &reports, eval)?;
     emit(g, &reports)?;
     let exit = reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok);
-    Ok(exit.max(baseline(&reports, eval)?))
+    Ok(exit.max(print_baseline(cmp)))
+}
+
+/// Probe, evaluate and report one vendor (run on a worker thread in a portfolio).
+#[allow(clippy::too_many_arguments)]
+fn assess_one(
+    g: &Global,
+    m: &Manifest,
+    probes: &[Box<dyn probe::Probe>],
+    settings: &probe::Settings,
+    rules: &RuleSet,
+    eval: &EvalArgs,
+    extra_waivers: &[Waiver],
+    save_facts: Option<&Path>,
+    as_of: chrono::NaiveDate,
+    show_progress: bool,
+) -> Result<Report> {
+    let observer = progress::Progress::new(
+        show_progress,
+        !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        &m.vendor.name,
+    );
+    let collected = probe::collect(m, probes, settings, &observer);
+    let hashes: std::collections::BTreeMap<&str, Option<&String>> = collected
+        .inputs
+        .iter()
+        .map(|i| (i.path.as_str(), i.sha256.as_ref()))
+        .collect();
+    let attestations = m
+        .attestation
+        .iter()
+        .map(|a| Attestation {
+            rule: a.rule.clone(),
+            evidence: a.evidence.clone(),
+            evidence_sha256: a
+                .evidence
+                .as_deref()
+                .and_then(|e| hashes.get(e).copied().flatten().cloned()),
+            attested_by: a.attested_by.clone(),
+            date: a.date.as_str().to_string(),
+            expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
+        })
+        .collect();
+    let a = Assessment {
+        facts_version: FACTS_FILE_VERSION.into(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
+        params: m.params.clone(),
+        waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
+        attestations,
+        inputs: collected.inputs.clone(),
+        manifest: Some(locate::manifest_ref(m)),
+        facts: collected.facts,
+    };
+    if let Some(path) = save_facts {
+        let text = serde_json::to_string_pretty(&a)? + "\n";
+        std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+    }
+    let report = assessment::evaluate(rules, &a, &eval.framework, extra_waivers, now_rfc3339())
+        .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+    Ok(report)
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
+    let old = load_baseline(eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(eval)?;
     let display = path.display().to_string();
@@ -308,20 +403,35 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     }
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
+    let cmp = compare_baseline(old.as_deref(), std::slice::from_ref(&report), eval)?;
     emit(g, std::slice::from_ref(&report))?;
-    Ok(thresholds(&report, eval).max(baseline(std::slice::from_ref(&report), eval)?))
+    Ok(thresholds(&report, eval).max(print_baseline(cmp)))
 }
 
-/// `--baseline OLD.json`: the comparison goes to stderr (stdout carries the report).
-fn baseline(reports: &[Report], eval: &EvalArgs) -> Result<Exit> {
-    let Some(path) = &eval.baseline else {
-        return Ok(Exit::Ok);
+/// `--baseline OLD.json`, read before anything is probed or written: a broken baseline is a
+/// usage error (exit 2) that leaves no report behind.
+fn load_baseline(eval: &EvalArgs) -> Result<Option<Vec<Report>>> {
+    eval.baseline.as_deref().map(diff::load_reports).transpose()
+}
+
+/// Compare with the baseline (before any report is written, so a failed comparison writes
+/// nothing either); the text goes to stderr after the reports, since stdout carries them.
+fn compare_baseline(old: Option<&[Report]>, reports: &[Report], eval: &EvalArgs) -> Result<Option<(String, Exit)>> {
+    let Some(old) = old else {
+        return Ok(None);
     };
-    let old = diff::load_reports(path)?;
-    let diffs = diff::compare(&old, reports, &eval.regression)?;
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(diff::render(&diffs, None).as_bytes());
-    Ok(diff::exit_for(&diffs))
+    let diffs = diff::compare(old, reports, &eval.regression)?;
+    Ok(Some((diff::render(&diffs, None), diff::exit_for(&diffs))))
+}
+
+fn print_baseline(cmp: Option<(String, Exit)>) -> Exit {
+    match cmp {
+        Some((text, exit)) => {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            exit
+        }
+        None => Exit::Ok,
+    }
 }
 
 /// Exit code from --fail-under and --fail-on.
@@ -352,11 +462,20 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
         let out = g.output.get(i).cloned();
         let fmt = match g.format.get(i) {
             Some(f) => *f,
+            None if out
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".oscal.json")) =>
+            {
+                Format::Oscal
+            }
             None => match out.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
                 Some("json") => Format::Json,
                 Some("md") => Format::Markdown,
                 Some("sarif") => Format::Sarif,
                 Some("xml") => Format::Junit,
+                Some("html" | "htm") => Format::Html,
                 _ => Format::Table,
             },
         };
@@ -380,8 +499,11 @@ fn emit(g: &Global, reports: &[Report]) -> Result<()> {
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| std::io::stdout().is_terminal().then_some(120))
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| {
+        if std::io::stdout().is_terminal() {
+            comfy_table::Table::new().width()
+        } else {
+            None
+        }
+    })
 }

@@ -1,9 +1,9 @@
-//! Placeholder probes until the endpoint, export, audit-log and evidence probes land: every
-//! named file is hashed (one read) and its facts left null; a file that cannot be read becomes
-//! that resource's `error`. Endpoints get their URL parts and null facts.
+//! Placeholder probes until the endpoint and evidence probes land: every named evidence file is
+//! hashed (one read) and its facts left null; a file that cannot be read becomes that
+//! resource's `error`. Endpoints get their URL parts and null facts. (Exports and audit logs
+//! have their own probes: `export`, `auditlog`.)
 //!
-//! Produces: `exports[].{path,sha256,bytes,error}`, `audit_logs[].{path,sha256,error}`,
-//! `endpoints[].{url,host,port}`. Evidence files are read by `probe::evidence`.
+//! Produces: `evidence.<kind>[].{path,sha256,error}`, `endpoints[].{url,host,port}`.
 
 use super::*;
 
@@ -51,7 +51,7 @@ impl Probe for EndpointPlaceholder {
     }
 }
 
-/// Hashes every export and audit log.
+/// Hashes every evidence file.
 pub struct FileHashes;
 
 fn hashed(ctx: &ProbeContext, rel: &str, kind: &str) -> (Option<String>, Option<u64>, Option<String>, Input) {
@@ -86,70 +86,21 @@ impl Probe for FileHashes {
         "files"
     }
     fn produces(&self) -> &'static [&'static str] {
-        &[
-            "exports[].sha256",
-            "exports[].bytes",
-            "exports[].error",
-            "audit_logs[].sha256",
-            "audit_logs[].error",
-        ]
+        &["evidence.*[].sha256", "evidence.*[].error"]
     }
     fn tasks(&self, m: &Manifest) -> Vec<Task> {
         let mut t = Vec::new();
-        t.extend(m.export.iter().enumerate().map(|(i, e)| Task {
-            kind: ResourceKind::Export,
+        t.extend(m.evidence.iter().enumerate().map(|(i, e)| Task {
+            kind: ResourceKind::Evidence,
             index: i,
             label: e.path.clone(),
         }));
-        t.extend(m.audit_log.iter().enumerate().map(|(i, e)| Task {
-            kind: ResourceKind::AuditLog,
-            index: i,
-            label: e.path.clone(),
-        }));
-        // Evidence files are read by the evidence probe.
         t
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
         let m = ctx.manifest;
         match task.kind {
-            ResourceKind::Export => {
-                let e = &m.export[task.index];
-                let (sha256, bytes, error, input) = hashed(ctx, &e.path, "export");
-                let facts = ExportFacts {
-                    path: e.path.clone(),
-                    sha256,
-                    bytes,
-                    error,
-                    deidentified: e.deidentified,
-                    retention: RetentionFacts {
-                        date_field: e.retention.as_ref().map(|r| r.date_field.clone()),
-                        max_age_days: e
-                            .retention
-                            .as_ref()
-                            .map(|r| i64::try_from(r.max_age_days).unwrap_or(i64::MAX)),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                };
-                ProbeResult {
-                    output: Output::Export(facts),
-                    inputs: vec![input],
-                }
-            }
-            ResourceKind::AuditLog => {
-                let l = &m.audit_log[task.index];
-                let (sha256, _, error, input) = hashed(ctx, &l.path, "audit_log");
-                ProbeResult {
-                    output: Output::AuditLog(AuditLogFacts {
-                        path: l.path.clone(),
-                        sha256,
-                        error,
-                        ..Default::default()
-                    }),
-                    inputs: vec![input],
-                }
-            }
-            ResourceKind::Evidence | ResourceKind::Endpoint => {
+            ResourceKind::Evidence | ResourceKind::Endpoint | ResourceKind::Export | ResourceKind::AuditLog => {
                 let ev = &m.evidence[task.index];
                 let (sha256, _, error, input) = hashed(ctx, &ev.path, "evidence");
                 let path = ev.path.clone();

@@ -6,8 +6,10 @@
 //! progress to an [`Observer`] (the binary draws indicatif bars from it). A probe that fails
 //! records the resource's `error`; it never stops the run.
 
+pub mod auditlog;
 pub mod endpoint;
 pub mod evidence;
+pub mod export;
 pub mod files;
 pub mod hashing;
 
@@ -147,7 +149,8 @@ impl Observer for Silent {}
 pub fn registry() -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(endpoint::EndpointProbe),
-        Box::new(files::FileHashes),
+        Box::new(export::ExportProbe),
+        Box::new(auditlog::AuditLogProbe),
         Box::new(evidence::EvidenceProbe::builtin()),
     ]
 }

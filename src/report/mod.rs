@@ -2,9 +2,12 @@
 //! Pure: building and rendering never touch the network or files.
 
 pub mod diff;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
+pub mod portfolio;
 pub mod sarif;
 pub mod table;
 
@@ -279,6 +282,8 @@ pub enum Format {
     Markdown,
     Sarif,
     Junit,
+    Html,
+    Oscal,
 }
 
 /// Rendering options that are not part of the report.
@@ -297,6 +302,8 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
+        Format::Html => html::render(report),
+        Format::Oscal => oscal::render(report),
     }
 }
 
@@ -306,16 +313,23 @@ pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions)
         Format::Json => json::render_portfolio(reports),
         Format::Sarif => sarif::render_many(reports),
         Format::Junit => junit::render_many(reports),
+        Format::Html => html::render_many(reports),
+        Format::Oscal => oscal::render_many(reports),
         Format::Markdown => reports
             .iter()
             .map(markdown::render)
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
-        Format::Table => reports
-            .iter()
-            .map(|r| table::render(r, opts))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Format::Table => {
+            let mut out = reports
+                .iter()
+                .map(|r| table::render(r, opts))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push('\n');
+            out.push_str(&portfolio::render(reports, opts));
+            out
+        }
     }
 }
 

@@ -31,7 +31,7 @@ fn new_table(opts: RenderOptions) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(opts.width.unwrap_or(120));
+    t.set_width(opts.width.unwrap_or(160));
     if !opts.color {
         t.force_no_tty();
     } else {
@@ -133,6 +133,10 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
                 Cell::new(f.refs.first().map(String::as_str).unwrap_or("")),
                 Cell::new(f.worth.map(|w| format!("→{w:.1}")).unwrap_or_default()).set_alignment(CellAlignment::Right),
             ]);
+        }
+        // Rule ids are what users copy into `rules explain` and waivers: never wrap them.
+        if let Some(col) = t.column_mut(2) {
+            col.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
         }
         out.push_str(&t.to_string());
         out.push('\n');

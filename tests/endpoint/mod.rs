@@ -2,6 +2,7 @@
 //! configurations, scripted responders for what OpenSSL 3 can no longer serve (SSL 3.0, 3DES,
 //! post-quantum groups), a rustls HTTPS server for HTTP facts, and hostile servers.
 
+mod runner;
 mod servers;
 
 use std::io::Write;
@@ -643,5 +644,82 @@ fn no_token_or_phi_in_any_output() {
         for p in PHI {
             assert!(!out.contains(p), "PHI {p} leaked");
         }
+    }
+}
+
+/// Runs `openssl` with `args` in `dir`, panicking with its stderr on failure.
+fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn ocsp_stapled_by_openssl_status_file() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "ocsp");
+    let d = pki.dir.path();
+    std::fs::write(d.join("ca.key"), pki.ca_key_pem()).unwrap();
+    // A "good" OCSP response for the leaf, signed by the test CA, made now with openssl ocsp.
+    let serial = openssl(d, &["x509", "-in", leaf.cert.to_str().unwrap(), "-noout", "-serial"]);
+    let serial = serial.trim().trim_start_matches("serial=");
+    std::fs::write(
+        d.join("index.txt"),
+        format!("V\t350101000000Z\t\t{serial}\tunknown\t/CN=localhost\n"),
+    )
+    .unwrap();
+    let cert = leaf.cert.to_str().unwrap();
+    openssl(
+        d,
+        &[
+            "ocsp",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            cert,
+            "-no_nonce",
+            "-reqout",
+            "req.der",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-rsigner",
+            "ca.pem",
+            "-rkey",
+            "ca.key",
+            "-CA",
+            "ca.pem",
+            "-reqin",
+            "req.der",
+            "-respout",
+            "resp.der",
+            "-ndays",
+            "7",
+        ],
+    );
+    let resp = d.join("resp.der");
+    assert!(std::fs::metadata(&resp).unwrap().len() > 0);
+    for version in ["-tls1_3", "-tls1_2"] {
+        let s = SServer::start(&leaf, &[version, "-status_file", resp.to_str().unwrap()]);
+        let f = probe(s.port, &settings(Some(&pki), 3000));
+        assert_eq!(f.error, None, "{version}");
+        assert_eq!(
+            f.tls.ocsp_stapling,
+            Some(true),
+            "{version}: the stapled response is seen"
+        );
     }
 }

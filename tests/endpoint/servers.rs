@@ -45,6 +45,11 @@ impl Pki {
         Pki { dir, ca_pem, ca }
     }
 
+    /// The CA's private key (PEM), for tools that sign as the CA (e.g. `openssl ocsp`).
+    pub fn ca_key_pem(&self) -> String {
+        self.ca.key().serialize_pem()
+    }
+
     /// A leaf for `names`, valid between the two dates (y, m, d).
     pub fn leaf(&self, tag: &str, names: &[&str], from: (i32, u8, u8), to: (i32, u8, u8), kind: Kind) -> Leaf {
         let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, LOCATION};
 
+use super::limits::{self, MAX_RETRIES};
 use crate::facts::{CookieFacts, CorsFacts, HstsFacts, HttpFacts};
 
 /// Most body bytes read to judge a response; the rest is never read.
@@ -43,11 +44,16 @@ struct Answer {
     looks_like_data: bool,
 }
 
-/// GET `url`, following redirects by hand. `auth` is (header, secret).
-fn get(c: &Client, url: &str, auth: Option<(&str, &str)>) -> Result<(Answer, Vec<String>), String> {
+/// The per-connection timeout and the host's deadline: retries must fit inside both.
+pub type Budget = (Duration, Instant);
+
+/// GET `url`, following redirects by hand. `auth` is (header, secret). A 429/5xx answer is
+/// retried after its `Retry-After` (or a short backoff) while that fits the host's budget.
+fn get(c: &Client, url: &str, auth: Option<(&str, &str)>, budget: Budget) -> Result<(Answer, Vec<String>), String> {
     let mut hops = Vec::new();
     let mut current = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
-    for _ in 0..=MAX_HOPS {
+    let mut retries = 0u32;
+    for _ in 0..=MAX_HOPS + MAX_RETRIES as usize {
         let mut req = c.get(current.clone()).header("Origin", FOREIGN_ORIGIN);
         if let Some((h, v)) = auth {
             // Never sent to another host a redirect points at.
@@ -57,6 +63,19 @@ fn get(c: &Client, url: &str, auth: Option<(&str, &str)>) -> Result<(Answer, Vec
         }
         let resp = req.send().map_err(describe)?;
         let status = resp.status().as_u16();
+        if limits::retryable(status) {
+            let after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| limits::retry_after(v, chrono::Utc::now()));
+            if let Some(wait) = limits::backoff(retries, after, budget.0, budget.1) {
+                drop(resp);
+                retries += 1;
+                std::thread::sleep(wait);
+                continue;
+            }
+        }
         if resp.status().is_redirection()
             && let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
         {
@@ -163,10 +182,16 @@ pub struct Gathered {
 }
 
 /// Gathers the HTTP facts. `auth` is (header, secret) read from the environment by the caller.
-pub fn gather(c: &Client, url: &str, http_url: Option<&str>, auth: Option<(&str, &str)>) -> Result<Gathered, String> {
-    let (main, _hops) = get(c, url, auth)?;
+pub fn gather(
+    c: &Client,
+    url: &str,
+    http_url: Option<&str>,
+    auth: Option<(&str, &str)>,
+    budget: Budget,
+) -> Result<Gathered, String> {
+    let (main, _hops) = get(c, url, auth, budget)?;
     let unauth = if auth.is_some() {
-        get(c, url, None)
+        get(c, url, None, budget)
     } else {
         get_again(&main)
     };

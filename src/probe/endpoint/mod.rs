@@ -9,6 +9,7 @@ pub mod cert;
 pub mod ciphers;
 pub mod hello;
 pub mod http;
+pub mod limits;
 pub mod tls_versions;
 pub mod wire;
 
@@ -100,6 +101,8 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         },
     };
     f.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
+    // At most limits::PER_HOST probes talk to one host at once; the budget starts once admitted.
+    let _permit = limits::acquire(&format!("{}:{port}", host.to_ascii_lowercase()));
     let deadline = Instant::now() + s.timeout * BUDGET_TIMEOUTS;
     // Every address is tried (localhost may be ::1 or 127.0.0.1); the first that connects is probed.
     let mut failures = Vec::new();
@@ -149,7 +152,7 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         }
     };
     let modern = f.tls.versions.tls1_2 == Some(true) || f.tls.versions.tls1_3 == Some(true);
-    match http::gather(&client, &ep.url, ep.http_url.as_deref(), auth) {
+    match http::gather(&client, &ep.url, ep.http_url.as_deref(), auth, (s.timeout, deadline)) {
         Ok(g) => f.http = g.facts,
         // The HTTP client speaks TLS 1.2/1.3 only: a legacy-only server keeps its TLS facts
         // (which already fail the rules) and its HTTP facts stay unknown rather than erroring.
@@ -245,7 +248,7 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         }
     }
     if !chain.is_empty() {
-        let roots = cert::load_roots(s.ca_file.as_deref())?;
+        let roots = cert::roots_cached(s.ca_file.as_deref())?;
         out.cert = cert::facts(&chain, host, &roots, s.as_of);
     }
     Ok(out)

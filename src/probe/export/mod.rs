@@ -1,0 +1,382 @@
+//! ② Collect: the export probe. Input: each `[[export]]` file (plus its erasure list and
+//! integrity sidecars); output: `exports[]` facts. Does file I/O: each export is read once,
+//! hashed in the same pass that detects its container and format and scans its records, with
+//! memory bounded by the longest record, never by the file size.
+//!
+//! Produces: `exports[].{path,sha256,bytes,error,format,container,encrypted,encryption,
+//! integrity_proof,deidentified,records,parse_errors,columns,unexpected_columns,erasure,phi,
+//! retention}`.
+
+pub mod encryption;
+pub mod phi;
+pub mod reader;
+pub mod records;
+pub mod retention;
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use super::*;
+use encryption::Sniff;
+use reader::{Counted, Format, LineCap, RatioGuard};
+use records::Scan;
+
+/// Subjects whose erasure was requested: plain identifiers and/or their SHA-256 (hex).
+#[derive(Debug, Clone, Default)]
+pub struct Erasure {
+    plain: HashSet<String>,
+    hashed: HashSet<String>,
+    seen: HashSet<String>,
+}
+
+impl Erasure {
+    /// One identifier per line; a 64-hex line is taken as the SHA-256 of an identifier.
+    pub fn parse(text: &str) -> Self {
+        let mut e = Erasure::default();
+        for l in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            if l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit()) {
+                e.hashed.insert(l.to_ascii_lowercase());
+            } else {
+                e.plain.insert(l.to_string());
+            }
+        }
+        e
+    }
+
+    pub fn requested(&self) -> u64 {
+        (self.plain.len() + self.hashed.len()) as u64
+    }
+
+    fn value(&mut self, v: &str) {
+        let v = v.trim();
+        if self.plain.contains(v) {
+            self.seen.insert(v.to_string());
+        }
+        if !self.hashed.is_empty() {
+            let h = hex::encode(Sha256::digest(v.as_bytes()));
+            if self.hashed.contains(&h) {
+                self.seen.insert(h);
+            }
+        }
+    }
+
+    pub fn still_present(&self) -> u64 {
+        self.seen.len() as u64
+    }
+}
+
+fn recognizers() -> &'static phi::Recognizers {
+    static R: OnceLock<phi::Recognizers> = OnceLock::new();
+    R.get_or_init(phi::Recognizers::new)
+}
+
+/// Scans every `[[export]]`.
+pub struct ExportProbe;
+
+impl Probe for ExportProbe {
+    fn name(&self) -> &'static str {
+        "export"
+    }
+    fn produces(&self) -> &'static [&'static str] {
+        &[
+            "exports[].sha256",
+            "exports[].bytes",
+            "exports[].error",
+            "exports[].format",
+            "exports[].container",
+            "exports[].encrypted",
+            "exports[].encryption",
+            "exports[].integrity_proof",
+            "exports[].records",
+            "exports[].parse_errors",
+            "exports[].columns",
+            "exports[].unexpected_columns",
+            "exports[].erasure",
+            "exports[].phi",
+            "exports[].retention",
+        ]
+    }
+    fn tasks(&self, m: &Manifest) -> Vec<Task> {
+        m.export
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Task {
+                kind: ResourceKind::Export,
+                index: i,
+                label: e.path.clone(),
+            })
+            .collect()
+    }
+    fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
+        let e = &ctx.manifest.export[task.index];
+        let (facts, input) = scan_export(ctx.manifest, e, ctx.settings.as_of);
+        ProbeResult {
+            output: Output::Export(facts),
+            inputs: vec![input],
+        }
+    }
+}
+
+/// Scan one export file: the whole probe for one `[[export]]`, usable without a runner.
+pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::NaiveDate) -> (ExportFacts, Input) {
+    let path = m.resolve(&e.path);
+    let mut facts = ExportFacts {
+        path: e.path.clone(),
+        deidentified: e.deidentified,
+        retention: RetentionFacts {
+            date_field: e.retention.as_ref().map(|r| r.date_field.clone()),
+            max_age_days: e
+                .retention
+                .as_ref()
+                .map(|r| i64::try_from(r.max_age_days).unwrap_or(i64::MAX)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut input = Input {
+        path: e.path.clone(),
+        kind: "export".into(),
+        sha256: None,
+        bytes: None,
+    };
+    let mut erasure = None;
+    if let Some(er) = &e.erasure {
+        match std::fs::read_to_string(m.resolve(&er.file)) {
+            Ok(t) => erasure = Some(Erasure::parse(&t)),
+            Err(err) => {
+                facts.error = Some(format!(
+                    "cannot read the erasure list {}: {}",
+                    er.file,
+                    hashing::describe(&err)
+                ));
+            }
+        }
+    }
+    let mut hr = match hashing::open(&path) {
+        Ok(h) => h,
+        Err(err) => {
+            facts.error = Some(format!("cannot read {}: {}", e.path, hashing::describe(&err)));
+            return (facts, input);
+        }
+    };
+    let mut scan = Scan::new(recognizers());
+    if let Some(r) = &e.retention {
+        let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
+        scan = scan.with_retention(&r.date_field, retention::Retention::new(as_of, max));
+    }
+    if let (Some(er), Some(list)) = (&e.erasure, erasure) {
+        scan = scan.with_erasure(&er.column, list);
+    }
+    let outcome = scan_stream(&mut hr, &mut scan, &mut facts);
+    if let Err(err) = outcome {
+        facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
+    }
+    match hr.finish() {
+        Ok((h, n)) => {
+            facts.sha256 = Some(h.clone());
+            facts.bytes = Some(n);
+            input.sha256 = Some(h);
+            input.bytes = Some(n);
+        }
+        Err(err) => {
+            facts
+                .error
+                .get_or_insert_with(|| format!("cannot read {}: {}", e.path, hashing::describe(&err)));
+        }
+    }
+    facts.integrity_proof = Some(integrity_proof(&path, facts.sha256.as_deref()));
+    fill(&mut facts, &scan, e);
+    (facts, input)
+}
+
+/// Move the scan's tallies into the facts (only for what was actually scanned).
+fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
+    if facts.format.is_none() || !scanned(facts) {
+        return;
+    }
+    facts.records = Some(scan.records);
+    facts.parse_errors = Some(scan.parse_errors);
+    let columns: Vec<String> = scan.cols.iter().map(|c| c.name.clone()).collect();
+    let phi = scan.phi.facts();
+    if let Some(declared) = &e.columns {
+        let declared: HashSet<&str> = declared.iter().map(String::as_str).collect();
+        facts.unexpected_columns = Some(
+            scan.phi
+                .phi_columns()
+                .map(|i| scan.cols[i].name.clone())
+                .filter(|c| !declared.contains(c.as_str()))
+                .collect(),
+        );
+    }
+    facts.columns = Some(columns);
+    facts.phi = Some(phi);
+    if let Some(r) = &scan.retention {
+        facts.retention.oldest = r.oldest.map(|d| d.format("%Y-%m-%d").to_string());
+        facts.retention.newest = r.newest.map(|d| d.format("%Y-%m-%d").to_string());
+        facts.retention.past_retention = Some(r.past);
+    }
+    if let Some(er) = &scan.erasure {
+        facts.erasure.requested = Some(er.requested());
+        facts.erasure.still_present = Some(er.still_present());
+    }
+}
+
+fn scanned(f: &ExportFacts) -> bool {
+    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "empty"))
+}
+
+/// Detect container and encryption, then read the records. Returns an I/O error (truncated
+/// gzip, a bomb, a vanished file) after recording what was learnt before it.
+fn scan_stream<R: Read>(file: &mut R, scan: &mut Scan, facts: &mut ExportFacts) -> io::Result<()> {
+    let compressed = Rc::new(Cell::new(0u64));
+    let mut src = BufReader::with_capacity(
+        256 * 1024,
+        Counted {
+            inner: file,
+            n: compressed.clone(),
+        },
+    );
+    let head = src.fill_buf()?;
+    let head = head[..head.len().min(16 * 1024)].to_vec();
+    let sniff = encryption::sniff(&head);
+    let (encrypted, enc) = sniff.encryption();
+    facts.encrypted = encrypted;
+    facts.encryption = enc.map(str::to_string);
+    match sniff {
+        Sniff::Age | Sniff::OpenPgp | Sniff::HighEntropy => Ok(()),
+        Sniff::Gzip => {
+            facts.container = Some("gzip".into());
+            let d = RatioGuard::new(flate2::read::MultiGzDecoder::new(src), compressed);
+            records(BufReader::with_capacity(256 * 1024, d), scan, facts)
+        }
+        Sniff::Zstd => {
+            facts.container = Some("zstd".into());
+            let d = ruzstd::decoding::StreamingDecoder::new(src)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
+            let d = RatioGuard::new(d, compressed);
+            records(BufReader::with_capacity(256 * 1024, d), scan, facts)
+        }
+        Sniff::Xz | Sniff::Bzip2 => {
+            facts.container = Some(if sniff == Sniff::Xz { "xz" } else { "bzip2" }.into());
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this compression is recognised but not read (re-export as gzip, zstd or zip)",
+            ))
+        }
+        Sniff::Zip { aes, zipcrypto } => {
+            facts.container = Some("zip".into());
+            if aes || zipcrypto {
+                return Ok(()); // members cannot be read without the password
+            }
+            zip_members(src, compressed, scan, facts)
+        }
+        Sniff::Plain => records(src, scan, facts),
+    }
+}
+
+/// Every member of a ZIP archive, read from the stream in order (no seeking, so the file is
+/// still read once). An XLSX workbook is recognised by its parts.
+fn zip_members<R: Read>(
+    mut src: R,
+    compressed: Rc<Cell<u64>>,
+    scan: &mut Scan,
+    facts: &mut ExportFacts,
+) -> io::Result<()> {
+    let mut members = 0u32;
+    loop {
+        let entry = zip::read::read_zipfile_from_stream(&mut src)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zip: {e}")))?;
+        let Some(f) = entry else { break };
+        if f.is_dir() {
+            continue;
+        }
+        let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+        if name == "[Content_Types].xml" || name.starts_with("xl/") {
+            facts.format = Some("xlsx".into());
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an XLSX workbook: recognised, but this build does not scan spreadsheet cells",
+            ));
+        }
+        if f.encrypted() {
+            facts.encrypted = Some(false);
+            facts.encryption = Some("zipcrypto".into());
+            continue;
+        }
+        members += 1;
+        if members > 10_000 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "more than 10,000 members in the archive",
+            ));
+        }
+        let guarded = RatioGuard::new(f, compressed.clone());
+        records(BufReader::with_capacity(256 * 1024, guarded), scan, facts)?;
+    }
+    Ok(())
+}
+
+/// Detect the record format of a decompressed stream and read it.
+fn records<R: BufRead>(mut r: R, scan: &mut Scan, facts: &mut ExportFacts) -> io::Result<()> {
+    let head = r.fill_buf()?;
+    let format = reader::detect(&head[..head.len().min(64 * 1024)]);
+    if facts.format.is_none() || facts.format.as_deref() == Some("empty") {
+        facts.format = match format {
+            Format::Empty => Some("empty".into()),
+            f => f.name().map(str::to_string),
+        };
+    }
+    match format {
+        Format::Csv => records::read_csv(BufReader::new(LineCap::new(r, reader::MAX_LINE)), scan),
+        Format::Ndjson => records::read_ndjson(BufReader::new(LineCap::new(r, reader::MAX_LINE)), scan),
+        Format::Json => records::read_json(r, scan),
+        Format::Empty => Ok(()),
+        Format::Xml | Format::Pdf => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "recognised, but this build scans only CSV, JSON and NDJSON records",
+        )),
+        Format::Binary => {
+            let (enc, how) = if encryption::entropy(r.fill_buf()?) > 7.2 {
+                (None, Some("unknown".to_string()))
+            } else {
+                (facts.encrypted, facts.encryption.clone())
+            };
+            facts.encrypted = enc;
+            facts.encryption = how;
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "binary content in no format this build reads",
+            ))
+        }
+    }
+}
+
+/// A sidecar proves integrity: `<file>.sha256` (verified against the hash just computed),
+/// `<file>.sig`, `.asc` or `.minisig`, or a `SHA256SUMS` next to it that lists the hash.
+fn integrity_proof(path: &Path, sha: Option<&str>) -> bool {
+    let s = path.as_os_str().to_string_lossy();
+    for ext in [".sig", ".asc", ".minisig", ".p7s"] {
+        if Path::new(&format!("{s}{ext}")).is_file() {
+            return true;
+        }
+    }
+    let Some(sha) = sha else { return false };
+    let mut candidates = vec![format!("{s}.sha256")];
+    if let Some(dir) = path.parent() {
+        candidates.push(dir.join("SHA256SUMS").to_string_lossy().into_owned());
+    }
+    candidates.iter().any(|c| {
+        std::fs::metadata(c).is_ok_and(|md| md.len() < 1 << 20)
+            && std::fs::read_to_string(c).is_ok_and(|t| t.to_ascii_lowercase().contains(sha))
+    })
+}

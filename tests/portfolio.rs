@@ -1,0 +1,207 @@
+//! Portfolio runs: a directory of vendors, assessed in parallel, ending in one ranked table;
+//! JSON `{"reports": [...]}` in the order given; exit code the worst vendor's.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+fn vendor(dir: &Path, sub: &str, toml: &str) {
+    std::fs::create_dir_all(dir.join(sub)).unwrap();
+    std::fs::write(dir.join(sub).join("vendor.toml"), toml).unwrap();
+}
+
+/// Three vendors: the bundled sample's files without its endpoint, a bare one, one overdue.
+fn portfolio(dir: &Path) {
+    copy_dir(&root().join("fixtures/vendors/sample"), &dir.join("a-sample"));
+    let m = dir.join("a-sample/vendor.toml");
+    let text = std::fs::read_to_string(&m).unwrap();
+    let start = text.find("[[endpoint]]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap() + 2;
+    std::fs::write(&m, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    vendor(dir, "b-bare", "[vendor]\nname = \"Bare Vendor\"\n");
+    vendor(
+        dir,
+        "c-overdue",
+        "[vendor]\nname = \"Overdue Vendor\"\nnext_review = \"2025-01-01\"\n\n[[evidence]]\npath = \"gone.pdf\"\nkind = \"soc2\"\n",
+    );
+    std::fs::create_dir_all(dir.join("not-a-vendor")).unwrap();
+}
+
+#[test]
+fn directory_portfolio_ranked_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    portfolio(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reports = p["reports"].as_array().unwrap();
+    let names: Vec<&str> = reports.iter().map(|r| r["vendor"]["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["Sample Clinic Messaging", "Bare Vendor", "Overdue Vendor"],
+        "sorted by directory"
+    );
+
+    // Same reports whatever the parallelism.
+    let o1 = run(&[
+        "assess",
+        "-q",
+        d,
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+        "--concurrency",
+        "1",
+    ]);
+    assert_eq!(o1.stdout, o.stdout, "--concurrency 1 and 16 give the same portfolio");
+
+    // The expected ranking, computed from the JSON: grade, then score (best first).
+    let mut expected: Vec<(String, f64, &str)> = reports
+        .iter()
+        .map(|r| {
+            (
+                r["score"]["grade"].as_str().unwrap().to_string(),
+                r["score"]["overall"].as_f64().unwrap(),
+                r["vendor"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)));
+
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    let table = &out[out
+        .find("Portfolio: 3 vendors, best first")
+        .expect("ranked table at the end")..];
+    for h in [
+        "Vendor",
+        "Grade",
+        "Score",
+        "Worst category",
+        "Critical failures",
+        "Next review due",
+    ] {
+        assert!(table.contains(h), "column {h}");
+    }
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("│ ")).skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    for (i, (grade, score, name)) in expected.iter().enumerate() {
+        let row = rows[i];
+        assert!(
+            row.contains(name) && row.contains(&format!(" {grade} ")),
+            "rank {}: {row}",
+            i + 1
+        );
+        assert!(row.contains(&format!("{score:.1}")), "{row}");
+        let r = reports.iter().find(|r| r["vendor"]["name"] == *name).unwrap();
+        let critical = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "critical" && matches!(f["status"].as_str(), Some("fail" | "error")))
+            .count();
+        let cells: Vec<&str> = row.split('┆').map(str::trim).collect();
+        assert_eq!(cells[5], critical.to_string(), "critical failures of {name}");
+        let cats = r["score"]["categories"].as_object().unwrap();
+        let worst = cats.values().map(|v| v.as_f64().unwrap()).fold(f64::INFINITY, f64::min);
+        assert!(
+            cells[4].contains(&format!("({worst:.1})")),
+            "worst category of {name}: {row}"
+        );
+    }
+    assert!(table.contains("2025-01-01 (overdue)"));
+    assert!(table.contains("not set"));
+
+    // Exit code: the worst vendor's.
+    let o = run(&["assess", "-q", d, "--fail-under", "3"]);
+    assert_eq!(o.status.code(), Some(1), "the bare vendors fall below 3");
+}
+
+#[test]
+fn a_directory_without_vendors_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["assess", "-q", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no */vendor.toml one level down"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// Open a FIFO for writing once a reader has it open (non-blocking, so a broken run cannot hang
+/// the test), then write.
+#[cfg(target_os = "linux")]
+fn feed_fifo(path: &Path, deadline: Instant) -> bool {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000;
+    while Instant::now() < deadline {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(O_NONBLOCK)
+            .open(path)
+        {
+            Ok(mut f) => return f.write_all(b"SOC 2 Type II report\n").is_ok(),
+            // ENXIO: nobody reads it yet.
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    false
+}
+
+/// Vendors really run side by side: vendor A's evidence is a FIFO the test feeds only after
+/// vendor B (assessed after A when run one at a time) has opened its own FIFO. One vendor at a
+/// time, A would wait for ever; in parallel both finish.
+#[cfg(target_os = "linux")]
+#[test]
+fn vendors_are_assessed_in_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    for v in ["a", "b"] {
+        vendor(
+            dir.path(),
+            v,
+            &format!("[vendor]\nname = \"Vendor {v}\"\n\n[[evidence]]\npath = \"soc2.txt\"\nkind = \"soc2\"\n"),
+        );
+        let fifo = dir.path().join(v).join("soc2.txt");
+        let st = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(st.success());
+    }
+    let (a, b) = (dir.path().join("a/soc2.txt"), dir.path().join("b/soc2.txt"));
+    let feeder = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // B first: it is only opened while A is still blocked if the vendors run in parallel.
+        feed_fifo(&b, deadline) && feed_fifo(&a, deadline)
+    });
+    let mut c = vetter();
+    c.args([
+        "assess",
+        "-q",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--concurrency",
+        "2",
+    ]);
+    c.timeout(Duration::from_secs(40));
+    let o = c.output().unwrap();
+    assert!(
+        feeder.join().unwrap(),
+        "vendor b's evidence was never opened while a waited"
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for r in p["reports"].as_array().unwrap() {
+        let e = r["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == "soc2.txt")
+            .unwrap();
+        assert_eq!(e["bytes"], 21, "both vendors read their evidence");
+    }
+}
