@@ -92,7 +92,15 @@ impl<'r> Scan<'r> {
         {
             e.value(value);
         }
-        self.phi.field(col, &c.name, c.class, value);
+        if self.phi.push(col, c.class, value) {
+            self.flush();
+        }
+    }
+
+    /// Scan the queued fields (the readers call this at the end; calling it again is free).
+    pub fn flush(&mut self) {
+        let cols = &self.cols;
+        self.phi.flush(|i| cols[i].name.as_str());
     }
 
     pub fn end_record(&mut self) {
@@ -137,7 +145,13 @@ fn is_header(fields: &[String]) -> bool {
 
 /// Read CSV/TSV records into the scan. An I/O error (truncated gzip, a line past the cap)
 /// stops the read and is returned; malformed rows are counted in `parse_errors`.
-pub fn read_csv<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
+pub fn read_csv<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_csv_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
     let head = r.fill_buf()?.to_vec();
     let delim = delimiter(&head);
     let mut rdr = csv::ReaderBuilder::new()
@@ -250,7 +264,13 @@ fn record(scan: &mut Scan, prefix: &str, v: &Value) {
 }
 
 /// NDJSON: one JSON value per line; a line that does not parse is a parse error.
-pub fn read_ndjson<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
+pub fn read_ndjson<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_ndjson_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_ndjson_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
     let mut line = Vec::with_capacity(4096);
     loop {
         line.clear();
@@ -389,6 +409,12 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
 /// A JSON document (array or object), streamed element by element. A syntax error stops the
 /// read and counts one parse error; an I/O error is returned.
 pub fn read_json<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_json_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_json_records<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
     let mut de = serde_json::Deserializer::from_reader(r);
     match (Top { scan }).deserialize(&mut de).and_then(|_| de.end()) {
         Ok(()) => Ok(()),
