@@ -307,10 +307,24 @@ impl Recognizers {
         // ASCII mode: `\d` and classes stay byte-sized, so the lazy DFA handles every pattern.
         let pats: Vec<String> = PATTERNS.iter().map(|p| format!("(?-u:{})", p.1)).collect();
         Recognizers {
-            re: Regex::new_many(&pats).expect("built-in PHI patterns compile"),
+            re: Regex::builder()
+                .configure(Regex::config().hybrid_cache_capacity(cache_capacity()))
+                .build_many(&pats)
+                .expect("built-in PHI patterns compile"),
             icd: Regex::new(r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$").expect("ICD pattern compiles"),
         }
     }
+}
+
+/// The lazy DFA's cache. At the default 2 MiB the combined automaton's states do not fit and
+/// the cache is rebuilt over and over (two thirds of the scan time went to determinizing);
+/// `VETTER_PHI_CACHE_MB` overrides it for benchmarking.
+fn cache_capacity() -> usize {
+    std::env::var("VETTER_PHI_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(16)
+        << 20
 }
 
 impl Default for Recognizers {
@@ -584,7 +598,7 @@ impl<'r> PhiScanner<'r> {
             tallies: vec![Tally::default(); KINDS],
             col_phi: Vec::new(),
             found: [false; KINDS],
-            pending: String::with_capacity(BATCH + 4096),
+            pending: String::new(),
             spans: Vec::new(),
         }
     }
