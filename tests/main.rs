@@ -1,6 +1,9 @@
 //! The one integration-test binary: one module per topic.
 
+mod phigen;
 mod support;
+
+mod accuracy;
 
 mod broken;
 mod cli;
