@@ -11,6 +11,7 @@ mod coverage;
 mod demo;
 mod docs;
 mod endpoint;
+mod export_bad_input;
 mod exports;
 mod fixtures;
 mod reports;

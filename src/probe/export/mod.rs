@@ -169,6 +169,9 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
             return (facts, input);
         }
     };
+    // The size at the start: a file truncated or appended to while it is read is reported, not
+    // silently scanned in part (only regular files have a size to compare).
+    let size_at_open = std::fs::metadata(&path).ok().filter(|md| md.is_file()).map(|md| md.len());
     let mut scan = Scan::new(recognizers());
     if let Some(r) = &e.retention {
         let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
@@ -183,6 +186,19 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
     }
     match hr.finish() {
         Ok((h, n)) => {
+            let size_now = std::fs::metadata(&path).ok().map(|md| md.len());
+            if let Some(at_open) = size_at_open
+                && (n != at_open || size_now != Some(n))
+            {
+                facts.error.get_or_insert_with(|| {
+                    format!(
+                        "{}: the file changed while being read ({at_open} bytes at open, {n} read, {} now): \
+                         counts and hash cover a partial or mixed file",
+                        e.path,
+                        size_now.map_or("gone".to_string(), |x| format!("{x} bytes"))
+                    )
+                });
+            }
             facts.sha256 = Some(h.clone());
             facts.bytes = Some(n);
             input.sha256 = Some(h);
