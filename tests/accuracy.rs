@@ -14,8 +14,16 @@ fn evaluate(ndjson: bool) {
     let mut found_total = [0u64; TYPES.len()];
     for i in 0..1500 {
         let row = phigen::row(&mut rng, i);
-        let line = if ndjson { phigen::ndjson_line(&row) } else { phigen::csv_line(&row) };
-        let doc = if ndjson { line.clone() } else { phigen::csv_header() + &line };
+        let line = if ndjson {
+            phigen::ndjson_line(&row)
+        } else {
+            phigen::csv_line(&row)
+        };
+        let doc = if ndjson {
+            line.clone()
+        } else {
+            phigen::csv_header() + &line
+        };
         let found = phigen::scan_counts(&rec, doc.as_bytes(), ndjson);
         for t in 0..TYPES.len() {
             conf[t].add(row.truth[t], found[t]);
@@ -68,6 +76,10 @@ fn batches_split_anywhere_give_the_same_counts() {
     for (t, name) in TYPES.iter().enumerate() {
         let got = v[*name]["count"].as_u64().unwrap();
         // Row-level accuracy is asserted above; here the whole-file count stays within 1%.
-        assert!(got.abs_diff(truth[t]) * 100 <= truth[t].max(1), "{name}: {got} vs {}", truth[t]);
+        assert!(
+            got.abs_diff(truth[t]) * 100 <= truth[t].max(1),
+            "{name}: {got} vs {}",
+            truth[t]
+        );
     }
 }

@@ -25,7 +25,11 @@ fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) 
 
 fn scan_file(dir: &Path, name: &str) -> ExportFacts {
     let path = dir.join("vendor.toml");
-    std::fs::write(&path, format!("[vendor]\nname = \"Bad\"\n\n[[export]]\npath = \"{name}\"\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("[vendor]\nname = \"Bad\"\n\n[[export]]\npath = \"{name}\"\n"),
+    )
+    .unwrap();
     let m = manifest::load(&path).unwrap();
     export::scan_export(&m, &m.export[0], NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).0
 }
@@ -47,7 +51,9 @@ fn deeply_nested_json_is_a_parse_error_not_a_stack_overflow() {
         format!("{{\"ssn\":\"219-45-6789\"}}\n{deep_obj}\n{{\"ssn\":\"321-45-6789\"}}\n"),
     )
     .unwrap();
-    let (j, n) = within(30, move || (scan_file(&dir, "deep.json"), scan_file(&dir, "deep.ndjson")));
+    let (j, n) = within(30, move || {
+        (scan_file(&dir, "deep.json"), scan_file(&dir, "deep.ndjson"))
+    });
     assert_eq!(j.format.as_deref(), Some("json"));
     assert_eq!((j.records, j.parse_errors), (Some(1), Some(1)), "{j:?}");
     assert_eq!(j.phi.unwrap().types.ssn.count, 1);
@@ -94,7 +100,12 @@ fn file_truncated_while_read_is_reported() {
     // 40 MB takes seconds; the cut comes 50 ms in).
     let cutter = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(50));
-        std::fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(1 << 20).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(1 << 20)
+            .unwrap();
     });
     let dir = d.path().to_path_buf();
     let f = within(60, move || scan_file(&dir, "shrinks.csv"));
@@ -104,4 +115,76 @@ fn file_truncated_while_read_is_reported() {
     assert!(err.contains("shrinks.csv"), "{err}");
     assert!(f.bytes.unwrap() < body.len() as u64);
     assert!(!err.contains("219-45"), "no PHI in errors: {err}");
+}
+
+fn root_fixture(rel: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+#[test]
+fn xlsx_cells_are_scanned_like_the_csv() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::copy(root_fixture("exports/phi-heavy.xlsx"), d.path().join("w.xlsx")).unwrap();
+    let dir = d.path().to_path_buf();
+    let x = within(20, move || scan_file(&dir, "w.xlsx"));
+    assert_eq!(x.error, None);
+    assert_eq!(
+        (x.format.as_deref(), x.container.as_deref()),
+        (Some("xlsx"), Some("zip"))
+    );
+    // Three patient rows, plus one row of the metadata sheet.
+    assert_eq!((x.records, x.parse_errors), (Some(4), Some(0)));
+    let v = serde_json::to_value(&x.phi.unwrap().types).unwrap();
+    let counts: serde_json::Map<_, _> = v
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, t)| t["count"] != 0)
+        .map(|(k, t)| (k.clone(), t["count"].clone()))
+        .collect();
+    // The same counts as phi-heavy.csv (tests/exports.rs), dates read from date cells.
+    assert_eq!(
+        serde_json::Value::Object(counts),
+        serde_json::json!({
+            "ssn": 3, "phone": 6, "email": 3, "date_of_birth": 3, "mrn": 3, "health_plan_id": 3,
+            "npi": 3, "dea": 3, "mbi": 3, "ip_address": 3, "street_address": 3, "zip": 3, "name": 6,
+            "credit_card": 3, "diagnosis": 3, "date": 3
+        })
+    );
+    let sha = vetter::probe::hashing::hash_file(&root_fixture("exports/phi-heavy.xlsx"))
+        .unwrap()
+        .0;
+    assert_eq!(x.sha256.as_deref(), Some(sha.as_str()));
+}
+
+#[test]
+fn xlsx_over_the_cap_is_an_error_and_still_hashed() {
+    use zip::write::SimpleFileOptions;
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("big.xlsx");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("[Content_Types].xml", opts).unwrap();
+    z.write_all(b"<Types/>").unwrap();
+    z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..(export::XLSX_CAP >> 20) + 2 {
+        z.write_all(&chunk).unwrap();
+    }
+    z.finish().unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+    let dir = d.path().to_path_buf();
+    let x = within(60, move || scan_file(&dir, "big.xlsx"));
+    assert_eq!(x.format.as_deref(), Some("xlsx"));
+    assert!(
+        x.error
+            .as_deref()
+            .is_some_and(|e| e.contains("cap") && e.contains("big.xlsx")),
+        "{:?}",
+        x.error
+    );
+    assert!(x.phi.is_none() && x.records.is_none(), "not scanned: {x:?}");
+    assert_eq!(x.bytes, Some(len), "hashed to the end");
 }

@@ -102,7 +102,11 @@ const WORDS: [&str; 10] = [
 fn ssn(r: &mut Rng) -> String {
     // Areas 001–665 and 667–899, group 01–99, serial 0001–9999, and never an SSA sample.
     loop {
-        let area = if r.chance(80) { r.range(1, 665) } else { r.range(667, 899) };
+        let area = if r.chance(80) {
+            r.range(1, 665)
+        } else {
+            r.range(667, 899)
+        };
         let s = format!("{:03}-{:02}-{:04}", area, r.range(1, 99), r.range(1, 9999));
         let d: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).collect();
         if !["078-05-1120", "123-45-6789", "219-09-9999"].contains(&s.as_str()) && d.iter().any(|&x| x != d[0]) {
@@ -264,7 +268,13 @@ pub fn row(r: &mut Rng, i: u64) -> Row {
     f.push(plant("phone", phone(r), &mut truth));
     f.push(plant(
         "email",
-        format!("{}.{}{}@mail.example.org", r.pick(&FIRST), r.pick(&["x", "y", "z"]), i % 997).to_lowercase(),
+        format!(
+            "{}.{}{}@mail.example.org",
+            r.pick(&FIRST),
+            r.pick(&["x", "y", "z"]),
+            i % 997
+        )
+        .to_lowercase(),
         &mut truth,
     ));
     // Safe Harbor restricted 3-digit prefixes are their own type.
@@ -289,15 +299,38 @@ pub fn row(r: &mut Rng, i: u64) -> Row {
         near.push(match r.range(0, 10) {
             0 => bad_ssn(r),
             1 => format!("({}) 555-01{:02}", phone_digits(r).0, r.range(0, 99)),
-            2 => format!("ORD-{}-{}-{:04}", r.range(200, 999), r.range(200, 999), r.range(0, 9999)),
+            2 => format!(
+                "ORD-{}-{}-{:04}",
+                r.range(200, 999),
+                r.range(200, 999),
+                r.range(0, 9999)
+            ),
             3 => format!("LT{}", r.range(1_000_000, 9_999_999)),
             4 => format!("id {}", npi(r)),
             5 => card(r, false),
-            6 => format!("v{}.{}.{}.{}", r.range(1, 9), r.range(0, 20), r.range(0, 99), r.range(0, 9)),
-            7 => format!("{}.{}.{}.{}", r.range(256, 999), r.range(0, 255), r.range(0, 255), r.range(0, 255)),
+            6 => format!(
+                "v{}.{}.{}.{}",
+                r.range(1, 9),
+                r.range(0, 20),
+                r.range(0, 99),
+                r.range(0, 9)
+            ),
+            7 => format!(
+                "{}.{}.{}.{}",
+                r.range(256, 999),
+                r.range(0, 255),
+                r.range(0, 255),
+                r.range(0, 255)
+            ),
             8 => format!("admin{}@localhost", r.range(0, 99)),
             9 => mbi(r, false),
-            _ => format!("build {}.{}.{}.{}", r.range(1, 9), r.range(0, 9), r.range(0, 9), r.range(0, 99)),
+            _ => format!(
+                "build {}.{}.{}.{}",
+                r.range(1, 9),
+                r.range(0, 9),
+                r.range(0, 9),
+                r.range(0, 99)
+            ),
         });
     }
     f.push(near.join("; "));
@@ -307,13 +340,38 @@ pub fn row(r: &mut Rng, i: u64) -> Row {
         let piece = match r.range(0, 9) {
             0 => format!("ssn {}", plant("ssn", ssn(r), &mut truth)),
             1 => format!("call {}", plant("phone", phone(r), &mut truth)),
-            2 => format!("email {}", plant("email", format!("pt{}@clinic.example.com", r.range(0, 9999)), &mut truth)),
+            2 => format!(
+                "email {}",
+                plant(
+                    "email",
+                    format!("pt{}@clinic.example.com", r.range(0, 9999)),
+                    &mut truth
+                )
+            ),
             3 => format!("card {}", plant("credit_card", card(r, true), &mut truth)),
             4 => format!("from {}", plant("ip_address", ip(r), &mut truth)),
-            5 => format!("portal {}", plant("url", format!("https://portal.example.org/p/{}", r.range(0, 99_999)), &mut truth)),
+            5 => format!(
+                "portal {}",
+                plant(
+                    "url",
+                    format!("https://portal.example.org/p/{}", r.range(0, 99_999)),
+                    &mut truth
+                )
+            ),
             6 => format!("medicare {}", plant("mbi", mbi(r, true), &mut truth)),
-            7 => format!("prescriber NPI {} DEA {}", plant("npi", npi(r), &mut truth), plant("dea", dea(r), &mut truth)),
-            8 => format!("lives at {},", plant("street_address", format!("{} {}", r.range(1, 9999), r.pick(&STREETS)), &mut truth)),
+            7 => format!(
+                "prescriber NPI {} DEA {}",
+                plant("npi", npi(r), &mut truth),
+                plant("dea", dea(r), &mut truth)
+            ),
+            8 => format!(
+                "lives at {},",
+                plant(
+                    "street_address",
+                    format!("{} {}", r.range(1, 9999), r.pick(&STREETS)),
+                    &mut truth
+                )
+            ),
             _ => format!("seen {}", date(r, 2020, 2025)),
         };
         notes.push(piece);
@@ -370,10 +428,18 @@ impl Confusion {
         self.fn_ += truth.saturating_sub(found);
     }
     pub fn precision(&self) -> f64 {
-        if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 }
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
     }
 }
 

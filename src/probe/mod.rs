@@ -6,8 +6,8 @@
 //! progress to an [`Observer`] (the binary draws indicatif bars from it). A probe that fails
 //! records the resource's `error`; it never stops the run.
 
-pub mod endpoint;
 pub mod auditlog;
+pub mod endpoint;
 pub mod export;
 pub mod files;
 pub mod hashing;

@@ -171,7 +171,10 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
     };
     // The size at the start: a file truncated or appended to while it is read is reported, not
     // silently scanned in part (only regular files have a size to compare).
-    let size_at_open = std::fs::metadata(&path).ok().filter(|md| md.is_file()).map(|md| md.len());
+    let size_at_open = std::fs::metadata(&path)
+        .ok()
+        .filter(|md| md.is_file())
+        .map(|md| md.len());
     let mut scan = Scan::new(recognizers());
     if let Some(r) = &e.retention {
         let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
@@ -217,7 +220,7 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
 
 /// Move the scan's tallies into the facts (only for what was actually scanned).
 fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
-    if facts.format.is_none() || !scanned(facts) {
+    if facts.format.is_none() || !scanned(facts) || scan.unscanned {
         return;
     }
     facts.records = Some(scan.records);
@@ -248,7 +251,7 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
 }
 
 fn scanned(f: &ExportFacts) -> bool {
-    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "empty"))
+    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "xlsx" | "empty"))
 }
 
 /// Detect container and encryption, then read the records. Returns an I/O error (truncated
@@ -294,10 +297,53 @@ fn scan_stream<R: Read>(file: &mut R, scan: &mut Scan, facts: &mut ExportFacts) 
             if aes || zipcrypto {
                 return Ok(()); // members cannot be read without the password
             }
+            if ooxml_first_member(&head) {
+                return workbook(src, compressed, scan, facts);
+            }
             zip_members(src, compressed, scan, facts)
         }
         Sniff::Plain => records(src, scan, facts),
     }
+}
+
+/// Largest workbook buffered for calamine (which needs `Read + Seek`).
+pub const XLSX_CAP: u64 = 64 * 1024 * 1024;
+
+/// Whether a ZIP's first local header names an Office Open XML part (an XLSX workbook writes
+/// `[Content_Types].xml`, `_rels/` or `docProps/` first).
+fn ooxml_first_member(head: &[u8]) -> bool {
+    if head.len() < 30 || &head[..4] != b"PK\x03\x04" {
+        return false;
+    }
+    let n = usize::from(u16::from_le_bytes([head[26], head[27]]));
+    let name = head.get(30..30 + n).unwrap_or_default();
+    name == b"[Content_Types].xml"
+        || name.starts_with(b"_rels/")
+        || name.starts_with(b"docProps/")
+        || name.starts_with(b"xl/")
+}
+
+/// An XLSX workbook: buffered (the same bytes pass through the hashing reader) up to
+/// [`XLSX_CAP`], then read with calamine; a bigger one is an error fact, and the rest of the
+/// file is still read by the caller to finish the hash.
+fn workbook<R: Read>(src: R, compressed: Rc<Cell<u64>>, scan: &mut Scan, facts: &mut ExportFacts) -> io::Result<()> {
+    facts.format = Some("xlsx".into());
+    let mut buf = Vec::new();
+    src.take(XLSX_CAP + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > XLSX_CAP {
+        scan.unscanned = true;
+        return Err(io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!(
+                "an XLSX workbook over the {} MiB buffering cap: not scanned (export as CSV)",
+                XLSX_CAP >> 20
+            ),
+        ));
+    }
+    // The shared-string table is the one part calamine holds whole; its declared size is
+    // capped in read_xlsx, and the ratio guard is not needed for cell-by-cell sheet reading.
+    let _ = compressed;
+    records::read_xlsx(io::Cursor::new(buf), scan)
 }
 
 /// Every member of a ZIP archive, read from the stream in order (no seeking, so the file is
@@ -319,6 +365,7 @@ fn zip_members<R: Read>(
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
         if name == "[Content_Types].xml" || name.starts_with("xl/") {
             facts.format = Some("xlsx".into());
+            scan.unscanned = true;
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "an XLSX workbook: recognised, but this build does not scan spreadsheet cells",
