@@ -65,8 +65,8 @@ fn batches_split_anywhere_give_the_same_counts() {
     let mut truth = [0u64; TYPES.len()];
     while whole.len() < 3 << 20 {
         let row = phigen::row(&mut rng, 0);
-        for t in 0..TYPES.len() {
-            truth[t] += u64::from(row.truth[t]);
+        for (sum, n) in truth.iter_mut().zip(row.truth) {
+            *sum += u64::from(n);
         }
         whole.push_str(&phigen::csv_line(&row));
     }

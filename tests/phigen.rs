@@ -192,7 +192,7 @@ fn card(r: &mut Rng, valid: bool) -> String {
 }
 
 fn dea(r: &mut Rng) -> String {
-    let first = *r.pick(&[b'A', b'B', b'F', b'G', b'M', b'P', b'R']);
+    let first = *r.pick(b"ABFGMPR");
     let second = b'A' + r.range(0, 25) as u8;
     let d: Vec<u32> = (0..6).map(|_| r.range(0, 9) as u32).collect();
     let check = (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10;
