@@ -1,7 +1,8 @@
 //! ② Collect: the export probe. Input: each `[[export]]` file (plus its erasure list and
 //! integrity sidecars); output: `exports[]` facts. Does file I/O: each export is read once,
 //! hashed in the same pass that detects its container and format and scans its records, with
-//! memory bounded by the longest record, never by the file size.
+//! memory bounded by the longest record (and an XLSX workbook by a 64 MiB cap), never by the
+//! file size.
 //!
 //! Produces: `exports[].{path,sha256,bytes,error,format,container,encrypted,encryption,
 //! integrity_proof,deidentified,records,parse_errors,columns,unexpected_columns,erasure,phi,

@@ -1,8 +1,9 @@
-//! ② Collect (export probe): PHI recognizers. Input: one field at a time (column name known);
-//! output: counts per type, the columns they were in, and at most three *masked* samples. No I/O.
+//! ② Collect (export probe): PHI recognizers. Input: fields (column known), queued and scanned
+//! in ~1 MiB batches; output: counts per type, the columns they were in, and at most three
+//! *masked* samples. No I/O.
 //!
 //! Strategy: every pattern-shaped type is one pattern of a single multi-pattern regex
-//! (`regex_automata::meta::Regex::new_many`), so each field is searched once; every match is
+//! (`regex_automata::meta::Regex`), run once per batch of fields; every match is
 //! then checked by code (word boundaries, SSA ranges, NANP, Luhn, Luhn-80840, DEA check digit,
 //! MBI alphabet, IPv4 octets). Types a pattern cannot decide (names, dates of birth, MRNs,
 //! member ids, addresses, ZIPs, diagnoses) come from the column name. A raw value never
