@@ -1,7 +1,9 @@
 //! The one integration-test binary: one module per topic.
 
+mod phigen;
 mod support;
 
+mod accuracy;
 mod baseline_first;
 mod broken;
 mod browser;
@@ -11,6 +13,7 @@ mod demo;
 mod docs;
 mod endpoint;
 mod evidence;
+mod export_bad_input;
 mod exports;
 mod fixtures;
 mod html;

@@ -1,7 +1,8 @@
 //! ② Collect: the export probe. Input: each `[[export]]` file (plus its erasure list and
 //! integrity sidecars); output: `exports[]` facts. Does file I/O: each export is read once,
 //! hashed in the same pass that detects its container and format and scans its records, with
-//! memory bounded by the longest record, never by the file size.
+//! memory bounded by the longest record (and an XLSX workbook by a 64 MiB cap), never by the
+//! file size.
 //!
 //! Produces: `exports[].{path,sha256,bytes,error,format,container,encrypted,encryption,
 //! integrity_proof,deidentified,records,parse_errors,columns,unexpected_columns,erasure,phi,
@@ -169,6 +170,12 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
             return (facts, input);
         }
     };
+    // The size at the start: a file truncated or appended to while it is read is reported, not
+    // silently scanned in part (only regular files have a size to compare).
+    let size_at_open = std::fs::metadata(&path)
+        .ok()
+        .filter(|md| md.is_file())
+        .map(|md| md.len());
     let mut scan = Scan::new(recognizers());
     if let Some(r) = &e.retention {
         let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
@@ -183,6 +190,19 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
     }
     match hr.finish() {
         Ok((h, n)) => {
+            let size_now = std::fs::metadata(&path).ok().map(|md| md.len());
+            if let Some(at_open) = size_at_open
+                && (n != at_open || size_now != Some(n))
+            {
+                facts.error.get_or_insert_with(|| {
+                    format!(
+                        "{}: the file changed while being read ({at_open} bytes at open, {n} read, {} now): \
+                         counts and hash cover a partial or mixed file",
+                        e.path,
+                        size_now.map_or("gone".to_string(), |x| format!("{x} bytes"))
+                    )
+                });
+            }
             facts.sha256 = Some(h.clone());
             facts.bytes = Some(n);
             input.sha256 = Some(h);
@@ -201,7 +221,7 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
 
 /// Move the scan's tallies into the facts (only for what was actually scanned).
 fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
-    if facts.format.is_none() || !scanned(facts) {
+    if facts.format.is_none() || !scanned(facts) || scan.unscanned {
         return;
     }
     facts.records = Some(scan.records);
@@ -232,7 +252,7 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
 }
 
 fn scanned(f: &ExportFacts) -> bool {
-    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "empty"))
+    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "xlsx" | "empty"))
 }
 
 /// Detect container and encryption, then read the records. Returns an I/O error (truncated
@@ -278,10 +298,53 @@ fn scan_stream<R: Read>(file: &mut R, scan: &mut Scan, facts: &mut ExportFacts) 
             if aes || zipcrypto {
                 return Ok(()); // members cannot be read without the password
             }
+            if ooxml_first_member(&head) {
+                return workbook(src, compressed, scan, facts);
+            }
             zip_members(src, compressed, scan, facts)
         }
         Sniff::Plain => records(src, scan, facts),
     }
+}
+
+/// Largest workbook buffered for calamine (which needs `Read + Seek`).
+pub const XLSX_CAP: u64 = 64 * 1024 * 1024;
+
+/// Whether a ZIP's first local header names an Office Open XML part (an XLSX workbook writes
+/// `[Content_Types].xml`, `_rels/` or `docProps/` first).
+fn ooxml_first_member(head: &[u8]) -> bool {
+    if head.len() < 30 || &head[..4] != b"PK\x03\x04" {
+        return false;
+    }
+    let n = usize::from(u16::from_le_bytes([head[26], head[27]]));
+    let name = head.get(30..30 + n).unwrap_or_default();
+    name == b"[Content_Types].xml"
+        || name.starts_with(b"_rels/")
+        || name.starts_with(b"docProps/")
+        || name.starts_with(b"xl/")
+}
+
+/// An XLSX workbook: buffered (the same bytes pass through the hashing reader) up to
+/// [`XLSX_CAP`], then read with calamine; a bigger one is an error fact, and the rest of the
+/// file is still read by the caller to finish the hash.
+fn workbook<R: Read>(src: R, compressed: Rc<Cell<u64>>, scan: &mut Scan, facts: &mut ExportFacts) -> io::Result<()> {
+    facts.format = Some("xlsx".into());
+    let mut buf = Vec::new();
+    src.take(XLSX_CAP + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > XLSX_CAP {
+        scan.unscanned = true;
+        return Err(io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!(
+                "an XLSX workbook over the {} MiB buffering cap: not scanned (export as CSV)",
+                XLSX_CAP >> 20
+            ),
+        ));
+    }
+    // The shared-string table is the one part calamine holds whole; its declared size is
+    // capped in read_xlsx, and the ratio guard is not needed for cell-by-cell sheet reading.
+    let _ = compressed;
+    records::read_xlsx(io::Cursor::new(buf), scan)
 }
 
 /// Every member of a ZIP archive, read from the stream in order (no seeking, so the file is
@@ -303,6 +366,7 @@ fn zip_members<R: Read>(
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
         if name == "[Content_Types].xml" || name.starts_with("xl/") {
             facts.format = Some("xlsx".into());
+            scan.unscanned = true;
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "an XLSX workbook: recognised, but this build does not scan spreadsheet cells",

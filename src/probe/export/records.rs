@@ -30,6 +30,8 @@ pub struct Scan<'r> {
     pub retention: Option<Retention>,
     erasure_field: Option<String>,
     pub erasure: Option<super::Erasure>,
+    /// Set when the content was recognised but not read (an XLSX over its cap): no PHI facts.
+    pub unscanned: bool,
 }
 
 impl<'r> Scan<'r> {
@@ -44,6 +46,7 @@ impl<'r> Scan<'r> {
             retention: None,
             erasure_field: None,
             erasure: None,
+            unscanned: false,
         }
     }
 
@@ -92,7 +95,15 @@ impl<'r> Scan<'r> {
         {
             e.value(value);
         }
-        self.phi.field(col, &c.name, c.class, value);
+        if self.phi.push(col, c.class, value) {
+            self.flush();
+        }
+    }
+
+    /// Scan the queued fields (the readers call this at the end; calling it again is free).
+    pub fn flush(&mut self) {
+        let cols = &self.cols;
+        self.phi.flush(|i| cols[i].name.as_str());
     }
 
     pub fn end_record(&mut self) {
@@ -137,7 +148,13 @@ fn is_header(fields: &[String]) -> bool {
 
 /// Read CSV/TSV records into the scan. An I/O error (truncated gzip, a line past the cap)
 /// stops the read and is returned; malformed rows are counted in `parse_errors`.
-pub fn read_csv<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
+pub fn read_csv<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_csv_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
     let head = r.fill_buf()?.to_vec();
     let delim = delimiter(&head);
     let mut rdr = csv::ReaderBuilder::new()
@@ -250,7 +267,13 @@ fn record(scan: &mut Scan, prefix: &str, v: &Value) {
 }
 
 /// NDJSON: one JSON value per line; a line that does not parse is a parse error.
-pub fn read_ndjson<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
+pub fn read_ndjson<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_ndjson_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_ndjson_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
     let mut line = Vec::with_capacity(4096);
     loop {
         line.clear();
@@ -389,6 +412,12 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
 /// A JSON document (array or object), streamed element by element. A syntax error stops the
 /// read and counts one parse error; an I/O error is returned.
 pub fn read_json<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let r = read_json_records(r, scan);
+    scan.flush();
+    r
+}
+
+fn read_json_records<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
     let mut de = serde_json::Deserializer::from_reader(r);
     match (Top { scan }).deserialize(&mut de).and_then(|_| de.end()) {
         Ok(()) => Ok(()),
@@ -399,6 +428,103 @@ pub fn read_json<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
             Ok(())
         }
     }
+}
+
+// ───────────────────────────── XLSX ─────────────────────────────
+
+/// Largest `xl/sharedStrings.xml` (uncompressed) accepted: calamine holds the shared-string
+/// table in memory, so a bigger one is refused rather than loaded.
+pub const MAX_SHARED_STRINGS: u64 = 256 * 1024 * 1024;
+
+/// A cell's text as the scan sees it: numbers without a trailing `.0`, dates as ISO dates.
+fn cell_text(v: &calamine::DataRef) -> Option<String> {
+    use calamine::DataRef::*;
+    match v {
+        Int(i) => Some(i.to_string()),
+        Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
+        Float(f) => Some(f.to_string()),
+        String(s) | DateTimeIso(s) => Some(s.clone()),
+        SharedString(s) => Some((*s).to_string()),
+        DateTime(d) => {
+            // Serial days from 1899-12-30 (the 1900 date system).
+            let days = d.as_f64().floor() as i64;
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
+            epoch
+                .checked_add_signed(chrono::Duration::days(days))
+                .map(|x| x.format("%Y-%m-%d").to_string())
+        }
+        Bool(_) | DurationIso(_) | Error(_) | Empty => None,
+    }
+}
+
+/// Every worksheet of an XLSX workbook (already in memory: calamine needs `Read + Seek`),
+/// streamed cell by cell. Per sheet, the first non-empty row is a header when it looks like
+/// one (as in CSV); each later row is a record.
+pub fn read_xlsx<RS: io::Read + io::Seek>(rs: RS, scan: &mut Scan) -> io::Result<()> {
+    let r = read_xlsx_records(rs, scan);
+    scan.flush();
+    r
+}
+
+fn read_xlsx_records<RS: io::Read + io::Seek>(mut rs: RS, scan: &mut Scan) -> io::Result<()> {
+    use calamine::Reader;
+    let bad = |e: &dyn fmt::Display| io::Error::new(io::ErrorKind::InvalidData, format!("xlsx: {e}"));
+    {
+        let mut z = zip::ZipArchive::new(&mut rs).map_err(|e| bad(&e))?;
+        if let Ok(f) = z.by_name("xl/sharedStrings.xml")
+            && f.size() > MAX_SHARED_STRINGS
+        {
+            return Err(bad(&format!(
+                "shared strings of {} MiB exceed the {} MiB cap",
+                f.size() >> 20,
+                MAX_SHARED_STRINGS >> 20
+            )));
+        }
+    }
+    rs.seek(io::SeekFrom::Start(0))?;
+    let mut wb = calamine::Xlsx::new(rs).map_err(|e| bad(&e))?;
+    for sheet in wb.sheet_names() {
+        let mut cells = wb.worksheet_cells_reader(&sheet).map_err(|e| bad(&e))?;
+        let mut header: Option<Vec<usize>> = None;
+        let mut row: Vec<(u32, String)> = Vec::new();
+        let mut cur = None;
+        loop {
+            let next = cells.next_cell().map_err(|e| bad(&e))?;
+            let pos = next.as_ref().map(|c| c.get_position().0);
+            if pos != cur && !row.is_empty() {
+                xlsx_row(scan, &mut header, std::mem::take(&mut row));
+            }
+            let Some(c) = next else { break };
+            cur = pos;
+            if let Some(t) = cell_text(c.get_value()) {
+                row.push((c.get_position().1, t));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn xlsx_row(scan: &mut Scan, header: &mut Option<Vec<usize>>, row: Vec<(u32, String)>) {
+    if header.is_none() {
+        let names: Vec<String> = row.iter().map(|(_, t)| t.trim().to_string()).collect();
+        let contiguous = row.iter().enumerate().all(|(i, (c, _))| *c as usize == i);
+        if contiguous && is_header(&names) {
+            *header = Some(names.iter().map(|n| scan.col(n)).collect());
+            return;
+        }
+        *header = Some(Vec::new());
+    }
+    let h = header.as_mut().expect("set above");
+    for (c, t) in row {
+        let c = c as usize;
+        while h.len() <= c {
+            let n = h.len() + 1;
+            h.push(scan.col(&format!("column_{n}")));
+        }
+        let col = h[c];
+        scan.field(col, &t);
+    }
+    scan.end_record();
 }
 
 #[cfg(test)]

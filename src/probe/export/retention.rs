@@ -25,6 +25,11 @@ pub fn parse_date(v: &str) -> Option<NaiveDate> {
         return DateTime::from_timestamp(secs, 0).map(|d| d.date_naive());
     }
     if b[4] == b'-' {
+        // The common ISO date without chrono's format parser (a third of a CSV scan's date work).
+        if v.len() == 10 && b[7] == b'-' && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit()) {
+            let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+            return NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10));
+        }
         if v.len() == 10 {
             return NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
         }
