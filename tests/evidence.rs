@@ -266,3 +266,44 @@ fn the_sample_vendor_is_assessed_on_its_documents() {
     assert_eq!(status("assurance-soc2-key-exceptions").as_deref(), Some("fail"));
     assert_eq!(status("baa-insurance").as_deref(), Some("fail"));
 }
+
+/// A failing contract finding says where in the document the clause was read; an absent clause
+/// says so. The sample BAA's 5-business-day window (line 13) fails a 3-day limit.
+#[test]
+fn contract_findings_name_the_clause_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let baa = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/vendors/sample/evidence/baa.md");
+    let manifest = dir.path().join("vendor.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[vendor]\nname = \"Sample, strict notice window\"\n\n[[evidence]]\npath = {:?}\nkind = \"baa\"\n\n[params]\nbreach_notice_max_days = 3\n",
+            baa.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vetter"))
+        .args(["assess", manifest.to_str().unwrap(), "--as-of", "2026-11-23"])
+        .args(["--format", "json", "--quiet", "--timeout", "1"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    let finding = |id: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no finding for {id}"))
+    };
+    let window = finding("baa-breach-window");
+    assert_eq!(window["status"], "fail", "{window}");
+    let msg = window["message"].as_str().unwrap();
+    assert!(msg.contains("line 13"), "location in the message: {msg}");
+    assert!(!msg.contains("null"), "{msg}");
+    let insurance = finding("baa-insurance");
+    assert_eq!(insurance["status"], "fail", "{insurance}");
+    let msg = insurance["message"].as_str().unwrap();
+    assert!(msg.contains("not found in the document"), "{msg}");
+}
