@@ -432,6 +432,31 @@ pub struct Soc2Facts {
     pub encryption_at_rest: Option<bool>,
     /// A SOC 2+ mapping to HIPAA is included.
     pub hipaa_mapping: Option<bool>,
+    /// Where in the document each fact was read.
+    #[serde(default)]
+    pub locations: Soc2Locations,
+}
+
+/// Where a SOC 2 fact was read: "page 3" (PDF), "line 40" (text, Markdown) or "paragraph 12"
+/// (DOCX); null when the fact was not found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Soc2Locations {
+    /// Where the report type was stated.
+    #[serde(rename = "type")]
+    pub report_type: Option<String>,
+    /// The review period (or the Type 1 "as of" date).
+    pub period: Option<String>,
+    /// The sentence that decided the opinion.
+    pub opinion: Option<String>,
+    /// The first test reporting an exception.
+    pub exceptions: Option<String>,
+    /// The first scope statement naming categories.
+    pub categories: Option<String>,
+    /// The first sentence naming a subservice organisation.
+    pub subservice: Option<String>,
+    /// The auditor's signature line.
+    pub auditor: Option<String>,
 }
 
 /// One contract clause as read from the document.
@@ -552,6 +577,9 @@ pub struct PentestFacts {
     pub open_critical: Option<u64>,
     pub open_high: Option<u64>,
     pub scope_includes_api: Option<bool>,
+    /// Where the open-finding counts were read, else where the test date was: "page 2",
+    /// "line 14" or "paragraph 6".
+    pub location: Option<String>,
 }
 
 /// A HITRUST certification letter.

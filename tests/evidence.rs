@@ -264,6 +264,18 @@ fn the_sample_vendor_is_assessed_on_its_documents() {
     };
     assert_eq!(status("baa-breach-window").as_deref(), Some("pass"));
     assert_eq!(status("assurance-soc2-key-exceptions").as_deref(), Some("fail"));
+    let line = ev["soc2"][0]["locations"]["exceptions"]
+        .as_str()
+        .expect("exceptions located");
+    assert!(line.starts_with("line "), "{line}");
+    let msg = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "assurance-soc2-key-exceptions")
+        .and_then(|f| f["message"].as_str())
+        .unwrap();
+    assert!(msg.ends_with(&format!(", {line})")), "location in the message: {msg}");
     assert_eq!(status("baa-insurance").as_deref(), Some("fail"));
 }
 
@@ -306,4 +318,28 @@ fn contract_findings_name_the_clause_location() {
     assert_eq!(insurance["status"], "fail", "{insurance}");
     let msg = insurance["message"].as_str().unwrap();
     assert!(msg.contains("not found in the document"), "{msg}");
+}
+
+/// SOC 2 and pen-test facts say where in the document they were read: a line of a text report,
+/// a page of a PDF, a paragraph of a DOCX.
+#[test]
+fn soc2_and_pentest_facts_name_their_location() {
+    let soc2 = root().join("soc2");
+    let at = |doc: &str| facts(&soc2.join(doc))["locations"].clone();
+    // The opinion's place is its own paragraph (heading), not the "Basis for" one before it.
+    let adverse = at("adverse.txt");
+    assert_eq!(adverse["opinion"], "line 17", "{adverse}");
+    assert_eq!(adverse["exceptions"], "line 28", "{adverse}");
+    assert_eq!(adverse["auditor"], "line 20", "{adverse}");
+    let pdf = at("type2-exceptions.pdf");
+    assert_eq!(pdf["opinion"], "page 1", "{pdf}");
+    assert_eq!(pdf["exceptions"], "page 2", "{pdf}");
+    let docx = at("qualified.docx");
+    assert_eq!(docx["opinion"], "paragraph 10", "{docx}");
+    assert_eq!(docx["type"], "paragraph 2", "{docx}");
+    let md = at("disclaimer.md");
+    assert_eq!(md["opinion"], "line 15", "{md}");
+    assert_eq!(md["exceptions"], Value::Null, "no exception, no place: {md}");
+    let open = facts(&root().join("pentest/letter-open.md"));
+    assert_eq!(open["location"], "line 9", "{open}");
 }

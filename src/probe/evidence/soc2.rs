@@ -87,13 +87,15 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
     let typ = head.iter().chain(aud.iter()).find_map(|s| {
         let t2 = first(p.soc2("type2"), &s.text);
         let t1 = first(p.soc2("type1"), &s.text);
-        match (t2, t1) {
+        let t = match (t2, t1) {
             (Some(a), Some(b)) => Some(if a.0 <= b.0 { "type2" } else { "type1" }),
             (Some(_), None) => Some("type2"),
             (None, Some(_)) => Some("type1"),
             _ => None,
-        }
+        };
+        t.map(|t| (t, s.loc.clone()))
     });
+    let (typ, typ_loc) = typ.unzip();
 
     // Period: a sentence naming the period with two dates; a Type 1 "as of" date.
     let period = scope_sents
@@ -102,22 +104,29 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
         .filter(|s| any(p.soc2("period"), &s.text))
         .find_map(|s| {
             let d = dates(&s.text);
-            (d.len() >= 2 && d[0].2 < d[1].2).then(|| (d[0].2, d[1].2))
+            (d.len() >= 2 && d[0].2 < d[1].2).then(|| (d[0].2, d[1].2, s.loc.clone()))
         });
     let as_of_date = || {
         scope_sents.iter().chain(all.iter()).find_map(|s| {
             let (_, e) = first(p.soc2("as_of"), &s.text)?;
-            dates(&s.text[e..]).first().map(|d| d.2)
+            dates(&s.text[e..]).first().map(|d| (d.2, s.loc.clone()))
         })
     };
     let typ = typ.or(if period.is_some() { Some("type2") } else { None });
     f.report_type = typ.map(str::to_string);
+    // The type inferred from a period has no statement of its own: its place is the period's.
+    f.locations.report_type = typ_loc.or_else(|| period.as_ref().map(|p| p.2.clone()));
     match (typ, period) {
-        (Some("type1"), _) => f.period_end = as_of_date().or(period.map(|p| p.1)).map(iso),
-        (_, Some((a, b))) => {
+        (Some("type1"), period) => {
+            let end = as_of_date().or(period.map(|(_, b, l)| (b, l)));
+            f.period_end = end.as_ref().map(|e| iso(e.0));
+            f.locations.period = end.map(|e| e.1);
+        }
+        (_, Some((a, b, l))) => {
             f.period_start = Some(iso(a));
             f.period_end = Some(iso(b));
             f.period_days = Some((b - a).num_days() + 1);
+            f.locations.period = Some(l);
         }
         _ => {}
     }
@@ -127,19 +136,25 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     f.age_days = end.map(|e| (as_of - e).num_days());
 
-    f.opinion = Some(opinion(scope_sents, p).to_string());
-    f.categories = Some(categories(scope_sents, p));
-    if f.categories.as_ref().is_some_and(Vec::is_empty) && !aud.is_empty() {
-        f.categories = Some(categories(&head, p));
+    let (op, op_loc) = opinion(scope_sents, p);
+    f.opinion = Some(op.to_string());
+    f.locations.opinion = op_loc;
+    let (mut cats, mut cats_loc) = categories(scope_sents, p);
+    if cats.is_empty() && !aud.is_empty() {
+        (cats, cats_loc) = categories(&head, p);
     }
+    f.categories = Some(cats);
+    f.locations.categories = cats_loc;
 
-    let (n, ids) = exceptions(lines, section, p);
+    let (n, ids, ex_loc) = exceptions(lines, section, p);
     f.exceptions = Some(n);
     f.exception_controls = Some(ids);
+    f.locations.exceptions = ex_loc;
 
     let text = |k: &str| all.iter().any(|s| any(p.soc2(k), &s.text));
     f.cuecs = Some(text("cuecs") && !text("cuecs_none"));
-    let orgs = subservice_orgs(&all, p);
+    let (orgs, orgs_loc) = subservice_orgs(&all, p);
+    f.locations.subservice = orgs_loc;
     f.carve_out = if text("carve_out") {
         Some(true)
     } else if text("inclusive") {
@@ -148,7 +163,11 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
         None
     };
     f.subservice_orgs = Some(orgs);
-    f.auditor = auditor(aud_lines, p).or_else(|| auditor(&lines[..lines.len().min(60)], p));
+    let (aud_name, aud_loc) = auditor(aud_lines, p)
+        .or_else(|| auditor(&lines[..lines.len().min(60)], p))
+        .unzip();
+    f.auditor = aud_name;
+    f.locations.auditor = aud_loc;
     f.report_date = aud_lines
         .iter()
         .rev()
@@ -174,7 +193,8 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
     f
 }
 
-fn opinion(sents: &[Sentence], p: &Phrasing) -> &'static str {
+/// The opinion and the place of the first sentence stating it.
+fn opinion(sents: &[Sentence], p: &Phrasing) -> (&'static str, Option<String>) {
     let texts: Vec<String> = sents
         .iter()
         .map(|s| {
@@ -191,11 +211,14 @@ fn opinion(sents: &[Sentence], p: &Phrasing) -> &'static str {
         ("opinion_qualified", "qualified"),
         ("opinion_unmodified", "unmodified"),
     ] {
-        if texts.iter().any(|t| any(p.soc2(key), t)) {
-            return name;
+        let hits: Vec<usize> = (0..texts.len()).filter(|&i| any(p.soc2(key), &texts[i])).collect();
+        // The place is the opinion paragraph itself, not the "Basis for … Opinion" before it.
+        let basis = |i: &&usize| sents[**i].text.trim_start().to_lowercase().starts_with("basis for");
+        if let Some(i) = hits.iter().find(|i| !basis(i)).or(hits.first()) {
+            return (name, Some(sents[*i].loc.clone()));
         }
     }
-    "unknown"
+    ("unknown", None)
 }
 
 const CATEGORIES: &[(&str, &str)] = &[
@@ -208,8 +231,9 @@ const CATEGORIES: &[(&str, &str)] = &[
 
 /// Categories named after a scope phrase, once boilerplate titles and infrastructure terms
 /// ("availability zones") are removed.
-fn categories(sents: &[Sentence], p: &Phrasing) -> Vec<String> {
+fn categories(sents: &[Sentence], p: &Phrasing) -> (Vec<String>, Option<String>) {
     let mut found = BTreeSet::new();
+    let mut loc: Option<String> = None;
     for s in sents {
         let mut t = s.text.to_lowercase();
         for r in p.soc2("category_noise") {
@@ -222,21 +246,24 @@ fn categories(sents: &[Sentence], p: &Phrasing) -> Vec<String> {
         for (word, key) in CATEGORIES {
             if tail.contains(word) {
                 found.insert(*key);
+                loc.get_or_insert_with(|| s.loc.clone());
             }
         }
     }
-    CATEGORIES
+    let cats = CATEGORIES
         .iter()
         .filter(|(_, k)| found.contains(k))
         .map(|(_, k)| k.to_string())
-        .collect()
+        .collect();
+    (cats, loc)
 }
 
 /// Exceptions in the tests of controls: one per test (table row or line) that reports a
 /// deviation, outside the auditor's report and management's responses, attributed to the
 /// criterion id on that row or the last one seen above it.
-fn exceptions(lines: &[Line], section: Option<(usize, usize)>, p: &Phrasing) -> (u64, Vec<String>) {
+fn exceptions(lines: &[Line], section: Option<(usize, usize)>, p: &Phrasing) -> (u64, Vec<String>, Option<String>) {
     let mut n = 0;
+    let mut loc: Option<String> = None;
     let mut ids: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
     for (i, l) in lines.iter().enumerate() {
@@ -253,12 +280,13 @@ fn exceptions(lines: &[Line], section: Option<(usize, usize)>, p: &Phrasing) -> 
         }
         if any(p.soc2("exception"), &t) && !any(p.soc2("exception_exclude"), &l.text) {
             n += 1;
+            loc.get_or_insert_with(|| l.loc.clone());
             if !ids.contains(id) {
                 ids.push(id.clone());
             }
         }
     }
-    (n, ids)
+    (n, ids, loc)
 }
 
 fn name_re() -> &'static Regex {
@@ -275,8 +303,9 @@ fn and_re() -> &'static Regex {
     })
 }
 
-fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
+fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> (Vec<String>, Option<String>) {
     let mut out: Vec<String> = Vec::new();
+    let mut loc: Option<String> = None;
     // Sentences about subservice organisations and their neighbours (the name is often given in
     // the sentence before "subservice organization" is used).
     let about = |s: &Sentence| {
@@ -324,19 +353,22 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> Vec<String> {
                     ];
                     if name.len() > 1 && !generic.iter().any(|g| name.eq_ignore_ascii_case(g)) && !out.contains(&name) {
                         out.push(name);
+                        loc.get_or_insert_with(|| s.loc.clone());
                     }
                 }
             }
         }
     }
-    out
+    (out, loc)
 }
 
-fn auditor(lines: &[Line], p: &Phrasing) -> Option<String> {
+/// The auditor's name and the line it was signed on.
+fn auditor(lines: &[Line], p: &Phrasing) -> Option<(String, String)> {
     lines.iter().rev().find_map(|l| {
         let t = l.text.trim().trim_start_matches("/s/").trim();
         let addressee = t.starts_with("To ") || t.ends_with(':');
-        (t.len() <= 80 && any(p.soc2("auditor"), t) && !addressee).then(|| t.trim_matches('|').trim().to_string())
+        (t.len() <= 80 && any(p.soc2("auditor"), t) && !addressee)
+            .then(|| (t.trim_matches('|').trim().to_string(), l.loc.clone()))
     })
 }
 
