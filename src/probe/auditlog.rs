@@ -184,19 +184,8 @@ const SHARED: &[&str] = &[
     "generic",
 ];
 
-/// Normalised verbs, in `ActionCounts` order.
-const VERBS: [&str; 10] = [
-    "read",
-    "create",
-    "update",
-    "delete",
-    "export",
-    "print",
-    "login",
-    "login_failed",
-    "permission_change",
-    "other",
-];
+/// Normalised verbs, in `ActionCounts` order (the list the manifest's `actions` keys are checked against).
+const VERBS: &[&str] = crate::manifest::ACTION_VERBS;
 
 /// The default verb of an action name, from its words.
 pub fn default_verb(action: &str) -> &'static str {
@@ -582,7 +571,7 @@ impl<'m> Tally<'m> {
         }
         let action = as_text(self.get(m, 1)).unwrap_or_default();
         let verb = if action.is_empty() { "other" } else { self.verb(&action) };
-        let vi = VERBS.iter().position(|v| *v == verb).unwrap_or(9);
+        let vi = VERBS.iter().position(|v| *v == verb).unwrap_or(VERBS.len() - 1);
         self.actions[vi] += 1;
         let resource = as_text(self.get(m, 2)).unwrap_or_default();
         let ts = self.get(m, 3).and_then(parse_ts);
