@@ -117,6 +117,49 @@ def vetter_accepted(ep):
     return out
 
 
+def suite_ids():
+    """IANA name -> code, from vetter's own suite table (so sslscan's hex ids compare by name)."""
+    import re
+    with open(os.path.join(ROOT, "src", "probe", "endpoint", "suites_table.rs")) as f:
+        return {m.group(2): int(m.group(1), 16)
+                for m in re.finditer(r'code: 0x([0-9a-f]{4}), name: "([A-Za-z0-9_]+)"', f.read())}
+
+
+SSLSCAN_VERSIONS = {"SSLv3": "ssl3", "TLSv1.0": "1.0", "TLSv1.1": "1.1", "TLSv1.2": "1.2", "TLSv1.3": "1.3"}
+
+
+def sslscan(port, out, ids):
+    """Accepted suites per version from Debian's sslscan (second opinion), as IANA names."""
+    import xml.etree.ElementTree as ET
+    subprocess.run(["sslscan", "--no-colour", "--no-heartbleed", "--no-renegotiation", "--no-compression",
+                    "--no-fallback", f"--xml={out}", f"127.0.0.1:{port}"], check=False, capture_output=True)
+    names = {v: k for k, v in ids.items()}
+    acc = {}
+    for c in ET.parse(out).getroot().iter("cipher"):
+        v = SSLSCAN_VERSIONS.get(c.get("sslversion"))
+        code = int(c.get("id"), 16)
+        acc.setdefault(v, []).append(names.get(code, f"0x{code:04x}"))
+    return {k: sorted(x) for k, x in acc.items()}
+
+
+def compare(label, name, v, other):
+    if v == other:
+        print(f"AGREE     {name} ({label}): " + ", ".join(f"{k}: {len(x)} suites" for k, x in v.items()))
+        return True
+    print(f"DISAGREE  {name} ({label}):")
+    for k in sorted(set(v) | set(other)):
+        only_v = sorted(set(v.get(k, [])) - set(other.get(k, [])))
+        only_o = sorted(set(other.get(k, [])) - set(v.get(k, [])))
+        if k not in v or k not in other:
+            print(f"  version {k}: vetter {'accepts' if k in v else 'refuses'}, "
+                  f"{label} {'accepts' if k in other else 'refuses'}")
+        if only_v:
+            print(f"  {k} only vetter: {only_v}")
+        if only_o:
+            print(f"  {k} only {label}: {only_o}")
+    return False
+
+
 SSLYZE_CMDS = ["--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3", "--elliptic_curves"]
 
 
@@ -132,6 +175,23 @@ def sslyze(port, out):
         if names:
             acc[v] = names
     return acc
+
+
+def children_cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def servers_cpu(procs):
+    """utime + stime of running processes, from /proc (seconds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in procs:
+        with open(f"/proc/{p.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def median_time(fn, n=5):
@@ -165,33 +225,31 @@ def main():
             p, port = s_server(d, name, args)
             procs.append(p)
             ports[name] = port
-        print("\n## Accepted versions and suites: vetter vs sslyze")
+        print("\n## Accepted versions and suites: vetter vs sslyze (and sslscan, second opinion)")
+        have_sslscan = subprocess.run(["sh", "-c", "command -v sslscan"], capture_output=True).returncode == 0
+        ids = suite_ids()
+        scan_agree = scan_disagree = 0
         for name, port in ports.items():
             m = manifest(d, name, [(f"https://localhost:{port}/", "127.0.0.1")])
             ep = vetter(a.vetter, d, m)[0]
             v = vetter_accepted(ep)
             if not have_sslyze:
                 print(f"{name}: vetter {json.dumps({k: len(x) for k, x in v.items()})}")
-                continue
-            s = sslyze(port, f"{d}/{name}.sslyze.json")
-            if v == s:
+            elif compare("sslyze", name, v, sslyze(port, f"{d}/{name}.sslyze.json")):
                 agree += 1
-                print(f"AGREE     {name}: " + ", ".join(f"{k}: {len(x)} suites" for k, x in v.items()))
             else:
                 disagree += 1
-                print(f"DISAGREE  {name}:")
-                for k in sorted(set(v) | set(s)):
-                    only_v = sorted(set(v.get(k, [])) - set(s.get(k, [])))
-                    only_s = sorted(set(s.get(k, [])) - set(v.get(k, [])))
-                    if k not in v or k not in s:
-                        print(f"  version {k}: vetter {'accepts' if k in v else 'refuses'}, "
-                              f"sslyze {'accepts' if k in s else 'refuses'}")
-                    if only_v:
-                        print(f"  {k} only vetter: {only_v}")
-                    if only_s:
-                        print(f"  {k} only sslyze: {only_s}")
+            if have_sslscan:
+                if compare("sslscan", name, v, sslscan(port, f"{d}/{name}.sslscan.xml", ids)):
+                    scan_agree += 1
+                else:
+                    scan_disagree += 1
         if have_sslyze:
-            print(f"agreements: {agree}, disagreements: {disagree}")
+            print(f"sslyze agreements: {agree}, disagreements: {disagree}")
+        if have_sslscan:
+            print(f"sslscan agreements: {scan_agree}, disagreements: {scan_disagree}")
+        else:
+            print("sslscan: not installed (apt-get install sslscan)")
 
         print("\n## One host, full enumeration (weak-suites server), median of 5")
         port = ports["weak-suites"]
@@ -224,6 +282,18 @@ def main():
         errors = sum(1 for e in eps[-1] if e["error"])
         print(f"one endpoint: median {t1[0]:.3f} s; 100 endpoints: median {t100[0]:.3f} s "
               f"(min {t100[1]:.3f}, max {t100[2]:.3f}); ratio {t100[0] / t1[0]:.1f}x; endpoint errors: {errors}")
+        # Where the time goes: CPU seconds spent by vetter and by the servers for one run of each.
+        # On loopback every handshake costs CPU on both ends, so the machine's cores bound the
+        # 100-host time from below: (client CPU + server CPU) / cores.
+        cores = os.cpu_count() or 1
+        for tag, m, extra, srv in (("one", one, [], procs[:1]), ("hundred", many, ["--concurrency", "32"], procs)):
+            c0, s0 = children_cpu(), servers_cpu(srv)
+            w0 = time.perf_counter()
+            vetter(a.vetter, d, m, extra)
+            wall = time.perf_counter() - w0
+            c, s = children_cpu() - c0, servers_cpu(srv) - s0
+            print(f"{tag}: wall {wall:.3f} s; vetter CPU {c:.3f} s; s_server CPU {s:.3f} s; "
+                  f"CPU-bound floor on {cores} cores {(c + s) / cores:.3f} s")
     finally:
         for p in procs:
             p.kill()

@@ -277,6 +277,18 @@ fn the_sample_vendor_is_assessed_on_its_documents() {
         .unwrap();
     assert!(msg.ends_with(&format!(", {line})")), "location in the message: {msg}");
     assert_eq!(status("baa-insurance").as_deref(), Some("fail"));
+    // The phrasing that read the documents is an input like the documents themselves.
+    let phrasing: Vec<&Value> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "phrasing")
+        .collect();
+    assert_eq!(phrasing.len(), 1, "{:?}", r["inputs"]);
+    assert_eq!(phrasing[0]["path"], "builtin:rules/clauses.toml");
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/clauses.toml")).unwrap();
+    assert_eq!(phrasing[0]["bytes"], text.len() as u64);
+    assert_eq!(phrasing[0]["sha256"].as_str().unwrap().len(), 64);
 }
 
 /// A failing contract finding says where in the document the clause was read; an absent clause

@@ -376,7 +376,7 @@ fn assess_one(
         params: m.params.clone(),
         waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
         attestations,
-        inputs: collected.inputs.clone(),
+        inputs: with_phrasing_inputs(collected.inputs.clone(), m, rules),
         manifest: Some(locate::manifest_ref(m)),
         facts: collected.facts,
     };
@@ -387,6 +387,23 @@ fn assess_one(
     let report = assessment::evaluate(rules, &a, &eval.framework, extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
     Ok(report)
+}
+
+/// The phrasing packs that read the vendor's documents shape the evidence facts, so a report
+/// must name and hash them like any other input (only when there are documents to read).
+fn with_phrasing_inputs(mut inputs: Vec<report::Input>, m: &Manifest, rules: &RuleSet) -> Vec<report::Input> {
+    if m.evidence.is_empty() {
+        return inputs;
+    }
+    for (info, _) in &rules.phrasing {
+        inputs.push(report::Input {
+            path: info.source.file.clone(),
+            kind: "phrasing".into(),
+            sha256: Some(info.source.sha256.clone()),
+            bytes: Some(info.source.bytes),
+        });
+    }
+    inputs
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {

@@ -85,7 +85,7 @@ fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path) -> R
         manifest
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(&i.path))
-    } else if i.kind == "rules" {
+    } else if i.kind == "rules" || i.kind == "phrasing" {
         PathBuf::from(&i.path)
     } else {
         let dir = manifest.and_then(Path::parent).unwrap_or(report_dir);

@@ -159,16 +159,9 @@ pub fn registry() -> Vec<Box<dyn Probe>> {
 /// `--rules DIR` packs of kind = "phrasing"); the built-in phrasing when there are none.
 pub fn registry_for(rules: &crate::rules::RuleSet) -> Vec<Box<dyn Probe>> {
     let tables: Vec<toml::Table> = rules.phrasing.iter().map(|(_, t)| t.clone()).collect();
-    let phrasing = if tables.is_empty() {
-        evidence::phrasing::builtin().clone()
-    } else {
-        evidence::phrasing::compile(&tables).unwrap_or_else(|_| evidence::phrasing::builtin().clone())
-    };
     let mut probes = registry();
     probes.retain(|p| p.name() != "evidence");
-    probes.push(Box::new(evidence::EvidenceProbe {
-        phrasing: std::sync::Arc::new(phrasing),
-    }));
+    probes.push(Box::new(evidence::EvidenceProbe::with_tables(tables)));
     probes
 }
 

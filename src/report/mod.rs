@@ -35,7 +35,8 @@ pub struct Tool {
 pub struct Input {
     /// As written in the manifest (relative to it), or `builtin:rules/x.toml`.
     pub path: String,
-    /// manifest, export, audit_log, evidence, attestation, erasure, appointments, waivers, rules.
+    /// manifest, export, audit_log, evidence, attestation, erasure, appointments, waivers, rules,
+    /// phrasing (the patterns that read the evidence documents).
     pub kind: String,
     /// Null when the file could not be read.
     pub sha256: Option<String>,

@@ -28,17 +28,37 @@ use phrasing::Phrasing;
 /// Largest evidence file read.
 pub const MAX_FILE: u64 = 256 * 1024 * 1024;
 
-/// The evidence probe, with the phrasing it reads documents with.
+/// The evidence probe, with the phrasing it reads documents with. The patterns are compiled on
+/// first use: compiling them costs more than the rest of start-up, and most runs read no document.
 pub struct EvidenceProbe {
-    pub phrasing: Arc<Phrasing>,
+    /// Phrasing tables (built-in and `--rules DIR` packs); empty means the built-in phrasing.
+    tables: Vec<toml::Table>,
+    compiled: std::sync::OnceLock<Arc<Phrasing>>,
 }
 
 impl EvidenceProbe {
     /// With the built-in phrasing (`rules/clauses.toml`).
     pub fn builtin() -> Self {
+        Self::with_tables(vec![])
+    }
+
+    /// With these phrasing tables (a table that does not compile falls back to the built-in
+    /// phrasing; `vetter rules check` reports it).
+    pub fn with_tables(tables: Vec<toml::Table>) -> Self {
         EvidenceProbe {
-            phrasing: Arc::new(phrasing::builtin().clone()),
+            tables,
+            compiled: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The compiled phrasing.
+    pub fn phrasing(&self) -> &Phrasing {
+        self.compiled.get_or_init(|| {
+            if self.tables.is_empty() {
+                return Arc::new(phrasing::builtin().clone());
+            }
+            Arc::new(phrasing::compile(&self.tables).unwrap_or_else(|_| phrasing::builtin().clone()))
+        })
     }
 }
 
@@ -252,7 +272,7 @@ impl Probe for EvidenceProbe {
                 let sha = hex::encode(Sha256::digest(&bytes));
                 input.sha256 = Some(sha.clone());
                 input.bytes = Some(bytes.len() as u64);
-                let mut out = read_document(&bytes, &ev.path, ev.kind, &self.phrasing, ctx.settings.as_of);
+                let mut out = read_document(&bytes, &ev.path, ev.kind, self.phrasing(), ctx.settings.as_of);
                 set_sha(&mut out, Some(sha));
                 out
             }
