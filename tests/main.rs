@@ -19,4 +19,5 @@ mod fixtures;
 mod html;
 mod oscal;
 mod portfolio;
+mod record;
 mod reports;

@@ -3,7 +3,7 @@
 //! post-quantum groups), a rustls HTTPS server for HTTP facts, and hostile servers.
 
 mod runner;
-mod servers;
+pub mod servers;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
