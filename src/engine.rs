@@ -553,10 +553,16 @@ fn explain_error(evidence: &[EvidenceItem], cel_message: String) -> String {
         .map(|e| e.path.as_str())
         .collect();
     if unknown.is_empty() {
-        cel_message
-    } else {
-        format!("unknown (null): {} — {cel_message}", unknown.join(", "))
+        return cel_message;
     }
+    // With the unknown facts named, the interpreter's type jargon ("no matching overload for
+    // '_._'") only gets in the reader's way.
+    const CUT: &str = " could not be evaluated";
+    let short = match cel_message.find(CUT) {
+        Some(i) => &cel_message[..i + CUT.len()],
+        None => cel_message.as_str(),
+    };
+    format!("unknown (null): {} — {short}", unknown.join(", "))
 }
 
 fn run_bool(p: &Program, ctx: &Context, what: &str) -> Result<bool, String> {
@@ -810,6 +816,14 @@ remediation = "r"
         assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
         // null under `!` is a CEL error, never a pass
         assert_eq!(status(&fs, "t-null", "https://a.example"), Status::Error);
+        // ...and the message names the unknown fact, not the interpreter's type jargon.
+        let msg = fs
+            .iter()
+            .find(|f| f.rule == "t-null" && f.resource == "https://a.example")
+            .and_then(|f| f.message.clone())
+            .unwrap();
+        assert!(msg.starts_with("unknown (null): it.tls.versions.tls1_1 — "), "{msg}");
+        assert!(msg.ends_with("could not be evaluated"), "{msg}");
         // empty each → fail, no evidence
         let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
         assert_eq!(w.status, Status::Fail);

@@ -19,5 +19,6 @@ mod fixtures;
 mod html;
 mod oscal;
 mod portfolio;
+mod progress;
 mod record;
 mod reports;

@@ -59,7 +59,7 @@ impl Probe for AuditLogProbe {
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
         let l = &ctx.manifest.audit_log[task.index];
-        let (facts, input) = scan_log(ctx.manifest, l, ctx.settings.as_of);
+        let (facts, input) = scan_log_with(ctx.manifest, l, ctx.settings.as_of, ctx.file_progress(task, &l.path));
         ProbeResult {
             output: Output::AuditLog(facts),
             inputs: vec![input],
@@ -756,6 +756,16 @@ fn load_appointments(
 
 /// Scan one audit log: the whole probe for one `[[audit_log]]`.
 pub fn scan_log(m: &Manifest, l: &AuditLog, as_of: NaiveDate) -> (AuditLogFacts, Input) {
+    scan_log_with(m, l, as_of, None)
+}
+
+/// [`scan_log`], reporting bytes read to `progress`.
+pub fn scan_log_with(
+    m: &Manifest,
+    l: &AuditLog,
+    as_of: NaiveDate,
+    progress: Option<super::ByteSink>,
+) -> (AuditLogFacts, Input) {
     let mut facts = AuditLogFacts {
         path: l.path.clone(),
         ..Default::default()
@@ -780,6 +790,7 @@ pub fn scan_log(m: &Manifest, l: &AuditLog, as_of: NaiveDate) -> (AuditLogFacts,
             return (facts, input);
         }
     };
+    hr.set_progress(progress);
     let res = read_entries(&mut hr, &mut tally);
     match hr.finish() {
         Ok((h, n)) => {

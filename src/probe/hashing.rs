@@ -12,6 +12,7 @@ pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
+    progress: Option<super::ByteSink>,
 }
 
 impl<R: Read> HashingReader<R> {
@@ -20,7 +21,13 @@ impl<R: Read> HashingReader<R> {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
+            progress: None,
         }
+    }
+
+    /// Report the position to `sink` after every read (a byte-based progress bar).
+    pub fn set_progress(&mut self, sink: Option<super::ByteSink>) {
+        self.progress = sink;
     }
 
     /// Read whatever the consumer left unread, so the hash covers the whole input, then finish.
@@ -39,6 +46,9 @@ impl<R: Read> Read for HashingReader<R> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        if let Some(p) = &self.progress {
+            p(self.bytes);
+        }
         Ok(n)
     }
 }

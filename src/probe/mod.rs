@@ -99,9 +99,20 @@ pub struct ProbeContext<'a> {
     pub manifest: &'a Manifest,
     pub settings: &'a Settings,
     http: &'a OnceLock<Result<reqwest::blocking::Client, String>>,
+    observer: &'a dyn Observer,
 }
 
 impl ProbeContext<'_> {
+    /// Where to report bytes read of `path` (the file the manifest names for `task`), if the
+    /// observer shows file progress. The size is read from the file system; a file whose size
+    /// is unknown (a pipe) reports 0.
+    pub fn file_progress(&self, task: &Task, path: &str) -> Option<ByteSink> {
+        let total = std::fs::metadata(self.manifest.resolve(path))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        self.observer.file_started(task, path, total)
+    }
+
     /// The run's shared HTTP client: timeouts set, redirects not followed (probes follow them
     /// by hand so every hop is seen), proxies from the environment.
     pub fn http(&self) -> Result<&reqwest::blocking::Client, String> {
@@ -139,7 +150,15 @@ pub trait Observer: Sync {
     fn task_started(&self, _task: &Task) {}
     fn task_finished(&self, _task: &Task) {}
     fn finish(&self) {}
+    /// A probe starts reading `path` (`total` bytes on disk) for `task`. The sink returned, if
+    /// any, is told how many bytes have been read so far; it is dropped when the read ends.
+    fn file_started(&self, _task: &Task, _path: &str, _total: u64) -> Option<ByteSink> {
+        None
+    }
 }
+
+/// Where a reader reports its position (bytes read so far), for a byte-based progress bar.
+pub type ByteSink = Box<dyn Fn(u64) + Send + Sync>;
 
 /// An observer that shows nothing.
 pub struct Silent;
@@ -189,6 +208,7 @@ pub fn collect(
         manifest,
         settings,
         http: &http,
+        observer,
     };
     let results: Mutex<Vec<Option<ProbeResult>>> = Mutex::new(vec![None; tasks.len()]);
     let next = AtomicUsize::new(0);
