@@ -305,7 +305,7 @@ fn record(name: &str, facts: &Path) -> serde_json::Value {
             "--as-of",
             AS_OF,
             "--timeout",
-            "2",
+            "5",
             "--quiet",
             "--format",
             "json",
@@ -363,16 +363,32 @@ fn committed_facts_are_what_the_probes_record() {
         let o = run(&["eval", &committed, "--format", "json"]);
         assert_eq!(o.status.code(), Some(0), "{committed}: {}", text(&o.stderr));
         let old = statuses(&serde_json::from_slice(&o.stdout).unwrap());
-        let new = statuses(&report);
-        for k in old.keys().chain(new.keys()).collect::<std::collections::BTreeSet<_>>() {
-            let (a, b) = (old.get(k), new.get(k));
-            if a != b {
-                problems.push(format!(
-                    "{name}: {} on {}: committed {a:?}, recorded now {b:?}",
-                    k.0, k.1
-                ));
+        let diff = |report: &serde_json::Value| {
+            let new = statuses(report);
+            let mut out = Vec::new();
+            for k in old.keys().chain(new.keys()).collect::<std::collections::BTreeSet<_>>() {
+                let (a, b) = (old.get(k), new.get(k));
+                if a != b {
+                    out.push(format!(
+                        "{name}: {} on {}: committed {a:?}, recorded now {b:?}",
+                        k.0, k.1
+                    ));
+                }
             }
+            out
+        };
+        let first = diff(&report);
+        if first.is_empty() {
+            continue;
         }
+        // A machine loaded by other builds can time a handshake out once; a real change in
+        // what the probes record shows again in a second recording.
+        eprintln!(
+            "{name}: differences in the first recording, recording again:\n{}",
+            first.join("\n")
+        );
+        let again = diff(&record(name, &fresh));
+        problems.extend(again.into_iter().filter(|p| first.contains(p)));
     }
     assert!(
         problems.is_empty(),
