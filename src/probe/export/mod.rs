@@ -405,10 +405,10 @@ fn records<R: BufRead>(mut r: R, scan: &mut Scan, facts: &mut ExportFacts) -> io
         Format::Ndjson => records::read_ndjson(BufReader::new(LineCap::new(r, reader::MAX_LINE)), scan),
         Format::Json => records::read_json(r, scan),
         Format::Empty => Ok(()),
-        Format::Xml | Format::Pdf => Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "recognised, but this build scans only CSV, JSON and NDJSON records",
-        )),
+        // A PDF or XML export was read and hashed and its format is a fact the portability
+        // rules judge; its records are not scanned, so record and PHI facts stay unknown
+        // rather than turning every rule on the file into an error.
+        Format::Xml | Format::Pdf => Ok(()),
         Format::Binary => {
             let (enc, how) = if encryption::entropy(r.fill_buf()?) > 7.2 {
                 (None, Some("unknown".to_string()))
