@@ -96,14 +96,17 @@ impl<'r> Scan<'r> {
             e.value(value);
         }
         if self.phi.push(col, c.class, value) {
-            self.flush();
+            // A full batch goes to the scanning thread while reading goes on.
+            let cols = &self.cols;
+            self.phi.flush(|i| cols[i].name.as_str());
         }
     }
 
-    /// Scan the queued fields (the readers call this at the end; calling it again is free).
+    /// Scan the queued fields and wait for the scan to finish (the readers call this at the
+    /// end; calling it again is free).
     pub fn flush(&mut self) {
         let cols = &self.cols;
-        self.phi.flush(|i| cols[i].name.as_str());
+        self.phi.finish(|i| cols[i].name.as_str());
     }
 
     pub fn end_record(&mut self) {
