@@ -631,6 +631,19 @@ const RESTRICTED_ZIP3: [&str; 17] = [
     "893",
 ];
 
+/// Values that stand in for a missing or removed one.
+const PLACEHOLDERS: [&str; 9] = [
+    "null",
+    "none",
+    "n/a",
+    "na",
+    "-",
+    "redacted",
+    "[redacted]",
+    "unknown",
+    "<redacted>",
+];
+
 /// A value that is already protected: masked, hashed, tokenised or a placeholder.
 pub fn protected(v: &str) -> bool {
     let t = v.trim();
@@ -651,12 +664,7 @@ pub fn protected(v: &str) -> bool {
         return true;
     }
     let prefix = |p: &str| t.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p));
-    (t.len() <= 10
-        && ["null", "none", "n/a", "na", "-", "redacted", "[redacted]", "unknown", "<redacted>"]
-            .iter()
-            .any(|w| w.eq_ignore_ascii_case(t)))
-        || prefix("tok_")
-        || prefix("enc:")
+    (t.len() <= 10 && PLACEHOLDERS.iter().any(|w| w.eq_ignore_ascii_case(t))) || prefix("tok_") || prefix("enc:")
 }
 
 /// The masked shape of a value: digits and letters become `*` except the last few
@@ -958,6 +966,8 @@ impl<'r> PhiScanner<'r> {
                 state.scan(&rec, &b);
                 b.text.clear();
                 b.spans.clear();
+                // A batch that held a huge field is not kept at that size.
+                b.text.shrink_to(BATCH + 4096);
                 let _ = back_tx.send(b);
             }
             state
