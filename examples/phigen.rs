@@ -2,9 +2,11 @@
 //! vetter's PHI recognizers against it.
 //!   cargo run --release --example phigen -- write SIZE_MB out.csv truth.jsonl
 //!   cargo run --release --example phigen -- eval out.csv truth.jsonl
+//!   cargo run --release --example phigen -- patterns
 //! `write` plants identifiers and near misses (tests/phigen.rs) and writes one JSON line of
 //! counts per row; `eval` scans each row with vetter's CSV reader and prints precision, recall
-//! and throughput per type.
+//! and throughput per type; `patterns` prints the alternation of every pattern vetter searches
+//! (for ripgrep in bench/export-phi.sh).
 
 #[path = "../tests/phigen.rs"]
 mod phigen;
@@ -19,8 +21,17 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("write") if args.len() == 4 => write(args[1].parse().expect("SIZE_MB"), &args[2], &args[3]),
         Some("eval") if args.len() == 3 => eval(&args[1], &args[2]),
+        Some("patterns") => {
+            let alt: Vec<String> = vetter::probe::export::phi::PATTERNS
+                .iter()
+                .map(|(_, p)| format!("(?:{p})"))
+                .collect();
+            println!("{}", alt.join("|"));
+        }
         _ => {
-            eprintln!("usage: phigen write SIZE_MB out.csv truth.jsonl | phigen eval out.csv truth.jsonl");
+            eprintln!(
+                "usage: phigen write SIZE_MB out.csv truth.jsonl | phigen eval out.csv truth.jsonl | phigen patterns"
+            );
             std::process::exit(2);
         }
     }

@@ -2,7 +2,10 @@
 //! of at least 0.99 per generated type, in CSV and NDJSON, and batch scanning equal to
 //! row-by-row scanning.
 
-use vetter::probe::export::{phi::Recognizers, records};
+use vetter::probe::export::{
+    phi::{self, Recognizers},
+    records,
+};
 
 use crate::phigen::{self, Confusion, Rng, TYPES};
 
@@ -81,5 +84,123 @@ fn batches_split_anywhere_give_the_same_counts() {
             "{name}: {got} vs {}",
             truth[t]
         );
+    }
+}
+
+/// The old single automaton: every pattern of `PATTERNS` in one leftmost-first alternation.
+fn reference_matches(h: &[u8]) -> Vec<(usize, usize, phi::Kind)> {
+    use regex_automata::{Input, meta::Regex};
+    let pats: Vec<String> = phi::PATTERNS.iter().map(|p| format!("(?-u:{})", p.1)).collect();
+    let re = Regex::new_many(&pats).unwrap();
+    let mut input = Input::new(h);
+    let mut out = Vec::new();
+    while let Some(m) = re.search(&input) {
+        out.push((m.start(), m.end(), phi::PATTERNS[m.pattern().as_usize()].0));
+        input.set_start(if m.end() > m.start() { m.end() } else { m.start() + 1 });
+    }
+    out
+}
+
+#[test]
+fn split_search_equals_the_single_automaton() {
+    let rec = Recognizers::new();
+    // Generated rows (every planted shape and near miss), in CSV and NDJSON.
+    let mut rng = Rng::new(5);
+    let mut text = String::new();
+    for i in 0..400 {
+        let row = phigen::row(&mut rng, i);
+        text.push_str(&phigen::csv_line(&row));
+        text.push_str(&phigen::ndjson_line(&row));
+    }
+    let got: Vec<_> = rec.matches(text.as_bytes()).collect();
+    assert!(got.len() > 2000, "{}", got.len());
+    assert_eq!(got, reference_matches(text.as_bytes()));
+    // Random text over the bytes the shapes are made of, dense enough to hit partial shapes,
+    // separators in every position, prefixes and suffixes.
+    let alphabet: &[u8] = b"0123456789012345678901234567890123456789 -.()+@:#/\nABCDEMNRSTXYZabcdeilmnorst_%";
+    let words: [&str; 32] = [
+        "St ",
+        "Street ",
+        "Main ",
+        "Dr\n",
+        "MRN",
+        "MR#",
+        "MR-",
+        "MRN: ",
+        "http://",
+        "HTTPS://",
+        "https://x",
+        "1-",
+        "+1 ",
+        "(312) ",
+        ".com",
+        ".co.uk",
+        "a@b.",
+        "@mail.",
+        "Ave,",
+        " 4111",
+        "AB",
+        "9",
+        "1EG4-",
+        "-TE5-",
+        "1EG4-TE5-MK73",
+        "2AB3CD4EF56",
+        "3Z9",
+        "10.20.",
+        "192.168.1.",
+        " 12 Oak Lane ",
+        " 7 Main Street,",
+        " 42 Elm Old Mill Rd",
+    ];
+    let mut kinds = std::collections::BTreeMap::new();
+    for seed in 0..1500 {
+        let mut r = Rng::new(1000 + seed);
+        let mut s = Vec::new();
+        // A URL swallows what follows it: only a third of the texts have any.
+        let urls = seed % 3 == 0;
+        while s.len() < 2000 {
+            match r.range(1, 100) {
+                // Digit groups of every length between separators: SSN, phone, card, IP shapes.
+                1..=45 => {
+                    for _ in 0..r.range(1, 11) {
+                        s.push(b'0' + r.range(0, 9) as u8);
+                    }
+                    s.push(*r.pick(b" -.- .()\n,A"));
+                }
+                46..=65 => {
+                    let w = *r.pick(&words);
+                    if urls || !w.to_ascii_lowercase().contains("http") {
+                        s.extend_from_slice(w.as_bytes());
+                    }
+                }
+                _ => s.push(*r.pick(alphabet)),
+            }
+        }
+        let got: Vec<_> = rec.matches(&s).collect();
+        assert_eq!(
+            got,
+            reference_matches(&s),
+            "seed {seed}: {}",
+            String::from_utf8_lossy(&s)
+        );
+        for m in got {
+            *kinds.entry(format!("{:?}", m.2)).or_insert(0u32) += 1;
+        }
+    }
+    // Every shape was exercised, not only the easy ones.
+    for k in [
+        "Url",
+        "Email",
+        "CreditCard",
+        "Ssn",
+        "Phone",
+        "Mbi",
+        "Npi",
+        "Dea",
+        "Mrn",
+        "IpAddress",
+        "StreetAddress",
+    ] {
+        assert!(kinds.get(k).copied().unwrap_or(0) >= 100, "{k}: {kinds:?}");
     }
 }

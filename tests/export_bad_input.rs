@@ -85,6 +85,63 @@ fn fifo_whose_writer_stops_mid_row() {
 }
 
 #[test]
+fn fifo_that_no_writer_opens_ends_with_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("never.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let path = d.path().join("vendor.toml");
+    std::fs::write(&path, "[vendor]\nname = \"Bad\"\n\n[[export]]\npath = \"never.csv\"\n").unwrap();
+    let started = std::time::Instant::now();
+    let f = within(20, move || {
+        let m = manifest::load(&path).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        export::scan_export_with(&m, &m.export[0], as_of, Duration::from_millis(500)).0
+    });
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let err = f.error.as_deref().unwrap_or_default();
+    assert!(err.contains("never.csv") && err.contains("FIFO"), "{f:?}");
+    assert_eq!((f.sha256, f.phi), (None, None), "nothing was read, nothing is claimed");
+    assert!(fifo.exists(), "the FIFO is left as it was");
+}
+
+#[test]
+fn fifo_whose_writer_stalls_ends_with_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("stall.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let w = fifo.clone();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new().write(true).open(&w).unwrap();
+        f.write_all(b"id,ssn\n1,219-45-6789\n").unwrap();
+        // Holds the FIFO open without writing until the reader has given up.
+        let _ = done_rx.recv_timeout(Duration::from_secs(15));
+    });
+    let path = d.path().join("vendor.toml");
+    std::fs::write(&path, "[vendor]\nname = \"Bad\"\n\n[[export]]\npath = \"stall.csv\"\n").unwrap();
+    let f = within(20, move || {
+        let m = manifest::load(&path).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        export::scan_export_with(&m, &m.export[0], as_of, Duration::from_millis(500)).0
+    });
+    let _ = done_tx.send(());
+    writer.join().unwrap();
+    assert!(f.error.as_deref().unwrap_or_default().contains("FIFO"), "{f:?}");
+}
+
+#[test]
 fn file_truncated_while_read_is_reported() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("shrinks.csv");

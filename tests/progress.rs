@@ -62,3 +62,37 @@ fn a_large_audit_log_reports_its_bytes_as_it_is_read() {
         "the last report is the whole file"
     );
 }
+
+#[test]
+fn an_export_reports_its_bytes_too() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,visit,notes\n");
+    for i in 0..60_000 {
+        csv.push_str(&format!(
+            "{i},2026-0{}-1{},follow-up call scheduled\n",
+            1 + i % 9,
+            i % 9
+        ));
+    }
+    std::fs::write(d.path().join("export.csv"), &csv).unwrap();
+    let path = d.path().join("vendor.toml");
+    std::fs::write(
+        &path,
+        "[vendor]\nname = \"Progress\"\n\n[[export]]\npath = \"export.csv\"\n",
+    )
+    .unwrap();
+    let m = manifest::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let rec = Recorder::default();
+    let out = probe::collect(&m, &probe::registry(), &probe::Settings::default(), &rec);
+    assert!(out.facts.exports[0].error.is_none(), "{:?}", out.facts.exports[0].error);
+    assert_eq!(
+        rec.files.lock().unwrap().clone(),
+        vec![("export.csv".to_string(), csv.len() as u64)]
+    );
+    let pos = rec.positions.lock().unwrap().clone();
+    assert_eq!(
+        pos.last().copied(),
+        Some(csv.len() as u64),
+        "the last report is the whole file"
+    );
+}

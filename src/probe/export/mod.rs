@@ -13,6 +13,8 @@ pub mod phi;
 pub mod reader;
 pub mod records;
 pub mod retention;
+pub mod shapes;
+pub mod source;
 
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -120,7 +122,13 @@ impl Probe for ExportProbe {
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
         let e = &ctx.manifest.export[task.index];
-        let (facts, input) = scan_export(ctx.manifest, e, ctx.settings.as_of);
+        let (facts, input) = scan_export_observed(
+            ctx.manifest,
+            e,
+            ctx.settings.as_of,
+            ctx.settings.timeout,
+            ctx.file_progress(task, &e.path),
+        );
         ProbeResult {
             output: Output::Export(facts),
             inputs: vec![input],
@@ -128,8 +136,34 @@ impl Probe for ExportProbe {
     }
 }
 
+/// How long a FIFO export may go without data when no timeout is given (the CLI's
+/// `--timeout` is used otherwise).
+pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Scan one export file: the whole probe for one `[[export]]`, usable without a runner.
 pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::NaiveDate) -> (ExportFacts, Input) {
+    scan_export_with(m, e, as_of, FIFO_WAIT)
+}
+
+/// [`scan_export`] with the longest wait for a FIFO's data (a FIFO no writer opens, or whose
+/// writer stalls, ends with an error fact after it).
+pub fn scan_export_with(
+    m: &Manifest,
+    e: &crate::manifest::Export,
+    as_of: chrono::NaiveDate,
+    fifo_wait: std::time::Duration,
+) -> (ExportFacts, Input) {
+    scan_export_observed(m, e, as_of, fifo_wait, None)
+}
+
+/// [`scan_export_with`], reporting bytes read to `progress`.
+pub fn scan_export_observed(
+    m: &Manifest,
+    e: &crate::manifest::Export,
+    as_of: chrono::NaiveDate,
+    fifo_wait: std::time::Duration,
+    progress: Option<super::ByteSink>,
+) -> (ExportFacts, Input) {
     let path = m.resolve(&e.path);
     let mut facts = ExportFacts {
         path: e.path.clone(),
@@ -163,13 +197,14 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
             }
         }
     }
-    let mut hr = match hashing::open(&path) {
+    let mut hr = match source::open(&path, fifo_wait) {
         Ok(h) => h,
         Err(err) => {
             facts.error = Some(format!("cannot read {}: {}", e.path, hashing::describe(&err)));
             return (facts, input);
         }
     };
+    hr.set_progress(progress);
     // The size at the start: a file truncated or appended to while it is read is reported, not
     // silently scanned in part (only regular files have a size to compare).
     let size_at_open = std::fs::metadata(&path)
@@ -185,6 +220,7 @@ pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::Nai
         scan = scan.with_erasure(&er.column, list);
     }
     let outcome = scan_stream(&mut hr, &mut scan, &mut facts);
+    scan.flush(); // the readers finish their own scans; this covers any early return
     if let Err(err) = outcome {
         facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
     }

@@ -2,16 +2,16 @@
 //! in ~1 MiB batches; output: counts per type, the columns they were in, and at most three
 //! *masked* samples. No I/O.
 //!
-//! Strategy: every pattern-shaped type is one pattern of a single multi-pattern regex
-//! (`regex_automata::meta::Regex`), run once per batch of fields; every match is
-//! then checked by code (word boundaries, SSA ranges, NANP, Luhn, Luhn-80840, DEA check digit,
-//! MBI alphabet, IPv4 octets). Types a pattern cannot decide (names, dates of birth, MRNs,
-//! member ids, addresses, ZIPs, diagnoses) come from the column name. A raw value never
-//! leaves this module: only [`mask`]ed shapes do.
+//! Strategy: every pattern-shaped type is one entry of [`PATTERNS`], searched leftmost-first
+//! once per batch of fields by the hand-written matchers of [`super::shapes`], merged in
+//! order so the matches are exactly those of one search of the whole alternation; every
+//! match is then checked by code (word boundaries, SSA ranges, NANP, Luhn, Luhn-80840, DEA
+//! check digit, MBI alphabet, IPv4 octets). Types a pattern
+//! cannot decide (names, dates of birth, MRNs, member ids, addresses, ZIPs, diagnoses) come
+//! from the column name. A raw value never leaves this module: only [`mask`]ed shapes do.
 
 use std::collections::BTreeSet;
 
-use regex_automata::Input;
 use regex_automata::meta::Regex;
 
 use crate::facts::{PhiFacts, PhiType, PhiTypes};
@@ -49,9 +49,11 @@ pub enum Kind {
 
 const KINDS: usize = 26;
 
-/// Patterns of the combined automaton, in priority order (leftmost-first: at one start
-/// position the earlier pattern wins, so the longest digit shapes come first).
-const PATTERNS: &[(Kind, &str)] = &[
+/// The pattern-shaped types, in priority order (leftmost-first: at one start position the
+/// earlier pattern wins, so the longest digit shapes come first). They are not compiled:
+/// they specify what the matchers of [`super::shapes`] find (a test checks the two agree),
+/// and `bench/export-phi.sh` gives them to ripgrep.
+pub const PATTERNS: &[(Kind, &str)] = &[
     (Kind::Url, r"(?i:https?://)[A-Za-z0-9._~:/?#@!$&()*+;=%\-]+"),
     (
         Kind::Email,
@@ -73,6 +75,19 @@ const PATTERNS: &[(Kind, &str)] = &[
         r"\d{1,6} (?:[A-Z][a-z]+ ){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Hwy)(?:[ ,.;:#\-\t\r\n)\x22'/]|$)",
     ),
 ];
+
+/// Each kind's rank in [`PATTERNS`], by `Kind as usize` (lower wins a tie at one start).
+static RANKS: std::sync::LazyLock<[usize; KINDS]> = std::sync::LazyLock::new(|| {
+    let mut r = [usize::MAX; KINDS];
+    for (i, p) in PATTERNS.iter().enumerate() {
+        r[p.0 as usize] = i;
+    }
+    r
+});
+
+fn rank(k: Kind) -> usize {
+    RANKS[k as usize]
+}
 
 /// What a column's name says it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,40 +308,93 @@ pub fn classify(name: &str) -> ColumnClass {
 #[derive(Debug, Clone, Default)]
 struct Tally {
     count: u64,
-    columns: BTreeSet<String>,
+    /// Column indices (named in [`PhiScanner::facts`]).
+    columns: BTreeSet<usize>,
     samples: Vec<String>,
 }
 
-/// The recognizer set, compiled once per process.
+/// The recognizer set, built once per process (cheap to clone: the automaton is shared).
+#[derive(Clone)]
 pub struct Recognizers {
-    re: Regex,
     icd: Regex,
 }
 
 impl Recognizers {
     pub fn new() -> Self {
-        // ASCII mode: `\d` and classes stay byte-sized, so the lazy DFA handles every pattern.
-        let pats: Vec<String> = PATTERNS.iter().map(|p| format!("(?-u:{})", p.1)).collect();
         Recognizers {
-            re: Regex::builder()
-                .configure(Regex::config().hybrid_cache_capacity(cache_capacity()))
-                .build_many(&pats)
-                .expect("built-in PHI patterns compile"),
             icd: Regex::new(r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$").expect("ICD pattern compiles"),
+        }
+    }
+
+    /// Every pattern match in `h`, leftmost-first and non-overlapping, as one search of the
+    /// alternation of all [`PATTERNS`] would give them: (start, end, kind).
+    pub fn matches<'h>(&self, h: &'h [u8]) -> Matches<'h> {
+        Matches {
+            h,
+            pos: 0,
+            kept: [Kept {
+                m: None,
+                from: usize::MAX,
+            }; SOURCES.len()],
         }
     }
 }
 
-/// The lazy DFA's cache. At the default 2 MiB the combined automaton's states do not fit and
-/// the cache is rebuilt over and over (two thirds of the scan time went to determinizing).
-/// 32 MiB keeps peak RSS near 55 MB on mixed data (64 MiB: ~25% faster, ~90 MB);
-/// `VETTER_PHI_CACHE_MB` overrides it.
-fn cache_capacity() -> usize {
-    std::env::var("VETTER_PHI_CACHE_MB")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(32)
-        << 20
+/// The matchers of [`super::shapes`], each covering some entries of [`PATTERNS`].
+type Source = fn(&[u8], usize) -> Option<(usize, usize, Kind)>;
+const SOURCES: [Source; 4] = [
+    super::shapes::next_url,
+    super::shapes::next_email,
+    super::shapes::next_mrn,
+    super::shapes::next_digit_led,
+];
+
+/// One source's last answer and the position it was searched from.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    m: Option<(usize, usize, Kind)>,
+    from: usize,
+}
+
+/// Iterator behind [`Recognizers::matches`]. Each source keeps its next match until the
+/// search passes its start (a search from a later position would find the same one); the
+/// earliest start wins, and at one start the higher-ranked pattern. That is exactly
+/// leftmost-first search of the whole alternation.
+pub struct Matches<'h> {
+    h: &'h [u8],
+    pos: usize,
+    kept: [Kept; SOURCES.len()],
+}
+
+impl Iterator for Matches<'_> {
+    type Item = (usize, usize, Kind);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let pos = self.pos;
+        if pos > self.h.len() {
+            return None;
+        }
+        let mut best: Option<(usize, usize, Kind)> = None;
+        for (k, source) in self.kept.iter_mut().zip(SOURCES) {
+            // A kept answer still holds from `pos` if it was searched from at most `pos` and
+            // starts at or after it (or there was none at all).
+            if k.from > pos || k.m.is_some_and(|m| m.0 < pos) {
+                k.m = source(self.h, pos);
+                k.from = pos;
+            }
+            if let Some(m) = k.m
+                && best.is_none_or(|b| (m.0, rank(m.2)) < (b.0, rank(b.2)))
+            {
+                best = Some(m);
+            }
+        }
+        let Some(best) = best else {
+            self.pos = self.h.len() + 1;
+            return None;
+        };
+        self.pos = if best.1 > best.0 { best.1 } else { best.0 + 1 };
+        Some(best)
+    }
 }
 
 impl Default for Recognizers {
@@ -335,16 +403,45 @@ impl Default for Recognizers {
     }
 }
 
-/// Scans fields and tallies what it finds.
+/// Scans fields and tallies what it finds. Full batches are scanned on a worker thread while
+/// the caller reads and parses the next one (at most three batches exist at a time); small
+/// inputs, which never fill a batch, are scanned inline.
 pub struct PhiScanner<'r> {
     rec: &'r Recognizers,
+    /// The tallies; `None` while a worker thread holds them.
+    state: Option<State>,
+    worker: Option<Worker>,
+    /// Column names by index, learnt as fields arrive (for the facts).
+    names: Vec<String>,
+    /// The batch being filled: field values, each followed by a newline, and their spans.
+    batch: Batch,
+}
+
+/// What the scan has found so far.
+#[derive(Debug, Clone)]
+struct State {
     tallies: Vec<Tally>,
-    /// Per column: (class, whether any PHI was found in it).
-    pub col_phi: Vec<bool>,
+    /// Per column: whether any PHI was found in it.
+    col_phi: Vec<bool>,
+    /// Types found in the current field (a pattern hit suppresses the column-decided count).
     found: [bool; KINDS],
-    /// Queued field values, each followed by a newline, and where each one lies.
-    pending: String,
+    /// Reused for masking.
+    scratch: String,
+}
+
+/// Queued fields.
+#[derive(Debug, Default)]
+struct Batch {
+    text: String,
     spans: Vec<Span>,
+}
+
+/// The scanning thread: batches go in through a one-slot channel (back-pressure bounds
+/// memory), emptied buffers come back for reuse, the state comes back at the end.
+struct Worker {
+    tx: std::sync::mpsc::SyncSender<Batch>,
+    recycled: std::sync::mpsc::Receiver<Batch>,
+    handle: std::thread::JoinHandle<State>,
 }
 
 /// One queued field: its byte range in the batch, its column and the column's class.
@@ -388,8 +485,32 @@ fn bounded(s: &[u8], start: usize, end: usize) -> bool {
     true
 }
 
-fn digits(s: &str) -> Vec<u8> {
-    s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+/// The digits of a short value, on the stack (validators take `&[u8]` of digit values).
+struct Digits {
+    d: [u8; 24],
+    n: usize,
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // More than 24 digits: the whole buffer, whose length fails every validator.
+        &self.d[..self.n.min(24)]
+    }
+}
+
+fn digits(s: &str) -> Digits {
+    let mut out = Digits { d: [0; 24], n: 0 };
+    for b in s.bytes().filter(u8::is_ascii_digit) {
+        if out.n < 24 {
+            out.d[out.n] = b - b'0';
+        }
+        out.n += 1;
+    }
+    if out.n > 24 {
+        out.n = 24;
+    }
+    out
 }
 
 fn luhn_sum(d: &[u8]) -> u32 {
@@ -510,74 +631,91 @@ const RESTRICTED_ZIP3: [&str; 17] = [
     "893",
 ];
 
+/// Values that stand in for a missing or removed one.
+const PLACEHOLDERS: [&str; 9] = [
+    "null",
+    "none",
+    "n/a",
+    "na",
+    "-",
+    "redacted",
+    "[redacted]",
+    "unknown",
+    "<redacted>",
+];
+
 /// A value that is already protected: masked, hashed, tokenised or a placeholder.
 pub fn protected(v: &str) -> bool {
     let t = v.trim();
     if t.is_empty() {
         return true;
     }
-    let stars = t
-        .bytes()
-        .filter(|&b| b == b'*' || b == b'#' || b == b'X' || b == b'x')
-        .count();
-    if t.contains('*') && stars * 2 >= t.len() {
+    // Cheapest tests first: this runs on every value of a column-decided type.
+    if t.contains('*') {
+        let stars = t
+            .bytes()
+            .filter(|&b| b == b'*' || b == b'#' || b == b'X' || b == b'x')
+            .count();
+        if stars * 2 >= t.len() {
+            return true;
+        }
+    }
+    if matches!(t.len(), 32 | 40 | 64 | 128) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return true;
     }
-    if (t.len() == 32 || t.len() == 40 || t.len() == 64 || t.len() == 128) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return true;
-    }
-    let l = t.to_ascii_lowercase();
-    matches!(
-        l.as_str(),
-        "null" | "none" | "n/a" | "na" | "-" | "redacted" | "[redacted]" | "unknown" | "<redacted>"
-    ) || l.starts_with("tok_")
-        || l.starts_with("enc:")
+    let prefix = |p: &str| t.get(..p.len()).is_some_and(|x| x.eq_ignore_ascii_case(p));
+    (t.len() <= 10 && PLACEHOLDERS.iter().any(|w| w.eq_ignore_ascii_case(t))) || prefix("tok_") || prefix("enc:")
 }
 
 /// The masked shape of a value: digits and letters become `*` except the last few
 /// characters of long numbers; e-mails keep their first letter and TLD; names their initial.
 pub fn mask(kind: Kind, v: &str) -> String {
+    let mut out = String::new();
+    mask_into(kind, v, &mut out);
+    out
+}
+
+/// [`mask`] into a reused buffer (most hits repeat a sample already kept: no allocation).
+fn mask_into(kind: Kind, v: &str, out: &mut String) {
+    use std::fmt::Write;
     let v = v.trim();
+    out.clear();
     match kind {
         Kind::Email => {
             let first = v.chars().next().unwrap_or('*');
             let tld = v.rsplit('.').next().unwrap_or("");
-            format!("{first}***@***.{tld}")
+            let _ = write!(out, "{first}***@***.{tld}");
         }
-        Kind::Name => format!("{}***", v.chars().next().unwrap_or('*')),
-        Kind::Ssn | Kind::Phone | Kind::CreditCard | Kind::AccountNumber => keep_last(v, 4),
+        Kind::Name => {
+            out.push(v.chars().next().unwrap_or('*'));
+            out.push_str("***");
+        }
+        Kind::Ssn | Kind::Phone | Kind::CreditCard | Kind::AccountNumber => keep_last(v, 4, out),
         Kind::DateOfBirth
         | Kind::Date
         | Kind::StreetAddress
         | Kind::AgeOver89
         | Kind::Biometric
         | Kind::Photo
-        | Kind::Url => v
-            .chars()
-            .map(|c| if c.is_alphanumeric() { '*' } else { c })
-            .take(24)
-            .collect(),
-        Kind::Diagnosis => v.chars().take(1).chain("**".chars()).collect(),
-        Kind::Zip | Kind::ZipRestricted => "*****".into(),
-        _ => keep_last(v, 2),
+        | Kind::Url => out.extend(v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).take(24)),
+        Kind::Diagnosis => out.extend(v.chars().take(1).chain("**".chars())),
+        Kind::Zip | Kind::ZipRestricted => out.push_str("*****"),
+        _ => keep_last(v, 2, out),
     }
 }
 
-fn keep_last(v: &str, n: usize) -> String {
+fn keep_last(v: &str, n: usize, out: &mut String) {
     let total = v.chars().filter(|c| c.is_alphanumeric()).count();
     let keep_from = if total >= 8 { total - n } else { total };
     let mut seen = 0;
-    v.chars()
-        .take(40)
-        .map(|c| {
-            if c.is_alphanumeric() {
-                seen += 1;
-                if seen > keep_from { c } else { '*' }
-            } else {
-                c
-            }
-        })
-        .collect()
+    out.extend(v.chars().take(40).map(|c| {
+        if c.is_alphanumeric() {
+            seen += 1;
+            if seen > keep_from { c } else { '*' }
+        } else {
+            c
+        }
+    }));
 }
 
 /// Words before a hit that make a weak checksum type credible.
@@ -587,34 +725,29 @@ fn context_before(s: &str, start: usize, words: &[&str]) -> bool {
     while !s.is_char_boundary(from) {
         from += 1;
     }
-    let window = s[from..start].to_ascii_lowercase();
-    window
+    s[from..start]
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '#')
-        .any(|w| words.contains(&w))
+        .any(|w| words.iter().any(|x| x.eq_ignore_ascii_case(w)))
 }
 
-impl<'r> PhiScanner<'r> {
-    pub fn new(rec: &'r Recognizers) -> Self {
-        PhiScanner {
-            rec,
+impl State {
+    fn new() -> Self {
+        State {
             tallies: vec![Tally::default(); KINDS],
             col_phi: Vec::new(),
             found: [false; KINDS],
-            pending: String::new(),
-            spans: Vec::new(),
+            scratch: String::new(),
         }
     }
 
-    fn hit(&mut self, kind: Kind, col: usize, col_name: &str, value: &str) {
+    fn hit(&mut self, kind: Kind, col: usize, value: &str) {
         let t = &mut self.tallies[kind as usize];
         t.count += 1;
-        if !t.columns.contains(col_name) {
-            t.columns.insert(col_name.to_string());
-        }
+        t.columns.insert(col);
         if t.samples.len() < 3 {
-            let m = mask(kind, value);
-            if !t.samples.contains(&m) {
-                t.samples.push(m);
+            mask_into(kind, value, &mut self.scratch);
+            if !t.samples.contains(&self.scratch) {
+                t.samples.push(self.scratch.clone());
             }
         }
         if self.col_phi.len() <= col {
@@ -624,62 +757,23 @@ impl<'r> PhiScanner<'r> {
         self.found[kind as usize] = true;
     }
 
-    /// Scan one field on its own (tests and one-off callers): [`push`](Self::push) + flush.
-    pub fn field(&mut self, col: usize, col_name: &str, class: ColumnClass, value: &str) {
-        self.push(col, class, value);
-        self.flush(|_| col_name);
-    }
-
-    /// Queue one field. Fields are scanned in batches by [`flush`](Self::flush) (one regex pass
-    /// per ~1 MiB rather than one call per field, the per-call cost dominating on short fields);
-    /// returns true when the batch is full and should be flushed.
-    pub fn push(&mut self, col: usize, class: ColumnClass, value: &str) -> bool {
-        // System metadata columns hold timestamps and ids of the system itself: never scanned.
-        if value.is_empty() || class == ColumnClass::System {
-            return false;
-        }
-        let start = self.pending.len();
-        self.pending.push_str(value);
-        self.spans.push(Span {
-            start,
-            end: self.pending.len(),
-            col,
-            class,
-        });
-        // No pattern crosses a newline except the street-address terminator, whose match end
-        // is clamped back to the field's end: so no match spans two fields.
-        self.pending.push('\n');
-        self.pending.len() >= BATCH
-    }
-
-    /// Scan every queued field: one multi-pattern search over the batch, each match mapped
-    /// back to its field (matches come in order, so a cursor suffices) and validated against
-    /// the field alone — the same hits, in the same order, as scanning field by field.
-    pub fn flush<'n>(&mut self, col_name: impl Fn(usize) -> &'n str) {
-        if self.spans.is_empty() {
-            return;
-        }
-        let buf = std::mem::take(&mut self.pending);
-        let spans = std::mem::take(&mut self.spans);
-        let rec = self.rec;
-        let mut input = Input::new(buf.as_bytes());
-        let mut next = rec.re.search(&input);
-        for sp in &spans {
+    /// Scan a batch: one leftmost-first search over it, each match mapped back to its field
+    /// (matches come in order, so a cursor suffices) and validated against the field alone —
+    /// the same hits, in the same order, as scanning field by field.
+    fn scan(&mut self, rec: &Recognizers, batch: &Batch) {
+        let buf = batch.text.as_str();
+        let mut found = rec.matches(buf.as_bytes()).peekable();
+        for sp in &batch.spans {
             self.found = [false; KINDS];
             let value = &buf[sp.start..sp.end];
             let bytes = value.as_bytes();
-            let name = col_name(sp.col);
             let col = sp.col;
             let col_kind = match sp.class {
                 ColumnClass::Holds(k) => Some(k),
                 _ => None,
             };
-            while let Some(m) = next.filter(|m| m.start() < sp.end) {
-                let (ms, me) = (m.start(), m.end());
-                input.set_start(if me > ms { me } else { ms + 1 });
-                next = rec.re.search(&input);
+            while let Some((ms, me, kind)) = found.next_if(|m| m.0 < sp.end) {
                 let (s, e) = (ms - sp.start, me.min(sp.end) - sp.start);
-                let kind = PATTERNS[m.pattern().as_usize()].0;
                 let text = &value[s..e];
                 let ok = match kind {
                     Kind::Url | Kind::Email | Kind::StreetAddress => {
@@ -710,27 +804,20 @@ impl<'r> PhiScanner<'r> {
                     }
                     _ => false,
                 };
-                if ok {
-                    // An MRN column's prefixed ids are counted once, below.
-                    if !(kind == Kind::Mrn && col_kind == Some(Kind::Mrn)) {
-                        self.hit(kind, col, name, text);
-                    }
+                // An MRN column's prefixed ids are counted once, below.
+                if ok && !(kind == Kind::Mrn && col_kind == Some(Kind::Mrn)) {
+                    self.hit(kind, col, text);
                 }
             }
             if let Some(k) = col_kind {
-                self.column_value(k, col, name, value);
+                self.column_value(rec, k, col, value);
             }
         }
-        // Keep the allocations for the next batch.
-        self.pending = buf;
-        self.pending.clear();
-        self.spans = spans;
-        self.spans.clear();
     }
 
     /// Types decided by the column: count the value unless a pattern already found that type
     /// in it or it is already protected.
-    fn column_value(&mut self, k: Kind, col: usize, col_name: &str, value: &str) {
+    fn column_value(&mut self, rec: &Recognizers, k: Kind, col: usize, value: &str) {
         if self.found[k as usize] || protected(value) {
             return;
         }
@@ -752,9 +839,8 @@ impl<'r> PhiScanner<'r> {
             Kind::Zip => {
                 let d = digits(v);
                 if (d.len() == 5 || d.len() == 9) && v.len() <= 10 {
-                    let z3 = &v[..3];
-                    if RESTRICTED_ZIP3.contains(&z3) {
-                        self.hit(Kind::ZipRestricted, col, col_name, v);
+                    if v.get(..3).is_some_and(|z3| RESTRICTED_ZIP3.contains(&z3)) {
+                        self.hit(Kind::ZipRestricted, col, v);
                         return;
                     }
                     true
@@ -765,7 +851,7 @@ impl<'r> PhiScanner<'r> {
             Kind::Diagnosis => v
                 .split([',', ';', '|', ' '])
                 .filter(|c| !c.is_empty())
-                .any(|c| self.rec.icd.is_match(c)),
+                .any(|c| rec.icd.is_match(c)),
             Kind::DateOfBirth | Kind::Date => super::retention::parse_date(v).is_some(),
             Kind::AgeOver89 => v.parse::<f64>().is_ok_and(|a| a > 89.0 && a < 150.0),
             Kind::Name => {
@@ -784,26 +870,176 @@ impl<'r> PhiScanner<'r> {
             Kind::ZipRestricted => false,
         };
         if ok {
-            self.hit(k, col, col_name, v);
+            self.hit(k, col, v);
         }
+    }
+}
+
+impl<'r> PhiScanner<'r> {
+    pub fn new(rec: &'r Recognizers) -> Self {
+        PhiScanner {
+            rec,
+            state: Some(State::new()),
+            worker: None,
+            names: Vec::new(),
+            batch: Batch::default(),
+        }
+    }
+
+    /// Scan one field on its own (tests and one-off callers): [`push`](Self::push) + finish.
+    pub fn field(&mut self, col: usize, col_name: &str, class: ColumnClass, value: &str) {
+        self.push(col, class, value);
+        self.finish(|_| col_name);
+    }
+
+    /// Queue one field. Fields are scanned in batches (one search per ~1 MiB rather than one
+    /// call per field, the per-call cost dominating on short fields); returns true when the
+    /// batch is full and should be handed on with [`flush`](Self::flush).
+    pub fn push(&mut self, col: usize, class: ColumnClass, value: &str) -> bool {
+        // System metadata columns hold timestamps and ids of the system itself: never scanned.
+        if value.is_empty() || class == ColumnClass::System {
+            return false;
+        }
+        let b = &mut self.batch;
+        let start = b.text.len();
+        b.text.push_str(value);
+        b.spans.push(Span {
+            start,
+            end: b.text.len(),
+            col,
+            class,
+        });
+        // No pattern crosses a newline except the street-address terminator, whose match end
+        // is clamped back to the field's end: so no match spans two fields.
+        b.text.push('\n');
+        b.text.len() >= BATCH
+    }
+
+    /// Learn the names of the columns of queued fields (indices only grow).
+    fn learn_names<'n>(&mut self, col_name: &impl Fn(usize) -> &'n str) {
+        for sp in &self.batch.spans {
+            while self.names.len() <= sp.col {
+                let i = self.names.len();
+                self.names.push(col_name(i).to_string());
+            }
+        }
+    }
+
+    /// Hand the queued fields to the worker thread (started on the first full batch).
+    pub fn flush<'n>(&mut self, col_name: impl Fn(usize) -> &'n str) {
+        if self.batch.spans.is_empty() {
+            return;
+        }
+        self.learn_names(&col_name);
+        if self.worker.is_none() {
+            self.worker = self.spawn();
+        }
+        let Some(w) = &self.worker else {
+            // No thread could be started: scan here.
+            let batch = std::mem::take(&mut self.batch);
+            self.state.get_or_insert_with(State::new).scan(self.rec, &batch);
+            self.batch = batch;
+            self.batch.text.clear();
+            self.batch.spans.clear();
+            return;
+        };
+        let next = w.recycled.try_recv().unwrap_or_else(|_| Batch {
+            text: String::with_capacity(BATCH + 4096),
+            spans: Vec::new(),
+        });
+        let full = std::mem::replace(&mut self.batch, next);
+        if let Err(std::sync::mpsc::SendError(full)) = w.tx.send(full) {
+            // The worker is gone (it panicked): collect what it has, which re-raises the panic.
+            self.batch = full;
+            self.join();
+        }
+    }
+
+    fn spawn(&mut self) -> Option<Worker> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+        let (back_tx, recycled) = std::sync::mpsc::channel::<Batch>();
+        let rec = self.rec.clone();
+        let mut state = self.state.take().unwrap_or_else(State::new);
+        let keep = state.clone();
+        let handle = std::thread::Builder::new().name("phi-scan".into()).spawn(move || {
+            for mut b in rx {
+                state.scan(&rec, &b);
+                b.text.clear();
+                b.spans.clear();
+                // A batch that held a huge field is not kept at that size.
+                b.text.shrink_to(BATCH + 4096);
+                let _ = back_tx.send(b);
+            }
+            state
+        });
+        match handle {
+            Ok(handle) => Some(Worker { tx, recycled, handle }),
+            Err(_) => {
+                self.state = Some(keep);
+                None
+            }
+        }
+    }
+
+    /// Wait for the worker to finish every batch sent and take the tallies back.
+    fn join(&mut self) {
+        if let Some(w) = self.worker.take() {
+            drop(w.tx);
+            match w.handle.join() {
+                Ok(state) => self.state = Some(state),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+
+    /// Scan everything queued and wait for the worker: the tallies are then complete (the
+    /// readers call this at the end of each stream; calling it again is free).
+    pub fn finish<'n>(&mut self, col_name: impl Fn(usize) -> &'n str) {
+        if !self.batch.spans.is_empty() {
+            self.learn_names(&col_name);
+            if self.worker.is_some() {
+                self.flush(&col_name);
+            } else {
+                let batch = std::mem::take(&mut self.batch);
+                self.state.get_or_insert_with(State::new).scan(self.rec, &batch);
+            }
+        }
+        self.join();
+    }
+
+    fn state(&self) -> &State {
+        self.state
+            .as_ref()
+            .expect("the PHI scan is finished before its results are read")
     }
 
     /// Columns (by index) in which any PHI was found.
     pub fn phi_columns(&self) -> impl Iterator<Item = usize> + '_ {
-        self.col_phi.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i)
+        self.state()
+            .col_phi
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b)
+            .map(|(i, _)| i)
     }
 
     pub fn count(&self, kind: Kind) -> u64 {
-        self.tallies[kind as usize].count
+        self.state().tallies[kind as usize].count
     }
 
     /// The facts: counts, columns and masked samples.
     pub fn facts(&self) -> PhiFacts {
+        let st = self.state();
         let t = |k: Kind| {
-            let x = &self.tallies[k as usize];
+            let x = &st.tallies[k as usize];
+            let columns: BTreeSet<&str> = x
+                .columns
+                .iter()
+                .map(|&i| self.names.get(i).map_or("", String::as_str))
+                .collect();
             PhiType {
                 count: x.count,
-                columns: x.columns.iter().cloned().collect(),
+                columns: columns.into_iter().map(str::to_string).collect(),
                 samples: x.samples.clone(),
             }
         };
@@ -838,7 +1074,7 @@ impl<'r> PhiScanner<'r> {
         };
         // Provider identifiers (NPI, DEA) are reported but are not patient PHI; diagnosis
         // codes are health information, not identifiers: neither counts toward the total.
-        let total = self
+        let total = st
             .tallies
             .iter()
             .enumerate()
@@ -846,6 +1082,16 @@ impl<'r> PhiScanner<'r> {
             .map(|(_, x)| x.count)
             .sum();
         PhiFacts { total, types }
+    }
+}
+
+impl Drop for PhiScanner<'_> {
+    fn drop(&mut self) {
+        // Never leave the thread behind (its result is simply dropped).
+        if let Some(w) = self.worker.take() {
+            drop(w.tx);
+            let _ = w.handle.join();
+        }
     }
 }
 

@@ -17,6 +17,10 @@ use super::retention::Retention;
 pub struct Column {
     pub name: String,
     pub class: ColumnClass,
+    /// Whether this is the retention date field / the erasure id field (decided once, not per
+    /// value).
+    retention: bool,
+    erasure: bool,
 }
 
 /// Everything tallied over one export's records.
@@ -53,12 +57,18 @@ impl<'r> Scan<'r> {
     pub fn with_retention(mut self, field: &str, r: Retention) -> Self {
         self.retention_field = Some(field.to_string());
         self.retention = Some(r);
+        for c in &mut self.cols {
+            c.retention = Self::matches(&self.retention_field, &c.name);
+        }
         self
     }
 
     pub fn with_erasure(mut self, field: &str, e: super::Erasure) -> Self {
         self.erasure_field = Some(field.to_string());
         self.erasure = Some(e);
+        for c in &mut self.cols {
+            c.erasure = Self::matches(&self.erasure_field, &c.name);
+        }
         self
     }
 
@@ -71,6 +81,8 @@ impl<'r> Scan<'r> {
         self.cols.push(Column {
             name: name.to_string(),
             class: phi::classify(name),
+            retention: Self::matches(&self.retention_field, name),
+            erasure: Self::matches(&self.erasure_field, name),
         });
         self.index.insert(name.to_string(), i);
         i
@@ -85,25 +97,28 @@ impl<'r> Scan<'r> {
     /// One field of the current record.
     pub fn field(&mut self, col: usize, value: &str) {
         let c = &self.cols[col];
-        if Self::matches(&self.retention_field, &c.name)
+        if c.retention
             && let Some(r) = &mut self.retention
         {
             r.value(value);
         }
-        if Self::matches(&self.erasure_field, &c.name)
+        if c.erasure
             && let Some(e) = &mut self.erasure
         {
             e.value(value);
         }
         if self.phi.push(col, c.class, value) {
-            self.flush();
+            // A full batch goes to the scanning thread while reading goes on.
+            let cols = &self.cols;
+            self.phi.flush(|i| cols[i].name.as_str());
         }
     }
 
-    /// Scan the queued fields (the readers call this at the end; calling it again is free).
+    /// Scan the queued fields and wait for the scan to finish (the readers call this at the
+    /// end; calling it again is free).
     pub fn flush(&mut self) {
         let cols = &self.cols;
-        self.phi.flush(|i| cols[i].name.as_str());
+        self.phi.finish(|i| cols[i].name.as_str());
     }
 
     pub fn end_record(&mut self) {
@@ -199,6 +214,9 @@ fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
             continue; // blank line
         }
         let mut bad = rec.len() != width;
+        // One UTF-8 check per record, not per field (fields are then slices of it; a field
+        // boundary inside a character, or invalid bytes, falls back to the per-field check).
+        let whole = std::str::from_utf8(rec.as_slice()).ok();
         for (i, f) in rec.iter().enumerate() {
             let col = match header.get(i) {
                 Some(&c) => c,
@@ -208,7 +226,11 @@ fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
                     c
                 }
             };
-            match std::str::from_utf8(f) {
+            let text = whole
+                .zip(rec.range(i))
+                .and_then(|(w, r)| w.get(r))
+                .map_or_else(|| std::str::from_utf8(f), Ok);
+            match text {
                 Ok(s) => scan.field(col, s),
                 Err(_) => {
                     bad = true;
