@@ -129,6 +129,9 @@ pub struct Export {
     pub erasure: Option<Erasure>,
     /// The vendor says this export is de-identified.
     pub deidentified: Option<bool>,
+    /// Columns holding a re-identification code kept under 45 CFR 164.514(c) (random, not
+    /// derived from the person's data, its key never disclosed): not counted as `unique_id`.
+    pub reidentification_codes: Option<Vec<String>>,
 }
 
 /// `retention = { date_field, max_age_days }`

@@ -386,3 +386,40 @@ fn csv_audit_log_actors_order_gaps_anomalies() {
     assert_eq!(f.anomalies.no_appointment, Some(2));
     assert_eq!((f.actions.read, f.actions.export), (Some(4), Some(1)));
 }
+
+/// Safe Harbor (R): a CRM contact key or a UUID in a "de-identified" extract is a unique
+/// identifier; a column declared as a 164.514(c) re-identification code is not.
+#[test]
+fn unique_identifiers_and_declared_reidentification_codes() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from("crm_contact_id,record_uuid,study_code,age_band,visits\n");
+    for i in 0..50 {
+        csv.push_str(&format!(
+            "C-{:05},{:08x}-4c1e-9a2b-7f00-{:012x},S{:04},40-49,{}\n",
+            10_000 + i,
+            0x1a2b_0000 + i,
+            i * 7919,
+            (i * 37) % 10_000,
+            i % 6
+        ));
+    }
+    std::fs::write(d.path().join("extract.csv"), &csv).unwrap();
+    let plain = manifest_in(d.path(), "[[export]]\npath = \"extract.csv\"\ndeidentified = true\n");
+    let f = export::scan_export(&plain, &plain.export[0], as_of()).0;
+    let u = &f.phi.as_ref().expect("scanned").types.unique_id;
+    assert_eq!(u.count, 100, "two identifier columns × 50 rows: {u:?}");
+    let mut cols = u.columns.clone();
+    cols.sort();
+    assert_eq!(cols, vec!["crm_contact_id", "record_uuid"]);
+    assert!(
+        u.samples.iter().all(|s| !csv.contains(s.as_str())),
+        "masked: {:?}",
+        u.samples
+    );
+    let declared = manifest_in(
+        d.path(),
+        "[[export]]\npath = \"extract.csv\"\ndeidentified = true\nreidentification_codes = [\"crm_contact_id\", \"record_uuid\"]\n",
+    );
+    let f = export::scan_export(&declared, &declared.export[0], as_of()).0;
+    assert_eq!(f.phi.as_ref().unwrap().types.unique_id.count, 0);
+}

@@ -29,6 +29,8 @@ url = "https://api.vendor.example/v1/patients"
 # retention = { date_field = "last_visit", max_age_days = 2190 }
 # columns = ["patient_id", "first_name", "last_name", "last_visit"]
 # erasure = { file = "requests/erasure.txt", column = "patient_id" }
+# deidentified = true                        # the vendor says this extract is de-identified
+# reidentification_codes = ["study_code"]    # 164.514(c) codes: not counted as unique identifiers
 
 # Audit-log exports (JSONL or CSV).
 # [[audit_log]]

@@ -212,6 +212,9 @@ pub fn scan_export_observed(
         .filter(|md| md.is_file())
         .map(|md| md.len());
     let mut scan = Scan::new(recognizers());
+    if let Some(codes) = &e.reidentification_codes {
+        scan = scan.with_reidentification_codes(codes);
+    }
     if let Some(r) = &e.retention {
         let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
         scan = scan.with_retention(&r.date_field, retention::Retention::new(as_of, max));

@@ -196,6 +196,30 @@ pub fn classify(name: &str) -> ColumnClass {
     ]) {
         return Holds(Mrn);
     }
+    // Safe Harbor (R): any other number or code unique to a person — CRM contact keys,
+    // enterprise patient indexes, UUIDs. Only names that say so: a bare `id` is usually a row
+    // number, and `subject`/`study` codes are often 164.514(c) re-identification codes (the
+    // manifest's `reidentification_codes` exempts the ones that are).
+    let key_tail = w
+        .last()
+        .is_some_and(|t| ["id", "key", "identifier"].contains(&t.as_str()));
+    if any(&["uuid", "guid", "empi", "mpi", "customer_number", "client_number"])
+        || key_tail
+            && any(&[
+                "contact",
+                "customer",
+                "client",
+                "person",
+                "crm",
+                "external",
+                "global",
+                "enterprise",
+                "unique",
+            ])
+        || key_tail && w.last().is_some_and(|t| t == "key") && has("patient")
+    {
+        return Holds(UniqueId);
+    }
     if any(&["mbi", "hicn", "medicare_id", "medicare_number"]) {
         return Holds(Mbi);
     }
@@ -866,7 +890,13 @@ impl State {
             | Kind::LicenseNumber
             | Kind::VehicleId
             | Kind::DeviceId => v.len() >= 4 && v.len() <= 40 && v.chars().any(|c| c.is_ascii_digit()),
-            Kind::Biometric | Kind::Photo | Kind::UniqueId => v.len() >= 8,
+            Kind::Biometric | Kind::Photo => v.len() >= 8,
+            // A key: short codes ("C-1042") count, free text and booleans do not.
+            Kind::UniqueId => {
+                (3..=64).contains(&v.len())
+                    && v.chars().any(|c| c.is_ascii_digit())
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.{}".contains(c))
+            }
             Kind::ZipRestricted => false,
         };
         if ok {
@@ -1144,6 +1174,14 @@ mod tests {
         assert_eq!(classify("last_name"), ColumnClass::Holds(Kind::Name));
         assert_eq!(classify("username"), ColumnClass::Other);
         assert_eq!(classify("patient.address.zip"), ColumnClass::Holds(Kind::Zip));
+        assert_eq!(classify("crmContactId"), ColumnClass::Holds(Kind::UniqueId));
+        assert_eq!(classify("patient_key"), ColumnClass::Holds(Kind::UniqueId));
+        assert_eq!(classify("uuid"), ColumnClass::Holds(Kind::UniqueId));
+        // A bare id is a row number, a study code is often a 164.514(c) code.
+        assert_eq!(classify("id"), ColumnClass::Other);
+        assert_eq!(classify("study_code"), ColumnClass::Other);
+        assert_eq!(classify("contact_number"), ColumnClass::Holds(Kind::Phone));
+        assert_eq!(classify("patient_id"), ColumnClass::Holds(Kind::Mrn));
     }
 
     #[test]

@@ -13,6 +13,12 @@ use serde_json::Value;
 use super::phi::{self, ColumnClass, PhiScanner, Recognizers};
 use super::retention::Retention;
 
+/// Whether `name` (a column or JSON path) is one of `fields`, by full name or last segment.
+fn names_any(fields: &[String], name: &str) -> bool {
+    let last = name.rsplit('.').next();
+    fields.iter().any(|f| f == name || last == Some(f.as_str()))
+}
+
 /// One column (a CSV header or a JSON field path).
 pub struct Column {
     pub name: String,
@@ -36,6 +42,7 @@ pub struct Scan<'r> {
     pub erasure: Option<super::Erasure>,
     /// Set when the content was recognised but not read (an XLSX over its cap): no PHI facts.
     pub unscanned: bool,
+    reid_codes: Vec<String>,
 }
 
 impl<'r> Scan<'r> {
@@ -51,6 +58,7 @@ impl<'r> Scan<'r> {
             erasure_field: None,
             erasure: None,
             unscanned: false,
+            reid_codes: Vec::new(),
         }
     }
 
@@ -72,6 +80,18 @@ impl<'r> Scan<'r> {
         self
     }
 
+    /// Columns declared as 164.514(c) re-identification codes: scanned for patterns only,
+    /// never counted as unique identifiers by their name.
+    pub fn with_reidentification_codes(mut self, cols: &[String]) -> Self {
+        for c in &mut self.cols {
+            if names_any(cols, &c.name) {
+                c.class = ColumnClass::Other;
+            }
+        }
+        self.reid_codes = cols.to_vec();
+        self
+    }
+
     /// The index of a column, registering it on first sight.
     pub fn col(&mut self, name: &str) -> usize {
         if let Some(&i) = self.index.get(name) {
@@ -80,7 +100,11 @@ impl<'r> Scan<'r> {
         let i = self.cols.len();
         self.cols.push(Column {
             name: name.to_string(),
-            class: phi::classify(name),
+            class: if names_any(&self.reid_codes, name) {
+                ColumnClass::Other
+            } else {
+                phi::classify(name)
+            },
             retention: Self::matches(&self.retention_field, name),
             erasure: Self::matches(&self.erasure_field, name),
         });
