@@ -648,7 +648,7 @@ fn no_token_or_phi_in_any_output() {
 }
 
 /// Runs `openssl` with `args` in `dir`, panicking with its stderr on failure.
-fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
+pub fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
     let o = std::process::Command::new("openssl")
         .current_dir(dir)
         .args(args)

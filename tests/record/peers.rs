@@ -6,6 +6,7 @@
 //! connection to the real server behind it. Certificates are made at record time with rcgen,
 //! dated relative to the fixed `as_of` so the recorded facts do not depend on the day.
 
+use crate::endpoint::openssl;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -171,20 +172,6 @@ impl Ca {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        o.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
 /// A rustls server configuration for `cert` speaking `versions`, optionally stapling `ocsp`.
 pub fn tls_config(
     cert: &Cert,
@@ -247,19 +234,7 @@ pub fn certificate_flight(version: u16, cert_der: &[u8]) -> Vec<u8> {
     rec
 }
 
-/// A full HTTP/1.1 response with `Connection: close`.
-pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
-    let mut r = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        r.push_str(&format!("{k}: {v}\r\n"));
-    }
-    r.push_str("\r\n");
-    r.push_str(body);
-    r.into_bytes()
-}
+pub use crate::endpoint::servers::response;
 
 fn read_req(s: &mut impl Read) -> Option<Req> {
     let mut r = BufReader::new(s.take(64 * 1024));
