@@ -423,3 +423,30 @@ fn unique_identifiers_and_declared_reidentification_codes() {
     let f = export::scan_export(&declared, &declared.export[0], as_of()).0;
     assert_eq!(f.phi.as_ref().unwrap().types.unique_id.count, 0);
 }
+
+/// A PDF export: its text layer is scanned for PHI (a printed patient roster is PHI), it has no
+/// records; a scan without text, or a broken PDF, leaves the PHI facts unknown, not an error.
+#[test]
+fn pdf_exports_are_scanned_as_text() {
+    let f = scan("recorded/weak/exports/patient_roster_2026-11.pdf", "");
+    assert_eq!(f.format.as_deref(), Some("pdf"));
+    assert!(f.error.is_none(), "{:?}", f.error);
+    assert_eq!(f.records, None);
+    let phi = f.phi.as_ref().expect("the text layer was scanned");
+    assert_eq!(phi.types.phone.count, 29, "30 numbers, one with an N11 exchange");
+    assert!(phi.types.phone.samples.iter().all(|s| s.starts_with("(***) ***-")));
+    // A PDF written by LibreOffice (compressed streams look random: still a PDF, not "unknown
+    // encryption"), with no PHI in it.
+    let f = scan("evidence/baa/complete.pdf", "");
+    assert_eq!(
+        (f.format.as_deref(), f.encrypted, f.encryption.as_deref()),
+        (Some("pdf"), Some(false), None)
+    );
+    assert_eq!(f.phi.as_ref().map(|p| p.types.ssn.count), Some(0));
+    for bad in ["evidence/bad/scan.pdf", "evidence/bad/corrupt.pdf"] {
+        let f = scan(bad, "");
+        assert_eq!(f.format.as_deref(), Some("pdf"), "{bad}");
+        assert!(f.error.is_none(), "{bad}: {:?}", f.error);
+        assert!(f.phi.is_none(), "{bad}: nothing to scan, so nothing known");
+    }
+}

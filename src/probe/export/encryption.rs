@@ -70,6 +70,10 @@ pub fn sniff(head: &[u8]) -> Sniff {
     if openpgp_binary(head) {
         return Sniff::OpenPgp;
     }
+    // A PDF's compressed streams look random, but the file is a known plaintext format.
+    if head.starts_with(b"%PDF-") {
+        return Sniff::Plain;
+    }
     if looks_binary(head) && entropy(head) > 7.2 {
         return Sniff::HighEntropy;
     }

@@ -288,10 +288,24 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
         facts.erasure.requested = Some(er.requested());
         facts.erasure.still_present = Some(er.still_present());
     }
+    if facts.format.as_deref() == Some("pdf") {
+        // Text, not records: only the PHI facts mean anything.
+        facts.records = None;
+        facts.parse_errors = None;
+        facts.columns = None;
+        facts.unexpected_columns = None;
+        facts.retention.oldest = None;
+        facts.retention.newest = None;
+        facts.retention.past_retention = None;
+        facts.erasure.still_present = None;
+    }
 }
 
 fn scanned(f: &ExportFacts) -> bool {
-    matches!(f.format.as_deref(), Some("csv" | "json" | "ndjson" | "xlsx" | "empty"))
+    matches!(
+        f.format.as_deref(),
+        Some("csv" | "json" | "ndjson" | "xlsx" | "empty" | "pdf")
+    )
 }
 
 /// Detect container and encryption, then read the records. Returns an I/O error (truncated
@@ -444,10 +458,12 @@ fn records<R: BufRead>(mut r: R, scan: &mut Scan, facts: &mut ExportFacts) -> io
         Format::Ndjson => records::read_ndjson(BufReader::new(LineCap::new(r, reader::MAX_LINE)), scan),
         Format::Json => records::read_json(r, scan),
         Format::Empty => Ok(()),
-        // A PDF or XML export was read and hashed and its format is a fact the portability
-        // rules judge; its records are not scanned, so record and PHI facts stay unknown
-        // rather than turning every rule on the file into an error.
-        Format::Xml | Format::Pdf => Ok(()),
+        // A PDF's text layer is scanned for PHI (a printout of patients is still PHI); an XML
+        // export is recognised and hashed only. Neither has records; the portability rules
+        // judge the format, and facts that cannot be known stay null rather than erroring
+        // every rule on the file.
+        Format::Pdf => records::read_pdf_text(r, scan),
+        Format::Xml => Ok(()),
         Format::Binary => {
             let (enc, how) = if encryption::entropy(r.fill_buf()?) > 7.2 {
                 (None, Some("unknown".to_string()))

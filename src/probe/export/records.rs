@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -501,6 +501,33 @@ fn cell_text(v: &calamine::DataRef) -> Option<String> {
         }
         Bool(_) | DurationIso(_) | Error(_) | Empty => None,
     }
+}
+
+// ───────────────────────────── PDF ─────────────────────────────
+
+/// Largest PDF export whose text is scanned (lopdf needs the whole file in memory).
+pub const PDF_CAP: u64 = 64 * 1024 * 1024;
+
+/// The text layer of a PDF export, each line scanned as free text (patterns and context words
+/// only: a printout has no column names). A PDF has no records, so none are counted. A PDF over
+/// [`PDF_CAP`], encrypted, or without a text layer (a scan) is left unscanned: its PHI facts
+/// stay unknown rather than erroring every rule on the file.
+pub fn read_pdf_text<R: Read>(r: R, scan: &mut Scan) -> io::Result<()> {
+    let mut buf = Vec::new();
+    r.take(PDF_CAP + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > PDF_CAP {
+        scan.unscanned = true;
+        return Ok(());
+    }
+    let Ok(doc) = crate::probe::evidence::text::pdf(&buf) else {
+        scan.unscanned = true;
+        return Ok(());
+    };
+    let col = scan.col("pdf text");
+    for line in &doc.lines {
+        scan.field(col, &line.text);
+    }
+    Ok(())
 }
 
 /// Every worksheet of an XLSX workbook (already in memory: calamine needs `Read + Seek`),
