@@ -215,6 +215,21 @@ mod tests {
     }
 
     #[test]
+    fn a_right_or_duty_denied_is_not_the_clause() {
+        let c = baa(
+            "Nothing in this Agreement shall be construed to require Business Associate to encrypt PHI beyond what the Security Rule requires. \
+             Covered Entity shall not have the right to audit or inspect Business Associate's facilities.",
+        );
+        assert_eq!(c["encryption"].present, Some(false));
+        assert_eq!(c["audit_rights"].present, Some(false));
+        let c = baa(
+            "Business Associate shall encrypt PHI at rest using AES-256. Covered Entity may audit Business Associate's facilities.",
+        );
+        assert_eq!(c["encryption"].present, Some(true));
+        assert_eq!(c["audit_rights"].present, Some(true));
+    }
+
+    #[test]
     fn sale_is_present_only_when_allowed() {
         assert_eq!(
             baa("Business Associate shall not sell PHI or use PHI for marketing.")["sale_or_marketing"].present,

@@ -165,12 +165,17 @@ fn contract_meta(doc: &text::Doc, p: &Phrasing) -> (Option<bool>, Option<String>
         phrasing::any(p.group("contract", "signed"), &l.text)
             && !phrasing::any(p.group("contract", "unsigned"), &l.text)
     });
-    let effective = doc.lines.iter().find_map(|l| {
-        let (_, e) = phrasing::first(p.group("contract", "effective"), &l.text)?;
-        numbers::dates(&l.text[e..])
-            .first()
-            .filter(|d| d.0 < 40)
-            .map(|d| numbers::iso(d.2))
+    // Patterns in order of preference: "effective as of" beats "dated", which often dates
+    // another agreement the contract refers to.
+    let effective = p.group("contract", "effective").iter().find_map(|r| {
+        doc.lines.iter().find_map(|l| {
+            r.find_iter(&l.text).find_map(|m| {
+                numbers::dates(&l.text[m.end()..])
+                    .first()
+                    .filter(|d| d.0 < 40)
+                    .map(|d| numbers::iso(d.2))
+            })
+        })
     });
     (Some(signed), effective)
 }
@@ -286,5 +291,26 @@ impl Probe for EvidenceProbe {
             output: Output::Evidence(output),
             inputs: vec![input],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::evidence::text::text;
+
+    #[test]
+    fn the_contracts_own_effective_date_beats_a_dated_reference() {
+        let p = phrasing::builtin();
+        let d = text(
+            "This Addendum supplements the Master Services Agreement dated November 3, 2025, and is effective as of January 15, 2026.\n\nBy: ________\n",
+        );
+        assert_eq!(contract_meta(&d, p), (Some(false), Some("2026-01-15".into())));
+        let d = text("This DPA takes effect on 1 September 2026.\n\nFor the Processor: /s/ Marcus Oyelowo\n");
+        assert_eq!(contract_meta(&d, p), (Some(true), Some("2026-09-01".into())));
+        let d = text(
+            "Dated as of June 2, 2026.\n\nFor the Controller: Ines Hartmann, signed electronically on 28 August 2026\n",
+        );
+        assert_eq!(contract_meta(&d, p), (Some(true), Some("2026-06-02".into())));
     }
 }
