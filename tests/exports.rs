@@ -443,6 +443,16 @@ fn pdf_exports_are_scanned_as_text() {
         (Some("pdf"), Some(false), None)
     );
     assert_eq!(f.phi.as_ref().map(|p| p.types.ssn.count), Some(0));
+    // Over the 64 MiB cap: hashed whole, not held in memory, PHI unknown.
+    let d = tempfile::tempdir().unwrap();
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(65 * 1024 * 1024, b' ');
+    std::fs::write(d.path().join("big.pdf"), &big).unwrap();
+    let m = manifest_in(d.path(), "[[export]]\npath = \"big.pdf\"\n");
+    let (f, input) = export::scan_export(&m, &m.export[0], as_of());
+    assert_eq!((f.format.as_deref(), f.error.as_deref()), (Some("pdf"), None));
+    assert!(f.phi.is_none());
+    assert_eq!(input.bytes, Some(big.len() as u64), "the whole file is hashed");
     for bad in ["evidence/bad/scan.pdf", "evidence/bad/corrupt.pdf"] {
         let f = scan(bad, "");
         assert_eq!(f.format.as_deref(), Some("pdf"), "{bad}");

@@ -21,9 +21,25 @@ impl Observer for Recorder {
     }
 }
 
+/// Writes `file` (named `name`) and a manifest listing it as `table` beside it, runs every
+/// probe with a [`Recorder`], and returns the facts and the recorder.
+fn collect_one(table: &str, name: &str, file: &str) -> (vetter::facts::Facts, Recorder) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join(name), file).unwrap();
+    let path = d.path().join("vendor.toml");
+    std::fs::write(
+        &path,
+        format!("[vendor]\nname = \"Progress\"\n\n[[{table}]]\npath = \"{name}\"\n"),
+    )
+    .unwrap();
+    let m = manifest::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let rec = Recorder::default();
+    let out = probe::collect(&m, &probe::registry(), &probe::Settings::default(), &rec);
+    (out.facts, rec)
+}
+
 #[test]
 fn a_large_audit_log_reports_its_bytes_as_it_is_read() {
-    let d = tempfile::tempdir().unwrap();
     // ~6 MB of JSONL, so the reader reports many times (it reads 256 KiB at a time).
     let mut log = String::new();
     for i in 0..40_000 {
@@ -36,21 +52,8 @@ fn a_large_audit_log_reports_its_bytes_as_it_is_read() {
             "x".repeat(80)
         ));
     }
-    std::fs::write(d.path().join("audit.jsonl"), &log).unwrap();
-    let path = d.path().join("vendor.toml");
-    std::fs::write(
-        &path,
-        "[vendor]\nname = \"Progress\"\n\n[[audit_log]]\npath = \"audit.jsonl\"\n",
-    )
-    .unwrap();
-    let m = manifest::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let rec = Recorder::default();
-    let out = probe::collect(&m, &probe::registry(), &probe::Settings::default(), &rec);
-    assert!(
-        out.facts.audit_logs[0].error.is_none(),
-        "{:?}",
-        out.facts.audit_logs[0].error
-    );
+    let (facts, rec) = collect_one("audit_log", "audit.jsonl", &log);
+    assert!(facts.audit_logs[0].error.is_none(), "{:?}", facts.audit_logs[0].error);
     let files = rec.files.lock().unwrap().clone();
     assert_eq!(files, vec![("audit.jsonl".to_string(), log.len() as u64)]);
     let pos = rec.positions.lock().unwrap().clone();
@@ -65,7 +68,6 @@ fn a_large_audit_log_reports_its_bytes_as_it_is_read() {
 
 #[test]
 fn an_export_reports_its_bytes_too() {
-    let d = tempfile::tempdir().unwrap();
     let mut csv = String::from("id,visit,notes\n");
     for i in 0..60_000 {
         csv.push_str(&format!(
@@ -74,17 +76,8 @@ fn an_export_reports_its_bytes_too() {
             i % 9
         ));
     }
-    std::fs::write(d.path().join("export.csv"), &csv).unwrap();
-    let path = d.path().join("vendor.toml");
-    std::fs::write(
-        &path,
-        "[vendor]\nname = \"Progress\"\n\n[[export]]\npath = \"export.csv\"\n",
-    )
-    .unwrap();
-    let m = manifest::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let rec = Recorder::default();
-    let out = probe::collect(&m, &probe::registry(), &probe::Settings::default(), &rec);
-    assert!(out.facts.exports[0].error.is_none(), "{:?}", out.facts.exports[0].error);
+    let (facts, rec) = collect_one("export", "export.csv", &csv);
+    assert!(facts.exports[0].error.is_none(), "{:?}", facts.exports[0].error);
     assert_eq!(
         rec.files.lock().unwrap().clone(),
         vec![("export.csv".to_string(), csv.len() as u64)]

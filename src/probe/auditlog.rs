@@ -811,7 +811,7 @@ pub fn scan_log_with(
 
 fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
     use super::export::encryption::{Sniff, sniff};
-    use super::export::reader::{Counted, LineCap, MAX_LINE, RatioGuard};
+    use super::export::reader::{Counted, LineCap, MAX_LINE, RatioGuard, json_lines};
     let n = std::rc::Rc::new(std::cell::Cell::new(0));
     let mut src = BufReader::with_capacity(
         256 * 1024,
@@ -843,22 +843,10 @@ fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
         .copied()
         .find(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
     if first == Some(b'{') {
-        let mut line = Vec::with_capacity(1024);
-        loop {
-            line.clear();
-            if r.read_until(b'\n', &mut line)? == 0 {
-                break;
-            }
-            let t = line.trim_ascii();
-            if t.is_empty() {
-                continue;
-            }
-            match serde_json::from_slice::<Value>(t) {
-                Ok(Value::Object(m)) => tally.entry(&m),
-                _ => tally.bad_entry(),
-            }
-        }
-        return Ok(());
+        return json_lines(r, |v| match v {
+            Ok(Value::Object(m)) => tally.entry(&m),
+            _ => tally.bad_entry(),
+        });
     }
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
     let headers: Vec<String> = rdr

@@ -2,7 +2,7 @@
 //! choice, remove it, repeat until refused (what sslyze and testssl.sh do). The suite table is
 //! the IANA registry. Network I/O through [`Target::exchange`].
 
-use super::hello::{ClientHello, Reply, TLS13};
+use super::hello::{ClientHello, Reply, ServerHello, TLS13};
 use super::wire::{Outcome, Target};
 
 /// One IANA cipher suite and what it is worth.
@@ -84,31 +84,52 @@ pub struct Enumerated {
     pub incomplete: bool,
 }
 
+/// The removal loop itself: offer `left`, take the server's choice (read by `chosen`) out of
+/// it, repeat until the server refuses. A choice we did not offer, another version or no
+/// answer stops the loop and marks the result incomplete.
+fn remove_until_refused(
+    t: &Target,
+    version: u16,
+    raw: bool,
+    mut left: Vec<u16>,
+    hello_for: impl Fn(&[u16]) -> ClientHello,
+    chosen: impl Fn(&ServerHello) -> Option<u16>,
+    out: &mut Enumerated,
+) {
+    while !left.is_empty() {
+        match t.exchange(&hello_for(&left), raw) {
+            Outcome::Reply(Reply::Hello(h)) if h.version == version => match chosen(&h).filter(|c| left.contains(c)) {
+                Some(c) => {
+                    out.accepted.push(c);
+                    left.retain(|x| *x != c);
+                }
+                None => {
+                    out.incomplete = true;
+                    return;
+                }
+            },
+            Outcome::Reply(Reply::Alert(..)) | Outcome::Closed(_) => return,
+            _ => {
+                out.incomplete = true;
+                return;
+            }
+        }
+    }
+}
+
 /// Enumerates the suites `version` accepts.
 pub fn enumerate_suites(t: &Target, version: u16) -> Enumerated {
     let mut out = Enumerated::default();
-    let all = offer_list(version);
-    for bundle in all.chunks(BUNDLE) {
-        let mut left: Vec<u16> = bundle.to_vec();
-        while !left.is_empty() {
-            let hello = ClientHello::new(version, left.clone(), t.sni.as_deref(), all_groups());
-            match t.exchange(&hello, false) {
-                Outcome::Reply(Reply::Hello(h)) if h.version == version && left.contains(&h.cipher) => {
-                    out.accepted.push(h.cipher);
-                    left.retain(|c| *c != h.cipher);
-                }
-                // A suite we did not offer, or another version: the server misbehaves; stop this bundle.
-                Outcome::Reply(Reply::Hello(_)) => {
-                    out.incomplete = true;
-                    break;
-                }
-                Outcome::Reply(Reply::Alert(..)) | Outcome::Closed(_) => break,
-                _ => {
-                    out.incomplete = true;
-                    break;
-                }
-            }
-        }
+    for bundle in offer_list(version).chunks(BUNDLE) {
+        remove_until_refused(
+            t,
+            version,
+            false,
+            bundle.to_vec(),
+            |left| ClientHello::new(version, left.to_vec(), t.sni.as_deref(), all_groups()),
+            |h| Some(h.cipher),
+            &mut out,
+        );
     }
     out
 }
@@ -132,26 +153,15 @@ pub fn enumerate_groups(t: &Target, version: u16) -> Enumerated {
         // ffdhe groups are negotiated through DHE suites in TLS 1.2, not named in the hello's answer.
         left.retain(|g| !(0x0100..=0x0104).contains(g) && !is_post_quantum(*g));
     }
-    while !left.is_empty() {
-        let hello = ClientHello::new(version, suites.clone(), t.sni.as_deref(), left.clone());
-        match t.exchange(&hello, version != TLS13) {
-            Outcome::Reply(Reply::Hello(h)) if h.version == version => match h.group {
-                Some(g) if left.contains(&g) => {
-                    out.accepted.push(g);
-                    left.retain(|x| *x != g);
-                }
-                _ => {
-                    out.incomplete = true;
-                    break;
-                }
-            },
-            Outcome::Reply(Reply::Alert(..)) | Outcome::Closed(_) => break,
-            _ => {
-                out.incomplete = true;
-                break;
-            }
-        }
-    }
+    remove_until_refused(
+        t,
+        version,
+        version != TLS13,
+        left,
+        |left| ClientHello::new(version, suites.clone(), t.sni.as_deref(), left.to_vec()),
+        |h| h.group,
+        &mut out,
+    );
     out
 }
 

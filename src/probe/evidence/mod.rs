@@ -62,17 +62,6 @@ impl EvidenceProbe {
     }
 }
 
-fn kind_name(k: EvidenceKind) -> &'static str {
-    match k {
-        EvidenceKind::Soc2 => "soc2",
-        EvidenceKind::Baa => "baa",
-        EvidenceKind::Dpa => "dpa",
-        EvidenceKind::Pentest => "pentest",
-        EvidenceKind::Hitrust => "hitrust",
-        EvidenceKind::Policy => "policy",
-    }
-}
-
 /// Facts of one document from its bytes. `kind` is the manifest's, or detected when `None`.
 pub fn read_document(
     bytes: &[u8],
@@ -83,7 +72,7 @@ pub fn read_document(
 ) -> EvidenceOut {
     let doc = text::extract(bytes, path);
     let kind = match (kind, &doc) {
-        (Some(k), _) => Some(kind_name(k)),
+        (Some(k), _) => Some(k.as_str()),
         (None, Ok(d)) => kind::detect(d, p),
         (None, Err(_)) => None,
     };
@@ -282,7 +271,7 @@ impl Probe for EvidenceProbe {
                 out
             }
             Err(e) => failed(
-                ev.kind.map(kind_name),
+                ev.kind.map(EvidenceKind::as_str),
                 &ev.path,
                 format!("cannot read {}: {}", ev.path, hashing::describe(&e)),
             ),

@@ -4,7 +4,7 @@
 //! `Read`; output: a `Read` and a [`Format`]. Does I/O only through the readers it wraps.
 
 use std::cell::Cell;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::rc::Rc;
 
 /// Longest line accepted in CSV and NDJSON: beyond it the file is rejected rather than buffered.
@@ -126,6 +126,21 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Empty | Format::Binary => return None,
         })
+    }
+}
+
+/// Each non-blank line of a JSON-lines stream, parsed (exports and audit logs share this).
+pub fn json_lines<R: BufRead>(mut r: R, mut each: impl FnMut(serde_json::Result<serde_json::Value>)) -> io::Result<()> {
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let t = line.trim_ascii();
+        if !t.is_empty() {
+            each(serde_json::from_slice(t));
+        }
     }
 }
 

@@ -113,9 +113,7 @@ impl<'r> Scan<'r> {
     }
 
     fn matches(field: &Option<String>, name: &str) -> bool {
-        field
-            .as_deref()
-            .is_some_and(|f| f == name || name.rsplit('.').next() == Some(f))
+        names_any(field.as_slice(), name)
     }
 
     /// One field of the current record.
@@ -319,23 +317,11 @@ pub fn read_ndjson<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
     r
 }
 
-fn read_ndjson_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
-    let mut line = Vec::with_capacity(4096);
-    loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        let t = line.trim_ascii();
-        if t.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<Value>(t) {
-            Ok(v) => record(scan, "", &v),
-            Err(_) => scan.parse_errors += 1,
-        }
-    }
-    Ok(())
+fn read_ndjson_records<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
+    super::reader::json_lines(r, |v| match v {
+        Ok(v) => record(scan, "", &v),
+        Err(_) => scan.parse_errors += 1,
+    })
 }
 
 /// Elements of an array, each a record.
