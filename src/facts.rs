@@ -127,6 +127,11 @@ pub struct CertFacts {
 pub struct HttpFacts {
     pub status: Option<u16>,
     pub final_url: Option<String>,
+    /// A redirect vetter refused to follow, and why (an address the endpoint's own class does
+    /// not allow — loopback, private, link-local, cloud metadata — or a host `resolve` does not
+    /// pin). The answer judged is then the redirect itself. null when none was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_refused: Option<String>,
     /// The http:// form redirects to https://.
     pub https_redirect: Option<bool>,
     /// A request without credentials was refused (401/403, or a redirect to a login page) and returned no data.

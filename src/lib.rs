@@ -21,3 +21,4 @@ pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod score;
+pub mod secrets;

@@ -84,6 +84,10 @@ pub struct ManifestSource {
     pub dir: PathBuf,
     /// The manifest's text (for positions in later diagnostics, e.g. SARIF).
     pub text: String,
+    /// 1-based line of each table header by kind (`endpoint` → one line per `[[endpoint]]`),
+    /// found once while parsing so a 10,000-endpoint manifest is not re-parsed per resource.
+    #[serde(skip)]
+    pub table_lines: BTreeMap<String, Vec<usize>>,
 }
 
 /// `[vendor]`
@@ -411,6 +415,7 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, ConfigError> {
         file: file.to_string(),
         dir: PathBuf::new(),
         text: text.to_string(),
+        table_lines: header_lines(text, root),
     };
     Ok(manifest)
 }
@@ -443,15 +448,26 @@ impl Manifest {
     /// 1-based line of the `[[kind]]` header of the `index`-th table of that kind
     /// (`("endpoint", 0)`), or of `[kind]` for a plain table with index 0 (`("vendor", 0)`).
     pub fn line_of(&self, kind: &str, index: usize) -> Option<usize> {
-        let root = DeTable::parse(&self.source.text).ok()?;
-        let value = root.get_ref().get(kind)?;
-        let span = match value.get_ref() {
-            DeValue::Array(items) => items.get(index)?.span(),
-            DeValue::Table(_) if index == 0 => value.span(),
-            _ => return None,
-        };
-        Some(crate::diag::line_col(&self.source.text, span.start).0)
+        self.source.table_lines.get(kind)?.get(index).copied()
     }
+}
+
+/// Header line of every top-level table and array-of-tables item, by kind.
+fn header_lines(text: &str, root: &DeTable) -> BTreeMap<String, Vec<usize>> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line = |offset: usize| starts.partition_point(|&s| s <= offset);
+    let mut out = BTreeMap::new();
+    for (k, v) in root.iter() {
+        let lines = match v.get_ref() {
+            DeValue::Array(items) => items.iter().map(|it| line(it.span().start)).collect(),
+            DeValue::Table(_) => vec![line(v.span().start)],
+            _ => continue,
+        };
+        out.insert(k.get_ref().to_string(), lines);
+    }
+    out
 }
 
 fn read_text(path: &Path, file: &str, what: &str) -> Result<String, ConfigError> {
@@ -927,12 +943,17 @@ impl<'t> Checker<'t> {
 
     /// Report a value listed twice within one kind of table (e.g. two endpoints with one URL).
     fn duplicates<'v>(&mut self, items: impl Iterator<Item = (usize, &'v str)>, kind: &str, key: &str) {
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for (i, v) in items {
             if v.trim().is_empty() {
                 continue;
             }
-            if let Some(&first) = seen.get(v) {
+            // URLs compare as URLs: `HTTPS://H:443` and `https://h/` are one endpoint.
+            let norm = match reqwest::Url::parse(v) {
+                Ok(u) if kind == "endpoint" => u.to_string(),
+                _ => v.to_string(),
+            };
+            if let Some(&first) = seen.get(&norm) {
                 let line = self.line(&[K(kind), I(first)]);
                 self.err(
                     &[K(kind), I(i), K(key)],
@@ -940,7 +961,7 @@ impl<'t> Checker<'t> {
                     "list each one once; findings are identified by it",
                 );
             } else {
-                seen.insert(v, i);
+                seen.insert(norm, i);
             }
         }
     }

@@ -254,6 +254,7 @@ pub(crate) fn assess(
     }
     for m in &manifests {
         check_known_rules(&rules, m)?;
+        check_auth_env(m)?;
         let fw = if eval.framework.is_empty() {
             m.vendor.frameworks.clone().unwrap_or_default()
         } else {
@@ -329,6 +330,55 @@ pub(crate) fn assess(
     Ok(exit.max(print_baseline(cmp)))
 }
 
+/// Every `auth.env` variable must hold a UTF-8 value: probing without the credential would
+/// report the vendor's login wall as its API (false findings), so a missing one stops the run.
+fn check_auth_env(m: &Manifest) -> Result<()> {
+    for (i, e) in m.endpoint.iter().enumerate() {
+        let Some(a) = &e.auth else { continue };
+        let place = match m.line_of("endpoint", i) {
+            Some(l) => format!("{}:{l}", m.source.file),
+            None => m.source.file.clone(),
+        };
+        match std::env::var(&a.env) {
+            Ok(v) if !v.trim().is_empty() => {}
+            Ok(_) => {
+                return Err(anyhow!(UsageError(format!(
+                    "{place}: auth env `{}` is set but empty; export the vendor's credential in it \
+                     (e.g. `export {}='Bearer …'`), or remove `auth` to probe without credentials",
+                    a.env, a.env
+                ))));
+            }
+            Err(std::env::VarError::NotPresent) => {
+                return Err(anyhow!(UsageError(format!(
+                    "{place}: auth env `{}` is not set, so {} would be probed without credentials; \
+                     export it (e.g. `export {}='Bearer …'`), or remove `auth` to probe without credentials",
+                    a.env,
+                    vetter::secrets::redact_query_params(&e.url).unwrap_or_else(|| e.url.clone()),
+                    a.env
+                ))));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(anyhow!(UsageError(format!(
+                    "{place}: auth env `{}` does not hold UTF-8 text; an HTTP header value must be text",
+                    a.env
+                ))));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The run's secrets: every credential the manifest's endpoints send.
+fn run_redactor(m: &Manifest) -> vetter::secrets::Redactor {
+    let values: Vec<String> = m
+        .endpoint
+        .iter()
+        .filter_map(|e| e.auth.as_ref())
+        .filter_map(|a| std::env::var(&a.env).ok())
+        .collect();
+    vetter::secrets::Redactor::new(values.iter().map(String::as_str))
+}
+
 /// Probe, evaluate and report one vendor (run on a worker thread in a portfolio).
 #[allow(clippy::too_many_arguments)]
 fn assess_one(
@@ -369,6 +419,9 @@ fn assess_one(
             expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
         })
         .collect();
+    // The one choke point for secrets: nothing reaches the facts file, a report or stderr
+    // without passing through the run's redactor (docs/security.md).
+    let redactor = run_redactor(m);
     let a = Assessment {
         facts_version: FACTS_FILE_VERSION.into(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
@@ -380,6 +433,7 @@ fn assess_one(
         manifest: Some(locate::manifest_ref(m)),
         facts: collected.facts,
     };
+    let a = redactor.redact_value(a);
     if let Some(path) = save_facts {
         let text = serde_json::to_string_pretty(&a)? + "\n";
         std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;

@@ -245,6 +245,8 @@ pub enum Act {
     Drip(Vec<u8>, Duration),
     /// Send the head, then body bytes until the client goes away.
     Endless(Vec<u8>),
+    /// Send the head at once, then one body byte per `gap` (every read succeeds in time).
+    Trickle(Vec<u8>, Duration),
 }
 
 /// A rustls HTTPS server on loopback; `handler` gets the request head (text).
@@ -296,6 +298,13 @@ pub fn https_server(leaf: &Leaf, handler: impl Fn(&str) -> Act + Send + Sync + '
                     if tls.write_all(&[byte]).and_then(|_| tls.flush()).is_err() {
                         return;
                     }
+                    std::thread::sleep(gap);
+                }
+            }
+            Act::Trickle(h, gap) => {
+                let _ = tls.write_all(&h).and_then(|_| tls.flush());
+                let until = Instant::now() + Duration::from_secs(60);
+                while Instant::now() < until && tls.write_all(b"{").and_then(|_| tls.flush()).is_ok() {
                     std::thread::sleep(gap);
                 }
             }

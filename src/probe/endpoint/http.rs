@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, Response};
@@ -20,8 +20,9 @@ const MAX_HOPS: usize = 10;
 /// The foreign Origin sent to see the CORS answer.
 pub const FOREIGN_ORIGIN: &str = "https://vetter-cors-check.invalid";
 
-/// A per-endpoint client: the manifest's `resolve` pinned, certificates not enforced (their
-/// validity is a separate fact; the HTTP facts are still wanted), no automatic redirects.
+/// A client pinned to one address for `host`: certificates not enforced (their validity is a
+/// separate fact; the HTTP facts are still wanted), no automatic redirects, no proxy (the
+/// address was checked; a proxy would resolve it again).
 pub fn client(host: &str, addr: Option<SocketAddr>, timeout: Duration) -> Result<Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut b = Client::builder()
@@ -31,7 +32,7 @@ pub fn client(host: &str, addr: Option<SocketAddr>, timeout: Duration) -> Result
         .tls_danger_accept_invalid_certs(true)
         .user_agent(concat!("vetter/", env!("CARGO_PKG_VERSION")));
     if let Some(a) = addr {
-        b = b.resolve(host, a);
+        b = b.resolve(host, a).no_proxy();
     }
     b.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
@@ -42,26 +43,195 @@ struct Answer {
     url: String,
     headers: HeaderMap,
     looks_like_data: bool,
+    /// A redirect not followed, and why.
+    refused: Option<String>,
 }
 
-/// The per-connection timeout and the host's deadline: retries must fit inside both.
+/// The per-connection timeout and the host's deadline: every exchange (headers and body) and
+/// every retry must fit inside both.
 pub type Budget = (Duration, Instant);
 
-/// GET `url`, following redirects by hand. `auth` is (header, secret). A 429/5xx answer is
-/// retried after its `Retry-After` (or a short backoff) while that fits the host's budget.
-fn get(c: &Client, url: &str, auth: Option<(&str, &str)>, budget: Budget) -> Result<(Answer, Vec<String>), String> {
-    let mut hops = Vec::new();
-    let mut current = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
-    let mut retries = 0u32;
-    for _ in 0..=MAX_HOPS + MAX_RETRIES as usize {
-        let mut req = c.get(current.clone()).header("Origin", FOREIGN_ORIGIN);
-        if let Some((h, v)) = auth {
-            // Never sent to another host a redirect points at.
-            if Some(current.host_str()) == reqwest::Url::parse(url).ok().as_ref().map(|u| u.host_str()) {
-                req = req.header(h, v);
+/// Where one endpoint's requests may go (docs/security.md, "Redirects"): credentials only to
+/// the declared origin; other hosts only at addresses of the endpoint's own class or public
+/// ones; with `resolve` pinned, no other host at all (nothing is resolved that is not pinned).
+pub struct Route {
+    /// The declared URL's origin (scheme, host, port).
+    origin: reqwest::Url,
+    /// The declared host and the address it was reached at.
+    host: String,
+    addr: SocketAddr,
+    /// `resolve` set in the manifest.
+    pinned: bool,
+    client: Client,
+    timeout: Duration,
+}
+
+/// What kind of network an address is on, for the redirect policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrClass {
+    Public,
+    Private,
+    Loopback,
+    /// Link-local, including the cloud metadata addresses (169.254.169.254, fd00:ec2::254).
+    LinkLocal,
+    /// 0.0.0.0, ::, multicast, broadcast, documentation: never a vendor.
+    Unusable,
+}
+
+pub fn classify(ip: IpAddr) -> AddrClass {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            if a.is_loopback() {
+                AddrClass::Loopback
+            } else if a.is_link_local() {
+                AddrClass::LinkLocal
+            } else if a.is_private() || (o[0] == 100 && (64..128).contains(&o[1])) {
+                AddrClass::Private
+            } else if a.is_unspecified() || a.is_multicast() || a.is_broadcast() || a.is_documentation() || o[0] == 0 {
+                AddrClass::Unusable
+            } else {
+                AddrClass::Public
             }
         }
-        let resp = req.send().map_err(describe)?;
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            if a.is_loopback() {
+                AddrClass::Loopback
+            } else if a == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) || (s[0] & 0xffc0) == 0xfe80 {
+                AddrClass::LinkLocal
+            } else if (s[0] & 0xfe00) == 0xfc00 {
+                AddrClass::Private
+            } else if a.is_unspecified() || a.is_multicast() || s[0] == 0x2001 && s[1] == 0xdb8 {
+                AddrClass::Unusable
+            } else {
+                AddrClass::Public
+            }
+        }
+    }
+}
+
+impl Route {
+    /// `addr` is where the declared host was reached; `pinned` when the manifest's `resolve`
+    /// chose it.
+    pub fn new(url: &str, host: &str, addr: SocketAddr, pinned: bool, timeout: Duration) -> Result<Route, String> {
+        let origin = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
+        Ok(Route {
+            origin,
+            host: host.to_string(),
+            addr,
+            pinned,
+            client: client(host, Some(addr), timeout)?,
+            timeout,
+        })
+    }
+
+    fn same_origin(&self, u: &reqwest::Url) -> bool {
+        u.origin() == self.origin.origin()
+    }
+
+    /// The client for a hop to `u`, or why the hop is refused.
+    fn client_for(&self, u: &reqwest::Url) -> Result<Client, String> {
+        let host = u.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        if host.eq_ignore_ascii_case(&self.host) && u.port_or_known_default() == Some(self.addr.port()) {
+            return Ok(self.client.clone());
+        }
+        let Some(port) = u.port_or_known_default() else {
+            return Err(format!("redirect to {u} names no port"));
+        };
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err(format!("redirect to a {} URL", u.scheme()));
+        }
+        let addrs: Vec<SocketAddr> = if let Ok(ip) = host.parse::<IpAddr>() {
+            vec![SocketAddr::new(ip, port)]
+        } else if host.eq_ignore_ascii_case(&self.host) {
+            vec![SocketAddr::new(self.addr.ip(), port)]
+        } else if self.pinned {
+            return Err(format!(
+                "redirect to {host}, which `resolve` does not pin; with `resolve` set nothing else is looked up"
+            ));
+        } else {
+            (host, port)
+                .to_socket_addrs()
+                .map_err(|e| format!("redirect to {host}: cannot resolve it: {e}"))?
+                .collect()
+        };
+        let own = classify(self.addr.ip());
+        let Some(first) = addrs.first().copied() else {
+            return Err(format!("redirect to {host}: it resolves to no address"));
+        };
+        // Every address must pass: a name that also resolves to a private address could be
+        // switched to it between our check and the connection otherwise.
+        for a in &addrs {
+            let class = classify(a.ip());
+            let ok = class == AddrClass::Public || (class == own && class != AddrClass::Unusable);
+            if !ok {
+                return Err(format!(
+                    "redirect to {host} ({}), a {} address, from an endpoint on a {} address",
+                    a.ip(),
+                    class_name(class),
+                    class_name(own)
+                ));
+            }
+        }
+        client(host, Some(first), self.timeout)
+    }
+}
+
+fn class_name(c: AddrClass) -> &'static str {
+    match c {
+        AddrClass::Public => "public",
+        AddrClass::Private => "private",
+        AddrClass::Loopback => "loopback",
+        AddrClass::LinkLocal => "link-local (cloud metadata)",
+        AddrClass::Unusable => "reserved",
+    }
+}
+
+/// Time left for one exchange: the per-exchange timeout, cut to what the host's budget has
+/// left; an error naming the phase when the budget is spent.
+fn exchange_time(budget: Budget, phase: &str) -> Result<Duration, String> {
+    let left = budget.1.saturating_duration_since(Instant::now());
+    if left < Duration::from_millis(5) {
+        return Err(format!(
+            "the host's time budget ran out during {phase} (each host gets {} per-connection timeouts; raise --timeout)",
+            super::BUDGET_TIMEOUTS
+        ));
+    }
+    Ok(budget.0.min(left))
+}
+
+/// GET `url`, following redirects by hand under the [`Route`] policy. `auth` is (header,
+/// secret), sent only to the declared origin. A 429/5xx answer is retried after its
+/// `Retry-After` (or a short backoff) while that fits the host's budget.
+fn get(
+    route: &Route,
+    url: &str,
+    auth: Option<(&str, &str)>,
+    budget: Budget,
+    phase: &str,
+) -> Result<(Answer, Vec<String>), String> {
+    let mut hops = Vec::new();
+    let mut current = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
+    let mut client = route.client.clone();
+    let mut retries = 0u32;
+    for _ in 0..=MAX_HOPS + MAX_RETRIES as usize {
+        let limit = exchange_time(budget, phase)?;
+        let started = Instant::now();
+        let mut req = client
+            .get(current.clone())
+            .header("Origin", FOREIGN_ORIGIN)
+            .timeout(limit);
+        if let Some((h, v)) = auth
+            && route.same_origin(&current)
+        {
+            req = req.header(h, v);
+        }
+        let resp = req.send().map_err(|e| describe(e, phase, &current))?;
         let status = resp.status().as_u16();
         if limits::retryable(status) {
             let after = resp
@@ -80,58 +250,101 @@ fn get(c: &Client, url: &str, auth: Option<(&str, &str)>, budget: Budget) -> Res
             && let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
         {
             let next = current.join(loc).map_err(|e| format!("bad redirect target: {e}"))?;
-            hops.push(next.to_string());
-            current = next;
-            continue;
+            match route.client_for(&next) {
+                Ok(c) => {
+                    hops.push(next.to_string());
+                    client = c;
+                    current = next;
+                    continue;
+                }
+                Err(why) => {
+                    let mut a = judge(resp, status, started + limit, phase)?;
+                    a.refused = Some(why);
+                    return Ok((a, hops));
+                }
+            }
         }
-        return Ok((judge(resp, status)?, hops));
+        return Ok((judge(resp, status, started + limit, phase)?, hops));
     }
     Err(format!("redirect loop: more than {MAX_HOPS} redirects from {url}"))
 }
 
-fn judge(mut resp: Response, status: u16) -> Result<Answer, String> {
+/// Reads at most [`MAX_BODY`] bytes before `deadline` (the exchange's whole time: a server
+/// dripping one byte at a time cannot stretch it), judges them and drops them.
+fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Result<Answer, String> {
     let url = resp.url().to_string();
     let headers = resp.headers().clone();
     let ct = headers
         .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
+        .unwrap_or_default();
     let mut body = Vec::new();
-    (&mut resp)
-        .take(MAX_BODY)
-        .read_to_end(&mut body)
-        .map_err(|e| describe_io(&e))?;
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        // The request's own timeout (the same deadline) may fire inside a read: same message.
+        if Instant::now() + Duration::from_millis(50) >= deadline {
+            return Err(format!(
+                "HTTP body of {url} not complete within the exchange deadline during {phase} ({} bytes read; the server sends too slowly)",
+                body.len()
+            ));
+        }
+        match resp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let room = (MAX_BODY as usize).saturating_sub(body.len());
+                body.extend_from_slice(&buf[..n.min(room)]);
+                if body.len() >= MAX_BODY as usize {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) if Instant::now() + Duration::from_millis(50) >= deadline => continue,
+            Err(e) => return Err(describe_io(&e, phase, &url, body.len())),
+        }
+    }
     let looks = looks_like_data(&ct, &body);
     Ok(Answer {
         status,
         url,
         headers,
         looks_like_data: looks,
+        refused: None,
     })
 }
 
-fn describe(e: reqwest::Error) -> String {
-    let mut msg = if e.is_timeout() {
-        "HTTP request timed out".to_string()
+/// A request error in words: the phase, the URL, and every cause in the chain (reqwest's own
+/// text is often just "client error (Connect)").
+fn describe(e: reqwest::Error, phase: &str, url: &reqwest::Url) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
     } else if e.is_connect() {
-        "HTTP connection failed".to_string()
+        "could not connect"
     } else {
-        "HTTP request failed".to_string()
+        "failed"
     };
-    // The source chain names the cause (e.g. header too large) without any body content.
+    let mut causes: Vec<String> = Vec::new();
     let mut src = std::error::Error::source(&e);
-    if let Some(s) = src.take() {
-        msg.push_str(&format!(": {s}"));
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !t.is_empty() && !causes.iter().any(|c| c.contains(&t)) {
+            causes.push(t);
+        }
+        src = s.source();
+    }
+    let mut msg = format!("HTTP request to {url} {what} during {phase}");
+    if !causes.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&causes.join(": "));
     }
     msg
 }
 
-fn describe_io(e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out") {
-        "HTTP body read timed out".into()
+fn describe_io(e: &std::io::Error, phase: &str, url: &str, read: usize) -> String {
+    let timed_out = e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out");
+    if timed_out {
+        format!("HTTP body of {url} timed out during {phase} after {read} bytes")
     } else {
-        format!("HTTP body read failed: {}", e.kind())
+        format!("HTTP body of {url} could not be read during {phase} after {read} bytes: {e}")
     }
 }
 
@@ -183,15 +396,15 @@ pub struct Gathered {
 
 /// Gathers the HTTP facts. `auth` is (header, secret) read from the environment by the caller.
 pub fn gather(
-    c: &Client,
+    route: &Route,
     url: &str,
     http_url: Option<&str>,
     auth: Option<(&str, &str)>,
     budget: Budget,
 ) -> Result<Gathered, String> {
-    let (main, _hops) = get(c, url, auth, budget)?;
+    let (main, _hops) = get(route, url, auth, budget, "the HTTP request")?;
     let unauth = if auth.is_some() {
-        get(c, url, None, budget)
+        get(route, url, None, budget, "the request without credentials")
     } else {
         get_again(&main)
     };
@@ -199,6 +412,7 @@ pub fn gather(
     let mut f = HttpFacts {
         status: Some(main.status),
         final_url: Some(main.url.clone()),
+        redirect_refused: main.refused.clone().or_else(|| un.refused.clone()),
         unauthenticated_status: Some(un.status),
         unauthenticated_looks_like_data: Some(un.looks_like_data),
         ..Default::default()
@@ -219,7 +433,15 @@ pub fn gather(
         None
     };
     let h = &main.headers;
-    let header = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // Non-ASCII bytes kept (lossy), not dropped: a banner with `©` still names its version.
+    let header = |n: &str| {
+        let all: Vec<String> = h
+            .get_all(n)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        (!all.is_empty()).then(|| all.join(", "))
+    };
     f.hsts = parse_hsts(header("strict-transport-security").as_deref());
     f.cors = CorsFacts {
         allow_origin: header("access-control-allow-origin"),
@@ -236,21 +458,18 @@ pub fn gather(
     f.cookies = Some(
         h.get_all("set-cookie")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(parse_cookie)
+            .map(|v| parse_cookie(&String::from_utf8_lossy(v.as_bytes())))
             .collect(),
     );
-    let secret = auth.map(|a| a.1).filter(|s| !s.is_empty());
     let mut map = BTreeMap::new();
     for (k, v) in h {
         // Cookie values are credentials: they live in `cookies[]` by name and flags only.
         if k.as_str() == "set-cookie" {
             continue;
         }
-        let mut v = String::from_utf8_lossy(v.as_bytes()).to_string();
-        if secret.is_some_and(|s| v.contains(s)) {
-            v = "[redacted: contains the credential]".into();
-        }
+        // Secrets in any header are removed with every other string at the facts' choke
+        // point (crate::secrets), not here.
+        let v = String::from_utf8_lossy(v.as_bytes()).to_string();
         map.entry(k.as_str().to_string())
             .and_modify(|e: &mut String| {
                 e.push_str(", ");
@@ -259,7 +478,7 @@ pub fn gather(
             .or_insert(v);
     }
     f.headers = Some(map);
-    f.https_redirect = https_redirect(c, url, http_url);
+    f.https_redirect = https_redirect(route, url, http_url, budget);
     Ok(Gathered { facts: f })
 }
 
@@ -271,6 +490,7 @@ fn get_again(a: &Answer) -> Result<(Answer, Vec<String>), String> {
             url: a.url.clone(),
             headers: HeaderMap::new(),
             looks_like_data: a.looks_like_data,
+            refused: None,
         },
         if a.url.to_ascii_lowercase().contains("login") {
             vec![a.url.clone()]
@@ -281,7 +501,7 @@ fn get_again(a: &Answer) -> Result<(Answer, Vec<String>), String> {
 }
 
 /// Does the plain-http form redirect to https? null when nothing answers on it.
-fn https_redirect(c: &Client, url: &str, http_url: Option<&str>) -> Option<bool> {
+fn https_redirect(route: &Route, url: &str, http_url: Option<&str>, budget: Budget) -> Option<bool> {
     let target = match http_url {
         Some(u) => u.to_string(),
         None => {
@@ -294,7 +514,10 @@ fn https_redirect(c: &Client, url: &str, http_url: Option<&str>) -> Option<bool>
             u.to_string()
         }
     };
-    let resp = c.get(&target).send().ok()?;
+    let target = reqwest::Url::parse(&target).ok()?;
+    let c = route.client_for(&target).ok()?;
+    let limit = exchange_time(budget, "the http→https check").ok()?;
+    let resp = c.get(target).timeout(limit).send().ok()?;
     if resp.status().is_redirection() {
         let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
         let next = resp.url().join(loc).ok()?;

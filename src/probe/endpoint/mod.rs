@@ -49,7 +49,8 @@ impl Probe for EndpointProbe {
             .map(|(i, e)| Task {
                 kind: ResourceKind::Endpoint,
                 index: i,
-                label: e.url.clone(),
+                // Progress is stderr: a credential in the query string stays out of it.
+                label: crate::secrets::redact_query_params(&e.url).unwrap_or_else(|| e.url.clone()),
             })
             .collect()
     }
@@ -144,15 +145,17 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
     let left = deadline
         .saturating_duration_since(Instant::now())
         .max(Duration::from_millis(1));
-    let client = match http::client(&host, ep.resolve.as_ref().map(|_| addr), s.timeout.min(left)) {
-        Ok(c) => c,
+    // Always pinned to the address just checked and connected to: the HTTP client never
+    // looks the name up again (a second answer could point somewhere else).
+    let route = match http::Route::new(&ep.url, &host, addr, ep.resolve.is_some(), s.timeout.min(left)) {
+        Ok(r) => r,
         Err(e) => {
             f.error = Some(e);
             return f;
         }
     };
     let modern = f.tls.versions.tls1_2 == Some(true) || f.tls.versions.tls1_3 == Some(true);
-    match http::gather(&client, &ep.url, ep.http_url.as_deref(), auth, (s.timeout, deadline)) {
+    match http::gather(&route, &ep.url, ep.http_url.as_deref(), auth, (s.timeout, deadline)) {
         Ok(g) => f.http = g.facts,
         // The HTTP client speaks TLS 1.2/1.3 only: a legacy-only server keeps its TLS facts
         // (which already fail the rules) and its HTTP facts stay unknown rather than erroring.
