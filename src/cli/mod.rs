@@ -275,6 +275,7 @@ pub(crate) fn assess(
         timeout: Duration::from_secs(g.timeout),
         concurrency: g.concurrency as usize,
         ca_file: ca_file.map(Path::to_path_buf),
+        run: probe::RunState::default(),
     };
     if let Some(p) = ca_file {
         vetter::probe::endpoint::cert::load_roots(Some(p)).map_err(|e| anyhow!(UsageError(e)))?;

@@ -13,8 +13,10 @@ pub mod export;
 pub mod files;
 pub mod hashing;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -81,6 +83,44 @@ pub struct Settings {
     pub concurrency: usize,
     /// Extra CA certificates (PEM) for chain validation.
     pub ca_file: Option<std::path::PathBuf>,
+    /// What the run's probes share (host limits, trust anchors).
+    pub run: RunState,
+}
+
+type RootsCache = HashMap<Option<PathBuf>, Arc<Vec<rustls_pki_types::CertificateDer<'static>>>>;
+
+/// State shared by the probes of one run and by nothing else: which hosts are being talked to
+/// (politeness limits) and the trust anchors, loaded once per `--ca-file`. Owned by the run's
+/// [`Settings`], so two runs in one process (tests, a library user) never share it.
+#[derive(Debug, Clone, Default)]
+pub struct RunState(Arc<RunStateInner>);
+
+#[derive(Debug, Default)]
+struct RunStateInner {
+    hosts: endpoint::limits::HostLimits,
+    roots: Mutex<RootsCache>,
+}
+
+impl RunState {
+    pub fn hosts(&self) -> &endpoint::limits::HostLimits {
+        &self.0.hosts
+    }
+
+    /// [`endpoint::cert::load_roots`] once per run and `ca_file`: the platform store is read
+    /// and parsed once, not once per endpoint.
+    pub fn roots(
+        &self,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Arc<Vec<rustls_pki_types::CertificateDer<'static>>>, String> {
+        let key = ca_file.map(std::path::Path::to_path_buf);
+        let mut c = self.0.roots.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = c.get(&key) {
+            return Ok(r.clone());
+        }
+        let roots = Arc::new(endpoint::cert::load_roots(ca_file)?);
+        c.insert(key, roots.clone());
+        Ok(roots)
+    }
 }
 
 impl Default for Settings {
@@ -90,6 +130,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(10),
             concurrency: 16,
             ca_file: None,
+            run: RunState::default(),
         }
     }
 }

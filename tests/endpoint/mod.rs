@@ -21,6 +21,7 @@ fn settings(pki: Option<&Pki>, timeout_ms: u64) -> Settings {
         timeout: Duration::from_millis(timeout_ms),
         concurrency: 4,
         ca_file: pki.map(|p| p.ca_pem.clone()),
+        run: Default::default(),
     }
 }
 

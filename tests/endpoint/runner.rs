@@ -127,7 +127,11 @@ fn a_retry_after_beyond_the_budget_is_not_waited() {
 
 #[test]
 fn trusted_roots_are_read_once_per_run() {
-    let a = vetter::probe::endpoint::cert::roots_cached(None).unwrap();
-    let b = vetter::probe::endpoint::cert::roots_cached(None).unwrap();
+    let run = vetter::probe::RunState::default();
+    let a = run.roots(None).unwrap();
+    let b = run.roots(None).unwrap();
     assert!(Arc::ptr_eq(&a, &b));
+    // Another run loads its own: nothing is shared through the process.
+    let other = vetter::probe::RunState::default().roots(None).unwrap();
+    assert!(!Arc::ptr_eq(&a, &other));
 }

@@ -113,24 +113,6 @@ pub fn fetch_chain(t: &Target) -> Result<Captured, String> {
     Ok(captured)
 }
 
-/// [`load_roots`] once per run (per `ca_file`): the platform store is read and parsed once,
-/// not once per endpoint.
-pub fn roots_cached(ca_file: Option<&std::path::Path>) -> Result<std::sync::Arc<Vec<CertificateDer<'static>>>, String> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    type Cache = Mutex<HashMap<Option<std::path::PathBuf>, Arc<Vec<CertificateDer<'static>>>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = ca_file.map(std::path::Path::to_path_buf);
-    let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(r) = c.get(&key) {
-        return Ok(r.clone());
-    }
-    let roots = Arc::new(load_roots(ca_file)?);
-    c.insert(key, roots.clone());
-    Ok(roots)
-}
-
 /// Trust anchors: the platform's roots plus the PEM certificates in `ca_file`.
 pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut roots: Vec<CertificateDer<'static>> = rustls_native_certs::load_native_certs().certs;

@@ -2,9 +2,10 @@
 //! at a time) talk to the same host at once, whatever `--concurrency` says; and the backoff
 //! rule for 429/5xx answers (`Retry-After` honoured, bounded by the host's budget). Input: a
 //! host key or a response's headers; output: a permit or a wait. No I/O (it only blocks).
+//! The table of hosts belongs to one run ([`crate::probe::RunState`]), not to the process.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Concurrent connections to one host (name and port) across the run.
@@ -14,32 +15,37 @@ pub const MAX_RETRIES: u32 = 2;
 /// The longest single wait a `Retry-After` may ask for; longer ones are not waited out.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
-type Table = (Mutex<HashMap<String, usize>>, Condvar);
-
-fn table() -> &'static Table {
-    static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| (Mutex::new(HashMap::new()), Condvar::new()))
+/// Probes holding each host (name and port) in one run.
+#[derive(Debug, Default)]
+pub struct HostLimits {
+    held: Mutex<HashMap<String, usize>>,
+    freed: Condvar,
 }
 
 /// The right to connect to one host; released on drop.
-pub struct Permit {
+pub struct Permit<'a> {
+    limits: &'a HostLimits,
     key: String,
 }
 
-/// Waits until fewer than [`PER_HOST`] probes hold `key` (e.g. `api.acme.example:443`).
-pub fn acquire(key: &str) -> Permit {
-    let (m, cv) = table();
-    let mut t = m.lock().unwrap_or_else(|p| p.into_inner());
-    while t.get(key).copied().unwrap_or(0) >= PER_HOST {
-        t = cv.wait(t).unwrap_or_else(|p| p.into_inner());
+impl HostLimits {
+    /// Waits until fewer than [`PER_HOST`] probes hold `key` (e.g. `api.acme.example:443`).
+    pub fn acquire(&self, key: &str) -> Permit<'_> {
+        let mut t = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        while t.get(key).copied().unwrap_or(0) >= PER_HOST {
+            t = self.freed.wait(t).unwrap_or_else(|p| p.into_inner());
+        }
+        *t.entry(key.to_string()).or_insert(0) += 1;
+        Permit {
+            limits: self,
+            key: key.to_string(),
+        }
     }
-    *t.entry(key.to_string()).or_insert(0) += 1;
-    Permit { key: key.to_string() }
 }
 
-impl Drop for Permit {
+impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        let (m, cv) = table();
+        let (m, cv) = (&self.limits.held, &self.limits.freed);
         let mut t = m.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = t.get_mut(&self.key) {
             *n -= 1;
@@ -117,18 +123,19 @@ mod tests {
     #[test]
     fn permits_cap_one_host_and_release_on_drop() {
         let key = "limits-test.invalid:1";
-        let a = acquire(key);
-        let b = acquire(key);
-        let (m, _) = table();
-        assert_eq!(m.lock().unwrap().get(key), Some(&2));
+        let limits = std::sync::Arc::new(HostLimits::default());
+        let a = limits.acquire(key);
+        let b = limits.acquire(key);
+        assert_eq!(limits.held.lock().unwrap().get(key), Some(&2));
+        let l2 = limits.clone();
         let waiter = std::thread::spawn(move || {
-            let _c = acquire(key);
+            let _c = l2.acquire(key);
         });
         std::thread::sleep(Duration::from_millis(50));
         assert!(!waiter.is_finished(), "a third permit was granted while two were held");
         drop(a);
         waiter.join().unwrap();
         drop(b);
-        assert_eq!(m.lock().unwrap().get(key), None);
+        assert_eq!(limits.held.lock().unwrap().get(key), None);
     }
 }

@@ -103,7 +103,7 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
     };
     f.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
     // At most limits::PER_HOST probes talk to one host at once; the budget starts once admitted.
-    let _permit = limits::acquire(&format!("{}:{port}", host.to_ascii_lowercase()));
+    let _permit = s.run.hosts().acquire(&format!("{}:{port}", host.to_ascii_lowercase()));
     let deadline = Instant::now() + s.timeout * BUDGET_TIMEOUTS;
     // Every address is tried (localhost may be ::1 or 127.0.0.1); the first that connects is probed.
     let mut failures = Vec::new();
@@ -251,7 +251,7 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         }
     }
     if !chain.is_empty() {
-        let roots = cert::roots_cached(s.ca_file.as_deref())?;
+        let roots = s.run.roots(s.ca_file.as_deref())?;
         out.cert = cert::facts(&chain, host, &roots, s.as_of);
     }
     Ok(out)
