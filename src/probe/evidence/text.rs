@@ -448,7 +448,8 @@ pub fn pdf_limited(bytes: &[u8], lim: PdfLimits) -> Result<Doc, PdfError> {
 /// Upper bounds on a PDF's objects from its bytes, before lopdf loads (and allocates) them:
 /// each `obj` keyword, plus the `/N` count of each object stream.
 fn declared_objects(bytes: &[u8]) -> usize {
-    let top = memchr::memmem::find_iter(bytes, b"obj").count();
+    let count = |pat: &[u8]| memchr::memmem::find_iter(bytes, pat).count();
+    let top = count(b"obj").saturating_sub(count(b"endobj"));
     let mut inner = 0usize;
     for at in memchr::memmem::find_iter(bytes, b"/ObjStm") {
         // The stream's dictionary is around the type: look for `/N <digits>` near it.

@@ -308,8 +308,8 @@ fn digits_in(v: &str) -> bool {
 /// Whether the first row is a header, judged against the rows after it (`rest`, a few dozen
 /// at most). Every cell must be a distinct [`label_like`] name; then each column votes: a name
 /// the manifest gives (+3) or one the PHI classifier knows (+2), a name without digits over
-/// values that all have some (+1), a length unlike the column's one fixed length (+1, equal
-/// −1), and the name repeated as a value below (−2). A header needs a positive total: rows of
+/// values that all have some (+1), a length unlike that of a column of fixed-length codes
+/// (+1, equal −1), and the name repeated as a value below (−2). A header needs a positive total: rows of
 /// plain words ("Ann,Lee,Boston") are data, and their names are scanned, not reported.
 fn is_header(scan: &Scan, first: &[String], rest: &[Vec<String>]) -> bool {
     let mut seen = std::collections::HashSet::new();
@@ -343,8 +343,10 @@ fn is_header(scan: &Scan, first: &[String], rest: &[Vec<String>]) -> bool {
         if !digits_in(h) && values.iter().all(|v| digits_in(v)) {
             score += 1;
         }
+        // Fixed-length codes (SSNs, ZIPs, state codes) say more than words of equal length.
         let len = values[0].chars().count();
-        if values.len() > 1 && values.iter().all(|v| v.chars().count() == len) {
+        let codes = values.iter().all(|v| digits_in(v) || v.chars().count() <= 3);
+        if values.len() > 1 && codes && values.iter().all(|v| v.chars().count() == len) {
             score += if h.chars().count() == len { -1 } else { 1 };
         }
     }
@@ -370,7 +372,12 @@ pub fn read_csv<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
 struct CsvFields<R> {
     src: R,
     core: csv_core::Reader,
-    field: Vec<u8>,
+    /// The current field is `buf[..len]`; the buffer only grows (to the cap), so short fields
+    /// cost no allocation or clearing.
+    buf: Vec<u8>,
+    len: usize,
+    /// Where the bytes of a field past the cap go.
+    sink: Vec<u8>,
     cap: usize,
     /// The current field went over the cap (its first `cap` bytes are kept).
     over: bool,
@@ -384,10 +391,26 @@ enum CsvEvent {
 }
 
 impl<R: BufRead> CsvFields<R> {
+    fn new(src: R, delim: u8, cap: usize) -> Self {
+        CsvFields {
+            src,
+            core: csv_core::ReaderBuilder::new().delimiter(delim).build(),
+            buf: vec![0; 256.min(cap)],
+            len: 0,
+            sink: vec![0; 8192],
+            cap,
+            over: false,
+            eof: false,
+        }
+    }
+
+    fn field(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
     fn next(&mut self) -> io::Result<CsvEvent> {
-        self.field.clear();
+        self.len = 0;
         self.over = false;
-        let mut sink = [0u8; 8192];
         loop {
             let input: &[u8] = if self.eof {
                 &[]
@@ -398,15 +421,16 @@ impl<R: BufRead> CsvFields<R> {
                 }
                 b
             };
-            let (res, nin) = if self.field.len() < self.cap {
-                let len = self.field.len();
-                let want = (len.max(128) * 2).min(self.cap);
-                self.field.resize(want, 0);
-                let (res, nin, nout) = self.core.read_field(input, &mut self.field[len..]);
-                self.field.truncate(len + nout);
+            if self.len == self.buf.len() && self.buf.len() < self.cap {
+                let grown = (self.buf.len().max(128) * 2).min(self.cap);
+                self.buf.resize(grown, 0);
+            }
+            let (res, nin) = if self.len < self.buf.len() {
+                let (res, nin, nout) = self.core.read_field(input, &mut self.buf[self.len..]);
+                self.len += nout;
                 (res, nin)
             } else {
-                let (res, nin, nout) = self.core.read_field(input, &mut sink);
+                let (res, nin, nout) = self.core.read_field(input, &mut self.sink);
                 self.over |= nout > 0;
                 (res, nin)
             };
@@ -495,14 +519,7 @@ fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
     }
     let head = r.fill_buf()?.to_vec();
     let delim = delimiter(&head);
-    let mut rdr = CsvFields {
-        src: r,
-        core: csv_core::ReaderBuilder::new().delimiter(delim).build(),
-        field: Vec::new(),
-        cap: scan.limits.field_bytes,
-        over: false,
-        eof: false,
-    };
+    let mut rdr = CsvFields::new(r, delim, scan.limits.field_bytes);
     // Read ahead a few rows (bounded in count and bytes) to decide whether the first is a header.
     let mut held: Vec<Held> = Vec::new();
     let mut held_bytes = 0usize;
@@ -519,8 +536,8 @@ fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
             }
             CsvEvent::Field { record_end } => {
                 if cur.fields.len() < scan.limits.csv_fields {
-                    held_bytes += rdr.field.len() + 16;
-                    cur.fields.push((std::mem::take(&mut rdr.field), rdr.over));
+                    held_bytes += rdr.len + 16;
+                    cur.fields.push((rdr.field().to_vec(), rdr.over));
                 } else {
                     cur.over_fields = true;
                 }
@@ -595,11 +612,9 @@ fn read_csv_records<R: BufRead>(mut r: R, scan: &mut Scan) -> io::Result<()> {
                 return Ok(());
             }
             CsvEvent::Field { record_end } => {
-                let blank = !started && record_end && rdr.field.is_empty();
+                let blank = !started && record_end && rdr.len == 0;
                 if !blank {
-                    let (f, over) = (std::mem::take(&mut rdr.field), rdr.over);
-                    csv_field(scan, &mut header, &mut row, &f, over);
-                    rdr.field = f;
+                    csv_field(scan, &mut header, &mut row, rdr.field(), rdr.over);
                     started = true;
                 }
                 if record_end && started {
