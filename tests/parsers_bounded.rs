@@ -50,7 +50,10 @@ fn scan_file(dir: &Path, name: &str, extra: &str) -> ExportFacts {
 
 /// A minimal workbook: one sheet (its `<sheetData>` rows given), a style 1 that is a date
 /// format (numFmt 14), and an optional shared-string part.
-fn xlsx(path: &Path, rows: &str, shared: Option<&dyn Fn(&mut dyn Write)>) {
+/// Writes a part's body.
+type Part<'a> = &'a dyn Fn(&mut dyn Write);
+
+fn xlsx(path: &Path, rows: &str, shared: Option<Part>) {
     use zip::write::SimpleFileOptions;
     let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);

@@ -1015,8 +1015,8 @@ struct XlsxSheet {
 
 impl XlsxSheet {
     fn row(&mut self, scan: &mut Scan, row: Vec<(u32, String)>, bad: bool) {
-        if self.header.is_some() {
-            return xlsx_record(scan, self.header.as_mut().expect("checked"), row, bad);
+        if let Some(h) = &mut self.header {
+            return xlsx_record(scan, h, row, bad);
         }
         self.held_bytes += row.iter().map(|(_, t)| t.len() + 16).sum::<usize>();
         self.held.push((row, bad));
