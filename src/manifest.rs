@@ -136,6 +136,21 @@ pub struct Export {
     /// Columns holding a re-identification code kept under 45 CFR 164.514(c) (random, not
     /// derived from the person's data, its key never disclosed): not counted as `unique_id`.
     pub reidentification_codes: Option<Vec<String>>,
+    /// Raised caps for this export (each defaults to its documented value).
+    pub limits: Option<ExportLimits>,
+}
+
+/// `limits = { csv_fields, field_bytes, xlsx_shared_strings, xlsx_cells, pdf_pages,
+/// pdf_objects }`: the counted caps of the export scan, raised for a file known to need more.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportLimits {
+    pub csv_fields: Option<u64>,
+    pub field_bytes: Option<u64>,
+    pub xlsx_shared_strings: Option<u64>,
+    pub xlsx_cells: Option<u64>,
+    pub pdf_pages: Option<u64>,
+    pub pdf_objects: Option<u64>,
 }
 
 /// `retention = { date_field, max_age_days }`

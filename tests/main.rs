@@ -18,6 +18,7 @@ mod exports;
 mod fixtures;
 mod html;
 mod oscal;
+mod parsers_bounded;
 mod portfolio;
 mod progress;
 mod record;

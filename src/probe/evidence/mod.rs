@@ -70,7 +70,20 @@ pub fn read_document(
     p: &Phrasing,
     as_of: NaiveDate,
 ) -> EvidenceOut {
-    let doc = text::extract(bytes, path);
+    read_document_with(bytes, path, kind, p, as_of, text::PdfLimits::default())
+}
+
+/// [`read_document`] with a PDF's caps and time budget (the probe derives the time from the
+/// run's `--timeout`).
+pub fn read_document_with(
+    bytes: &[u8],
+    path: &str,
+    kind: Option<EvidenceKind>,
+    p: &Phrasing,
+    as_of: NaiveDate,
+    pdf: text::PdfLimits,
+) -> EvidenceOut {
+    let doc = text::extract_with(bytes, path, pdf);
     let kind = match (kind, &doc) {
         (Some(k), _) => Some(k.as_str()),
         (None, Ok(d)) => kind::detect(d, p),
@@ -266,7 +279,8 @@ impl Probe for EvidenceProbe {
                 let sha = hex::encode(Sha256::digest(&bytes));
                 input.sha256 = Some(sha.clone());
                 input.bytes = Some(bytes.len() as u64);
-                let mut out = read_document(&bytes, &ev.path, ev.kind, self.phrasing(), ctx.settings.as_of);
+                let pdf = text::PdfLimits::for_timeout(ctx.settings.timeout);
+                let mut out = read_document_with(&bytes, &ev.path, ev.kind, self.phrasing(), ctx.settings.as_of, pdf);
                 set_sha(&mut out, Some(sha));
                 out
             }

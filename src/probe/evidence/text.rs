@@ -9,8 +9,6 @@ use std::io::Read;
 pub const MAX_TEXT: usize = 32 * 1024 * 1024;
 /// Largest decompressed XML read from a DOCX (zip bombs stop here).
 const MAX_DOCX_XML: u64 = 64 * 1024 * 1024;
-/// Pages read from one PDF.
-const MAX_PDF_PAGES: usize = 5000;
 
 /// The container a document came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +78,16 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Decode a document. Errors are sentences for the `error` fact.
 pub fn extract(bytes: &[u8], path: &str) -> Result<Doc, String> {
+    extract_with(bytes, path, PdfLimits::default())
+}
+
+/// [`extract`] with a PDF's caps and time budget given.
+pub fn extract_with(bytes: &[u8], path: &str, lim: PdfLimits) -> Result<Doc, String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err("the file is empty".into());
     }
     let doc = match sniff(bytes, path) {
-        Format::Pdf => pdf(bytes)?,
+        Format::Pdf => pdf_with(bytes, lim)?,
         Format::Docx => docx(bytes)?,
         Format::Html => html(&utf8(bytes)?),
         Format::Text => text(&utf8(bytes)?),
@@ -227,9 +230,17 @@ pub fn docx(bytes: &[u8]) -> Result<Doc, String> {
     }
     let mut xml = Vec::new();
     (&mut entry)
-        .take(MAX_DOCX_XML)
+        .take(MAX_DOCX_XML + 1)
         .read_to_end(&mut xml)
         .map_err(|e| format!("cannot decompress word/document.xml: {e}"))?;
+    if xml.len() as u64 > MAX_DOCX_XML {
+        // Cut there, the XML would only fail to parse: name the cap instead.
+        return Err(format!(
+            "word/document.xml decompresses to more than {} MiB, the cap on a DOCX's text (a \
+             decompression bomb, or a document to split into parts)",
+            MAX_DOCX_XML >> 20
+        ));
+    }
     docx_xml(&xml)
 }
 
@@ -314,54 +325,307 @@ fn docx_xml(xml: &[u8]) -> Result<Doc, String> {
     Ok(Doc { lines })
 }
 
-/// Time one PDF may take to decode.
-const PDF_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+/// The counted caps and the time budget of one PDF's decoding.
+#[derive(Debug, Clone, Copy)]
+pub struct PdfLimits {
+    /// Pages read; a PDF with more is refused (the page tree is walked before any text).
+    pub pages: usize,
+    /// Objects (top-level and inside object streams); a PDF declaring more is refused before
+    /// it is loaded.
+    pub objects: usize,
+    /// Time for loading and text extraction; checked between pages.
+    pub time: std::time::Duration,
+    /// How to raise the caps, for the error (the export and evidence entries differ).
+    pub raise: &'static str,
+}
+
+/// Pages read from one PDF by default (a SOC 2 report runs to a few hundred).
+pub const PDF_PAGES: usize = 5000;
+/// Objects in one PDF by default (a 5,000-page report holds well under 200,000).
+pub const PDF_OBJECTS: usize = 1_000_000;
+/// The PDF's time budget is this many times the run's `--timeout` (60 s at the default 10 s).
+pub const PDF_TIME_FACTOR: u32 = 6;
+/// Largest size one stream may decompress to while the PDF is loaded or a page decoded.
+const PDF_STREAM: usize = 32 * 1024 * 1024;
+
+impl Default for PdfLimits {
+    fn default() -> Self {
+        PdfLimits {
+            pages: PDF_PAGES,
+            objects: PDF_OBJECTS,
+            time: std::time::Duration::from_secs(60),
+            raise: "split the document",
+        }
+    }
+}
+
+impl PdfLimits {
+    /// The defaults with the time budget derived from the run's `--timeout`.
+    pub fn for_timeout(timeout: std::time::Duration) -> Self {
+        PdfLimits {
+            time: timeout.saturating_mul(PDF_TIME_FACTOR),
+            ..Default::default()
+        }
+    }
+}
+
+/// The message for a reference loop (lopdf's own words name an object id, not the cause).
+const PDF_LOOP: &str = "PDF object references form a loop: the page tree or a page's content cannot be followed (a damaged or hostile file)";
+
+/// PDF with the default limits (see [`pdf_with`]).
+pub fn pdf(bytes: &[u8]) -> Result<Doc, String> {
+    pdf_with(bytes, PdfLimits::default())
+}
+
+/// Why a PDF's text was not read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PdfError {
+    /// Over a cap or out of time: the message names the cap and how to raise it.
+    Limit(String),
+    /// A scan, password-protected, corrupt, or a reference loop.
+    Unreadable(String),
+}
+
+impl PdfError {
+    pub fn message(self) -> String {
+        match self {
+            PdfError::Limit(m) | PdfError::Unreadable(m) => m,
+        }
+    }
+}
+
+/// [`pdf_limited`] with the error as a sentence.
+pub fn pdf_with(bytes: &[u8], lim: PdfLimits) -> Result<Doc, String> {
+    pdf_limited(bytes, lim).map_err(PdfError::message)
+}
 
 /// PDF: text per page (lopdf), opened with the empty user password when encrypted. A scan
-/// (pages but no text), a password-protected or a corrupt file is an error. Decoding runs on
-/// its own thread with a large stack (hostile nesting cannot overflow the caller's) and a time
-/// limit.
-pub fn pdf(bytes: &[u8]) -> Result<Doc, String> {
+/// (pages but no text), a password-protected or a corrupt file is an error, and so is one over
+/// a cap of `lim` or its time. Decoding runs on its own thread with a large stack (hostile
+/// nesting cannot overflow the caller's); past the time the caller gets the error at once and
+/// the thread stops at its next page.
+pub fn pdf_limited(bytes: &[u8], lim: PdfLimits) -> Result<Doc, PdfError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let over_time = || {
+        PdfError::Limit(format!(
+            "the PDF's text could not be extracted within {} s (the run's --timeout × {PDF_TIME_FACTOR}): \
+             raise --timeout, or {}",
+            lim.time.as_secs_f64(),
+            lim.raise
+        ))
+    };
+    let deadline = std::time::Instant::now().checked_add(lim.time);
     let owned = bytes.to_vec();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stop_worker = stop.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("pdf-text".into())
         .stack_size(256 * 1024 * 1024)
         .spawn(move || {
-            let r = std::panic::catch_unwind(|| pdf_inner(&owned));
-            let _ = tx.send(r.unwrap_or_else(|_| Err("not a readable PDF (the decoder failed on it)".into())));
+            let out_of_time =
+                || stop_worker.load(Ordering::Relaxed) || deadline.is_some_and(|d| std::time::Instant::now() > d);
+            let r = std::panic::catch_unwind(|| pdf_inner(&owned, &lim, &out_of_time));
+            let _ = tx.send(r.unwrap_or_else(|_| {
+                Err(Some(PdfError::Unreadable(
+                    "not a readable PDF (the decoder failed on it)".into(),
+                )))
+            }));
         });
     if spawned.is_err() {
-        return pdf_inner(bytes);
+        let out_of_time = || deadline.is_some_and(|d| std::time::Instant::now() > d);
+        return pdf_inner(bytes, &lim, &out_of_time).map_err(|e| e.unwrap_or_else(over_time));
     }
-    rx.recv_timeout(PDF_TIME)
-        .unwrap_or_else(|_| Err(format!("the PDF could not be decoded within {} s", PDF_TIME.as_secs())))
+    match rx.recv_timeout(lim.time) {
+        Ok(r) => r.map_err(|e| e.unwrap_or_else(over_time)),
+        Err(_) => {
+            stop.store(true, Ordering::Relaxed);
+            Err(over_time())
+        }
+    }
 }
 
-fn pdf_inner(bytes: &[u8]) -> Result<Doc, String> {
-    let doc = match lopdf::Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_password("")) {
+/// Upper bounds on a PDF's objects from its bytes, before lopdf loads (and allocates) them:
+/// each `obj` keyword, plus the `/N` count of each object stream.
+fn declared_objects(bytes: &[u8]) -> usize {
+    let count = |pat: &[u8]| memchr::memmem::find_iter(bytes, pat).count();
+    let top = count(b"obj").saturating_sub(count(b"endobj"));
+    let mut inner = 0usize;
+    for at in memchr::memmem::find_iter(bytes, b"/ObjStm") {
+        // The stream's dictionary is around the type: look for `/N <digits>` near it.
+        let from = at.saturating_sub(512);
+        let to = (at + 512).min(bytes.len());
+        let window = &bytes[from..to];
+        if let Some(i) = memchr::memmem::find_iter(window, b"/N").find(|&i| {
+            window
+                .get(i + 2)
+                .is_some_and(|b| b.is_ascii_whitespace() || b.is_ascii_digit())
+        }) {
+            let digits: String = window[i + 2..]
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace())
+                .take_while(|b| b.is_ascii_digit())
+                .map(|&b| b as char)
+                .collect();
+            inner = inner.saturating_add(digits.parse::<usize>().unwrap_or(usize::MAX));
+        }
+    }
+    top.saturating_add(inner)
+}
+
+/// Follow a chain of references from `obj` with a memory of where it has been: `Err(())`
+/// on a loop, `None` for a missing object.
+fn resolve<'a>(
+    doc: &'a lopdf::Document,
+    mut obj: &'a lopdf::Object,
+) -> Result<Option<(Option<lopdf::ObjectId>, &'a lopdf::Object)>, ()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut id = None;
+    while let lopdf::Object::Reference(r) = obj {
+        if !seen.insert(*r) {
+            return Err(());
+        }
+        id = Some(*r);
+        match doc.objects.get(r) {
+            Some(o) => obj = o,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((id, obj)))
+}
+
+/// Why the page tree could not be listed.
+enum PageTree {
+    Loop,
+    TooMany,
+}
+
+/// The pages in order, walking the page tree with a memory of every node (a loop, or a
+/// node reached twice, is an error rather than pages repeated up to lopdf's iteration limit),
+/// stopping past `cap`. A kid that is not a dictionary stays as a page with no text.
+fn page_ids(doc: &lopdf::Document, cap: usize) -> Result<Vec<lopdf::ObjectId>, PageTree> {
+    use lopdf::Object;
+    let Ok(root) = doc.catalog().and_then(|c| c.get(b"Pages")) else {
+        return Ok(Vec::new());
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = Vec::new();
+    // A stack of kids still to visit (reversed, so `pop` takes them in order).
+    let mut stack: Vec<&Object> = vec![root];
+    while let Some(node) = stack.pop() {
+        // As lopdf numbers pages (its text extraction takes page numbers): a kid that is
+        // missing or has no type is a page, one of another type is skipped.
+        let Some((id, obj)) = resolve(doc, node).map_err(|()| PageTree::Loop)? else {
+            if let Object::Reference(r) = node {
+                pages.push(*r);
+            }
+            continue;
+        };
+        if let Some(id) = id
+            && !seen.insert(id)
+        {
+            return Err(PageTree::Loop);
+        }
+        let dict = obj.as_dict().ok();
+        match (dict.map(|d| d.get_type()), id) {
+            (Some(Ok(b"Pages")), _) => match dict.and_then(|d| d.get(b"Kids").ok()).map(|k| resolve(doc, k)) {
+                Some(Err(())) => return Err(PageTree::Loop),
+                Some(Ok(Some((_, Object::Array(kids))))) => stack.extend(kids.iter().rev()),
+                _ => {}
+            },
+            (Some(Ok(b"Page")) | Some(Err(_)) | None, Some(id)) => pages.push(id),
+            _ => {}
+        }
+        if pages.len() > cap {
+            return Err(PageTree::TooMany);
+        }
+    }
+    Ok(pages)
+}
+
+/// Whether a page's `/Contents` references loop (lopdf gives up on them silently, and the
+/// page would pass for a scan).
+fn contents_loop(doc: &lopdf::Document, page: lopdf::ObjectId) -> bool {
+    let Ok(dict) = doc.get_dictionary(page) else {
+        return false;
+    };
+    let Ok(contents) = dict.get(b"Contents") else {
+        return false;
+    };
+    match resolve(doc, contents) {
+        Err(()) => true,
+        Ok(Some((_, lopdf::Object::Array(parts)))) => parts.iter().any(|p| resolve(doc, p).is_err()),
+        Ok(_) => false,
+    }
+}
+
+/// The decoding proper; `Err(None)` means the time ran out (the caller words it).
+fn pdf_inner(bytes: &[u8], lim: &PdfLimits, out_of_time: &dyn Fn() -> bool) -> Result<Doc, Option<PdfError>> {
+    let objects = declared_objects(bytes);
+    if objects > lim.objects {
+        return Err(Some(PdfError::Limit(format!(
+            "the PDF declares about {objects} objects, over the cap of {} (raise it: {})",
+            lim.objects, lim.raise
+        ))));
+    }
+    let mut opts = lopdf::LoadOptions::with_password("");
+    opts.max_decompressed_size = Some(PDF_STREAM);
+    let doc = match lopdf::Document::load_mem_with_options(bytes, opts) {
         Ok(d) => d,
         Err(e) => {
+            if matches!(e, lopdf::Error::ReferenceCycle(_) | lopdf::Error::ReferenceLimit) {
+                return Err(Some(PdfError::Unreadable(PDF_LOOP.into())));
+            }
             let msg = e.to_string();
             let plain = lopdf::Document::load_mem(bytes);
             if plain.as_ref().is_ok_and(|d| d.is_encrypted()) || msg.to_ascii_lowercase().contains("password") {
-                return Err("the PDF is password-protected (it does not open with an empty password)".into());
+                return Err(Some(PdfError::Unreadable(
+                    "the PDF is password-protected (it does not open with an empty password)".into(),
+                )));
             }
-            return Err(format!("not a readable PDF: {msg}"));
+            return Err(Some(PdfError::Unreadable(format!("not a readable PDF: {msg}"))));
         }
     };
     if doc.is_encrypted() {
-        return Err("the PDF is password-protected (it does not open with an empty password)".into());
+        return Err(Some(PdfError::Unreadable(
+            "the PDF is password-protected (it does not open with an empty password)".into(),
+        )));
     }
-    let pages: Vec<u32> = doc.get_pages().keys().copied().take(MAX_PDF_PAGES).collect();
+    if doc.objects.len() > lim.objects {
+        return Err(Some(PdfError::Limit(format!(
+            "the PDF holds {} objects, over the cap of {} (raise it: {})",
+            doc.objects.len(),
+            lim.objects,
+            lim.raise
+        ))));
+    }
+    let pages = match page_ids(&doc, lim.pages) {
+        Ok(p) => p,
+        Err(PageTree::Loop) => return Err(Some(PdfError::Unreadable(PDF_LOOP.into()))),
+        Err(PageTree::TooMany) => {
+            return Err(Some(PdfError::Limit(format!(
+                "the PDF has more than {} pages, the cap on pages read from one PDF (raise it: {})",
+                lim.pages, lim.raise
+            ))));
+        }
+    };
     if pages.is_empty() {
-        return Err("the PDF has no pages".into());
+        return Err(Some(PdfError::Unreadable("the PDF has no pages".into())));
     }
     let mut lines = Vec::new();
     let mut total = 0usize;
     let mut failed = 0usize;
-    for p in &pages {
-        match doc.extract_text(&[*p]) {
+    let mut looped = false;
+    for (i, id) in pages.iter().enumerate() {
+        if out_of_time() {
+            return Err(None);
+        }
+        if contents_loop(&doc, *id) {
+            looped = true;
+            continue;
+        }
+        let p = i as u32 + 1;
+        match doc.extract_text_with_limit(&[p], PDF_STREAM) {
             Ok(t) => {
                 for l in t.lines() {
                     let l = l.trim_end();
@@ -377,6 +641,7 @@ fn pdf_inner(bytes: &[u8]) -> Result<Doc, String> {
                     });
                 }
             }
+            Err(lopdf::Error::ReferenceCycle(_) | lopdf::Error::ReferenceLimit) => looped = true,
             Err(_) => failed += 1,
         }
         if total > MAX_TEXT {
@@ -385,14 +650,16 @@ fn pdf_inner(bytes: &[u8]) -> Result<Doc, String> {
     }
     let chars: usize = lines.iter().map(|l| l.text.trim().len()).sum();
     if chars < 20 {
-        return Err(if failed == pages.len() {
+        return Err(Some(PdfError::Unreadable(if looped {
+            PDF_LOOP.into()
+        } else if failed == pages.len() {
             "the PDF's pages could not be decoded (corrupt content streams)".into()
         } else {
             format!(
                 "the PDF has no text layer ({} page(s), a scan?): run it through OCR or ask the vendor for a text PDF",
                 pages.len()
             )
-        });
+        })));
     }
     Ok(Doc { lines })
 }

@@ -211,7 +211,10 @@ pub fn scan_export_observed(
         .ok()
         .filter(|md| md.is_file())
         .map(|md| md.len());
-    let mut scan = Scan::new(recognizers());
+    let mut scan = Scan::new(recognizers()).with_limits(records::Limits::new(e.limits.as_ref(), fifo_wait));
+    if let Some(cols) = &e.columns {
+        scan = scan.with_declared(cols);
+    }
     if let Some(codes) = &e.reidentification_codes {
         scan = scan.with_reidentification_codes(codes);
     }
@@ -226,6 +229,13 @@ pub fn scan_export_observed(
     scan.flush(); // the readers finish their own scans; this covers any early return
     if let Err(err) = outcome {
         facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
+    }
+    if let Some((msg, n)) = &scan.over_cap {
+        // The records were still counted and scanned up to the cap: the facts stand, and the
+        // error says what was cut.
+        facts
+            .error
+            .get_or_insert_with(|| format!("{}: {n} record(s) over a cap; the first: {msg}", e.path));
     }
     match hr.finish() {
         Ok((h, n)) => {
