@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod export;
 pub mod files;
 pub mod hashing;
+pub mod input;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -290,7 +291,7 @@ pub fn collect(
             EvidenceOut::Policy(x) => facts.evidence.policy.push(x),
         }
     }
-    inputs.extend(files::side_inputs(manifest));
+    inputs.extend(files::side_inputs(manifest, settings.timeout));
     Collected { facts, inputs }
 }
 

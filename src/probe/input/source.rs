@@ -1,22 +1,22 @@
-//! ② Collect (export probe): opening an export. Input: a path and how long to wait for a
-//! FIFO's writer; output: a hashing reader over the file. Does I/O (read-only; nothing is ever
-//! written to the path).
+//! Opening a file for the input layer: a regular file as usual, a FIFO without blocking, and
+//! anything else (devices, sockets) refused before it is opened.
 //!
-//! A regular file is opened as usual. A FIFO is opened with `O_NONBLOCK` — a blocking open
-//! would wait forever for a writer that never comes — and each read that finds no data waits
-//! for it with `poll` up to the limit, so a FIFO with no writer, or a writer that stalls, ends
-//! the scan with an error instead of hanging it.
+//! A FIFO is opened with `O_NONBLOCK` — a blocking open would wait forever for a writer that
+//! never comes — and each read that finds no data waits for it with `poll` up to the limit, so
+//! a FIFO with no writer, or a writer that stalls, ends the read with an error instead of
+//! hanging it. Character and block devices are refused: `/dev/zero` or `/dev/urandom` never
+//! end, and opening some devices has side effects (a tape rewinds, a terminal becomes ours).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::probe::hashing::HashingReader;
+use super::Refused;
 
-/// An export being read: a regular file, or a FIFO read with a deadline.
+/// A file being read: a regular file, or a FIFO read with a deadline.
 pub enum Source {
     File(File),
     Fifo(Fifo),
@@ -43,13 +43,7 @@ pub struct Fifo {
 
 impl Fifo {
     fn timeout_error(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "a FIFO that gave no data for {} s (no writer opened it, or the writer stalled): scan stopped",
-                self.wait.as_secs_f64()
-            ),
-        )
+        Refused::Stalled { wait: self.wait }.into()
     }
 
     /// Wait until the FIFO is readable (data, or a writer that closed); false on timeout.
@@ -101,37 +95,53 @@ impl Read for Fifo {
     }
 }
 
-/// Open an export for a hashing scan. A directory is an error, not an empty file; a FIFO
-/// waits at most `wait` for data at each read.
-pub fn open(path: &Path, wait: Duration) -> io::Result<HashingReader<BufReader<Source>>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        ));
+/// What a non-regular file is, for the refusal message; `None` for a file or a FIFO.
+pub(super) fn refused_type(ft: std::fs::FileType) -> Option<Refused> {
+    if ft.is_dir() {
+        Some(Refused::Directory)
+    } else if ft.is_char_device() {
+        Some(Refused::NotAFile("character device"))
+    } else if ft.is_block_device() {
+        Some(Refused::NotAFile("block device"))
+    } else if ft.is_socket() {
+        Some(Refused::NotAFile("socket"))
+    } else if ft.is_file() || ft.is_fifo() {
+        None
+    } else {
+        Some(Refused::NotAFile("special file"))
     }
-    // Always opened without blocking (the path could become a FIFO after the check above);
-    // the flag is cleared again for anything that is not a FIFO.
+}
+
+/// Open a regular file or a FIFO (a FIFO waits at most `wait` for data at each read); refuse
+/// directories, devices and sockets without opening them.
+pub fn open(path: &Path, wait: Duration) -> io::Result<Source> {
+    if let Some(r) = refused_type(std::fs::metadata(path)?.file_type()) {
+        return Err(r.into());
+    }
+    // Always opened without blocking (the path could become a FIFO after the check above) and
+    // without taking a terminal as ours; the flag is cleared again for a regular file.
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;
-    let src = if file.metadata()?.file_type().is_fifo() {
-        Source::Fifo(Fifo {
+    let ft = file.metadata()?.file_type();
+    if let Some(r) = refused_type(ft) {
+        // Swapped for a device between the check and the open: nothing read.
+        return Err(r.into());
+    }
+    if ft.is_fifo() {
+        return Ok(Source::Fifo(Fifo {
             file,
             wait,
             writer_seen: false,
             timed_out: false,
-        })
-    } else {
-        let fd = file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor owned by `file`, which outlives both calls.
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Source::File(file)
-    };
-    Ok(HashingReader::new(BufReader::with_capacity(256 * 1024, src)))
+        }));
+    }
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor owned by `file`, which outlives both calls.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Source::File(file))
 }
