@@ -134,27 +134,41 @@ fn devices_as_export_or_audit_log_are_refused() {
     }
 }
 
-#[test]
-fn an_endless_fifo_export_stops_at_the_cap() {
-    let d = tempfile::tempdir().unwrap();
-    let fifo = d.path().join("endless.csv");
-    mkfifo(&fifo);
-    // Writes until the reader goes away (EPIPE: the test harness ignores SIGPIPE).
+/// A FIFO at `p` fed `head` then `row` until the reader goes away (EPIPE: the test harness
+/// ignores SIGPIPE).
+fn endless_fifo(p: PathBuf, head: &'static [u8], row: &'static [u8]) {
+    mkfifo(&p);
     std::thread::spawn(move || {
-        let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) else {
+        let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&p) else {
             return;
         };
-        let _ = f.write_all(b"id,notes\n");
-        let row = b"1,just a note\n".repeat(4096);
-        while f.write_all(&row).is_ok() {}
+        let _ = f.write_all(head);
+        let rows = row.repeat(4096);
+        while f.write_all(&rows).is_ok() {}
     });
+}
+
+#[test]
+fn endless_fifos_stop_at_the_cap() {
+    let d = tempfile::tempdir().unwrap();
+    endless_fifo(d.path().join("endless.csv"), b"id,notes\n", b"1,just a note\n");
+    endless_fifo(
+        d.path().join("endless.jsonl"),
+        b"",
+        b"{\"user\":\"a\",\"event\":\"read\",\"ts\":\"2026-11-01T10:00:00Z\"}\n",
+    );
     let f = assess_facts(
         d.path(),
-        "[[export]]\npath = \"endless.csv\"\n",
-        &[("VETTER_MAX_EXPORT_BYTES", "1M")],
+        "[[export]]\npath = \"endless.csv\"\n\n[[audit_log]]\npath = \"endless.jsonl\"\n",
+        &[("VETTER_MAX_EXPORT_BYTES", "1M"), ("VETTER_MAX_AUDIT_LOG_BYTES", "1M")],
     );
     let e = error_of(&f["exports"][0]);
     assert!(e.contains("1 MiB cap") && e.contains("VETTER_MAX_EXPORT_BYTES"), "{e}");
+    let e = error_of(&f["audit_logs"][0]);
+    assert!(
+        e.contains("1 MiB cap") && e.contains("VETTER_MAX_AUDIT_LOG_BYTES"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

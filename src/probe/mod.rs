@@ -76,7 +76,7 @@ pub struct ProbeResult {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub as_of: NaiveDate,
-    /// Per-connection timeout; also the longest wait for data from an export that is a pipe.
+    /// Per-connection timeout; also the longest wait for data from any input file that is a pipe.
     pub timeout: Duration,
     /// Tasks run at once.
     pub concurrency: usize,

@@ -156,11 +156,21 @@ fn short(n: u64) -> String {
 /// `io::Error`, so the callers' existing "cannot read PATH: …" messages name the file.
 #[derive(Debug)]
 pub enum Refused {
-    TooLarge { kind: Kind, cap: u64 },
+    TooLarge {
+        kind: Kind,
+        cap: u64,
+    },
     NotAFile(&'static str),
+    /// A pipe where only a regular file will do ([`check_regular`]).
+    Pipe,
     Directory,
-    Stalled { wait: Duration },
-    BadCap { kind: Kind, value: String },
+    Stalled {
+        wait: Duration,
+    },
+    BadCap {
+        kind: Kind,
+        value: String,
+    },
 }
 
 impl fmt::Display for Refused {
@@ -179,6 +189,7 @@ impl fmt::Display for Refused {
                 f,
                 "is a {what}, not a regular file or a pipe: refused (a device or socket may never end)"
             ),
+            Refused::Pipe => f.write_str("is a FIFO (pipe); this input is read only from a regular file"),
             Refused::Directory => f.write_str("is a directory, not a file"),
             Refused::Stalled { wait } => write!(
                 f,
@@ -201,7 +212,7 @@ impl From<Refused> for io::Error {
     fn from(r: Refused) -> io::Error {
         let kind = match r {
             Refused::TooLarge { .. } => io::ErrorKind::FileTooLarge,
-            Refused::NotAFile(_) | Refused::BadCap { .. } => io::ErrorKind::InvalidInput,
+            Refused::NotAFile(_) | Refused::Pipe | Refused::BadCap { .. } => io::ErrorKind::InvalidInput,
             Refused::Directory => io::ErrorKind::IsADirectory,
             Refused::Stalled { .. } => io::ErrorKind::TimedOut,
         };
@@ -298,7 +309,7 @@ pub fn check_regular(path: &Path, kind: Kind) -> io::Result<()> {
         return Err(r.into());
     }
     if !meta.is_file() {
-        return Err(Refused::NotAFile("FIFO (pipe), which this input cannot be read from").into());
+        return Err(Refused::Pipe.into());
     }
     if meta.len() > cap {
         return Err(Refused::TooLarge { kind, cap }.into());
