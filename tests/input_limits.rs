@@ -192,6 +192,26 @@ fn manifest_fifo_with_no_writer_times_out() {
 }
 
 #[test]
+fn a_trickling_fifo_read_whole_ends_at_the_timeout() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("vendor.toml");
+    mkfifo(&fifo);
+    let w = fifo.clone();
+    // A byte every 100 ms, for ever: never stalls long enough for the per-read wait.
+    std::thread::spawn(move || {
+        let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&w) else {
+            return;
+        };
+        let _ = f.write_all(b"[vendor]\nname = \"slow\"\n");
+        while f.write_all(b"#").is_ok() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let o = run_in(d.path(), &["assess", fifo.to_str().unwrap()], &[]);
+    exit2(&o, &["vendor.toml", "did not finish within 1 s", "--timeout"]);
+}
+
+#[test]
 fn manifest_over_its_cap_names_the_cap_and_the_variable() {
     let d = tempfile::tempdir().unwrap();
     let m = manifest(d.path(), &format!("# {}\n", "x".repeat(2000)));

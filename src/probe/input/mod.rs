@@ -102,6 +102,12 @@ impl Kind {
         }
     }
 
+    /// Streamed in constant memory (exports, audit logs): a pipe may take as long as it keeps
+    /// giving data. Everything else is read whole, and a pipe gets `--timeout` for all of it.
+    pub const fn streamed(self) -> bool {
+        matches!(self, Kind::Export | Kind::AuditLog)
+    }
+
     /// The cap in force: the environment variable when set, else the default.
     pub fn cap(self) -> io::Result<u64> {
         match std::env::var(self.env_var()) {
@@ -167,6 +173,10 @@ pub enum Refused {
     Stalled {
         wait: Duration,
     },
+    /// A pipe read whole that was still giving data when `--timeout` ran out.
+    Unfinished {
+        wait: Duration,
+    },
     BadCap {
         kind: Kind,
         value: String,
@@ -197,6 +207,12 @@ impl fmt::Display for Refused {
                  read stopped; pass a larger --timeout to wait longer",
                 wait.as_secs_f64()
             ),
+            Refused::Unfinished { wait } => write!(
+                f,
+                "a FIFO that did not finish within {} s (a writer too slow for a file read whole): \
+                 read stopped; pass a larger --timeout to wait longer",
+                wait.as_secs_f64()
+            ),
             Refused::BadCap { kind, value } => write!(
                 f,
                 "{}={value:?} is not a byte count; set a number of bytes, optionally with K, M or G (e.g. 64M)",
@@ -214,7 +230,7 @@ impl From<Refused> for io::Error {
             Refused::TooLarge { .. } => io::ErrorKind::FileTooLarge,
             Refused::NotAFile(_) | Refused::Pipe | Refused::BadCap { .. } => io::ErrorKind::InvalidInput,
             Refused::Directory => io::ErrorKind::IsADirectory,
-            Refused::Stalled { .. } => io::ErrorKind::TimedOut,
+            Refused::Stalled { .. } | Refused::Unfinished { .. } => io::ErrorKind::TimedOut,
         };
         io::Error::new(kind, r)
     }
@@ -258,11 +274,12 @@ impl Read for Reader {
     }
 }
 
-/// Open `path` as `kind`: a regular file, or a FIFO whose reads wait at most `wait` for data.
+/// Open `path` as `kind`: a regular file, or a FIFO whose reads wait at most `wait` for data
+/// (and, unless the kind is streamed, whose whole read ends by `wait`).
 /// A file known to be over the cap is refused before anything is read.
 pub fn open(path: &Path, kind: Kind, wait: Duration) -> io::Result<Reader> {
     let cap = kind.cap()?;
-    let src = source::open(path, wait)?;
+    let src = source::open(path, wait, !kind.streamed())?;
     if let Source::File(f) = &src
         && f.metadata()?.len() > cap
     {
@@ -341,7 +358,7 @@ mod tests {
         std::fs::write(&p, vec![b'x'; 100]).unwrap();
         let r = |cap: u64| {
             let mut rd = Reader {
-                src: source::open(&p, DEFAULT_WAIT).unwrap(),
+                src: source::open(&p, DEFAULT_WAIT, true).unwrap(),
                 kind: Kind::Facts,
                 cap,
                 read: 0,

@@ -4,15 +4,17 @@
 //! A FIFO is opened with `O_NONBLOCK` — a blocking open would wait forever for a writer that
 //! never comes — and each read that finds no data waits for it with `poll` up to the limit, so
 //! a FIFO with no writer, or a writer that stalls, ends the read with an error instead of
-//! hanging it. Character and block devices are refused: `/dev/zero` or `/dev/urandom` never
-//! end, and opening some devices has side effects (a tape rewinds, a terminal becomes ours).
+//! hanging it. A file read whole (not streamed) also has a deadline for the whole read, so a
+//! writer trickling a byte at a time cannot hold it open either. Character and block devices
+//! are refused: `/dev/zero` or `/dev/urandom` never end, and opening some devices has side
+//! effects (a tape rewinds, a terminal becomes ours).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Refused;
 
@@ -31,19 +33,39 @@ impl Read for Source {
     }
 }
 
-/// A FIFO opened without blocking; reads wait up to `wait` for data.
+/// A FIFO opened without blocking; reads wait up to `wait` for data, and none goes past
+/// `deadline` when there is one.
 pub struct Fifo {
     file: File,
     wait: Duration,
+    deadline: Option<Instant>,
     /// A writer has been seen (data, or a writer that came and went): from then on a read of 0
     /// bytes is the end of the stream; before, it only means no writer has opened the FIFO yet.
     writer_seen: bool,
+    /// Some data has come: a deadline that passes now is a slow writer, not a missing one.
+    got_data: bool,
     timed_out: bool,
 }
 
 impl Fifo {
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Stop reading: a writer that gave data but not all of it in time, or no data at all.
+    fn give_up(&mut self) -> io::Error {
+        self.timed_out = true;
+        self.timeout_error()
+    }
+
     fn timeout_error(&self) -> io::Error {
-        Refused::Stalled { wait: self.wait }.into()
+        // Read whole, some data came, none came in time: the deadline (which is at most the
+        // wait after the last data) ends it; the file did not finish in time.
+        if self.got_data && self.deadline.is_some() {
+            Refused::Unfinished { wait: self.wait }.into()
+        } else {
+            Refused::Stalled { wait: self.wait }.into()
+        }
     }
 
     /// Wait until the FIFO is readable (data, or a writer that closed); false on timeout.
@@ -53,7 +75,12 @@ impl Fifo {
             events: libc::POLLIN,
             revents: 0,
         };
-        let ms = libc::c_int::try_from(self.wait.as_millis()).unwrap_or(libc::c_int::MAX);
+        let wait = match self.deadline {
+            Some(d) => self.wait.min(d.saturating_duration_since(Instant::now())),
+            None => self.wait,
+        };
+        // Rounded up, so a wait that ends at the deadline does not end just before it.
+        let ms = libc::c_int::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX);
         loop {
             // SAFETY: one valid pollfd for a descriptor this struct owns, for the call only.
             let r = unsafe { libc::poll(&mut p, 1, ms) };
@@ -76,17 +103,23 @@ impl Read for Fifo {
         loop {
             match self.file.read(buf) {
                 Ok(0) if !self.writer_seen && !buf.is_empty() => {}
+                // The end of the stream (or an empty buffer): never late.
+                Ok(0) => return Ok(0),
+                Ok(_) if self.past_deadline() => {
+                    self.got_data = true;
+                    return Err(self.give_up());
+                }
                 Ok(n) => {
                     self.writer_seen = true;
+                    self.got_data = true;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writer_seen = true,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
-            if !self.poll()? {
-                self.timed_out = true;
-                return Err(self.timeout_error());
+            if self.past_deadline() || !self.poll()? {
+                return Err(self.give_up());
             }
             // Readable: data, or a writer that has come and gone (then the next read is 0 and,
             // with `writer_seen`, the end of the stream).
@@ -112,9 +145,10 @@ pub(super) fn refused_type(ft: std::fs::FileType) -> Option<Refused> {
     }
 }
 
-/// Open a regular file or a FIFO (a FIFO waits at most `wait` for data at each read); refuse
+/// Open a regular file or a FIFO (a FIFO waits at most `wait` for data at each read and, when
+/// `whole` — the file is read whole rather than streamed — for the whole read); refuse
 /// directories, devices and sockets without opening them.
-pub fn open(path: &Path, wait: Duration) -> io::Result<Source> {
+pub fn open(path: &Path, wait: Duration, whole: bool) -> io::Result<Source> {
     if let Some(r) = refused_type(std::fs::metadata(path)?.file_type()) {
         return Err(r.into());
     }
@@ -133,7 +167,9 @@ pub fn open(path: &Path, wait: Duration) -> io::Result<Source> {
         return Ok(Source::Fifo(Fifo {
             file,
             wait,
+            deadline: whole.then(|| Instant::now() + wait),
             writer_seen: false,
+            got_data: false,
             timed_out: false,
         }));
     }
