@@ -105,9 +105,11 @@ fn side_file_fifos_with_no_writer_time_out() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("audit.jsonl"), "{\"user\":\"a\",\"event\":\"read\"}\n").unwrap();
     std::fs::write(d.path().join("export.csv"), "id,name\n1,x\n").unwrap();
-    for f in ["appointments.csv", "erasure.txt", "risk.pdf"] {
+    for f in ["appointments.csv", "erasure.txt", "risk.pdf", "export.csv.sha256"] {
         mkfifo(&d.path().join(f));
     }
+    // Checksum files beside the export are looked for: a pipe or a device there is not one.
+    std::os::unix::fs::symlink("/dev/zero", d.path().join("SHA256SUMS")).unwrap();
     let f = assess_facts(
         d.path(),
         "[[export]]\npath = \"export.csv\"\nerasure = { file = \"erasure.txt\", column = \"id\" }\n\n\
@@ -117,6 +119,7 @@ fn side_file_fifos_with_no_writer_time_out() {
     );
     assert!(error_of(&f["exports"][0]).contains("FIFO"), "{}", f["exports"][0]);
     assert!(error_of(&f["audit_logs"][0]).contains("FIFO"), "{}", f["audit_logs"][0]);
+    assert_eq!(f["exports"][0]["integrity_proof"], false, "{}", f["exports"][0]);
 }
 
 #[test]

@@ -500,6 +500,6 @@ fn integrity_proof(path: &Path, sha: Option<&str>) -> bool {
         // Only a small regular file: a pipe or device named like a checksum file is not one.
         std::fs::metadata(c).is_ok_and(|md| md.is_file() && md.len() < 1 << 20)
             && input::read(Path::new(c), input::Kind::SideFile, input::DEFAULT_WAIT)
-                .is_ok_and(|t| String::from_utf8_lossy(&t).to_ascii_lowercase().contains(sha))
+                .is_ok_and(|t| String::from_utf8(t).is_ok_and(|t| t.to_ascii_lowercase().contains(sha)))
     })
 }
