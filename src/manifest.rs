@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use schemars::JsonSchema;
@@ -21,9 +22,7 @@ use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{ConfigError, Problem};
-
-/// Largest manifest or waiver file we read (a config file, not a data file).
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+use crate::probe::input::{DEFAULT_WAIT, Kind};
 
 /// The normalised audit-log verbs that `[[audit_log]].actions` may map to.
 pub const ACTION_VERBS: &[&str] = &[
@@ -391,8 +390,13 @@ struct WaiverFile {
 
 /// Read and validate a manifest. Every problem comes back at once, with file, line and column.
 pub fn load(path: &Path) -> Result<Manifest, ConfigError> {
+    load_with(path, DEFAULT_WAIT)
+}
+
+/// [`load`], waiting at most `wait` (`--timeout`) for data when the manifest is a pipe.
+pub fn load_with(path: &Path, wait: Duration) -> Result<Manifest, ConfigError> {
     let file = path.display().to_string();
-    let text = read_text(path, &file, "manifest")?;
+    let text = read_text(path, &file, Kind::Manifest, wait)?;
     let mut manifest = parse(&text, &file)?;
     manifest.source.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(manifest)
@@ -437,8 +441,13 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, ConfigError> {
 
 /// Read and validate a `--waivers FILE` (only `[[waiver]]` tables). An empty file has no waivers.
 pub fn load_waivers(path: &Path) -> Result<Vec<Waiver>, ConfigError> {
+    load_waivers_with(path, DEFAULT_WAIT)
+}
+
+/// [`load_waivers`], waiting at most `wait` (`--timeout`) for data when the file is a pipe.
+pub fn load_waivers_with(path: &Path, wait: Duration) -> Result<Vec<Waiver>, ConfigError> {
     let file = path.display().to_string();
-    let text = read_text(path, &file, "waiver file")?;
+    let text = read_text(path, &file, Kind::Waivers, wait)?;
     parse_waivers(&text, &file)
 }
 
@@ -485,7 +494,11 @@ fn header_lines(text: &str, root: &DeTable) -> BTreeMap<String, Vec<usize>> {
     out
 }
 
-fn read_text(path: &Path, file: &str, what: &str) -> Result<String, ConfigError> {
+fn read_text(path: &Path, file: &str, kind: Kind, wait: Duration) -> Result<String, ConfigError> {
+    let what = match kind {
+        Kind::Waivers => "waiver file",
+        _ => "manifest",
+    };
     let meta = std::fs::metadata(path).map_err(|e| io_problem(file, what, &e))?;
     if meta.is_dir() {
         let mut p = Problem::file(file, format!("the {what} path is a directory, not a file"));
@@ -499,18 +512,8 @@ fn read_text(path: &Path, file: &str, what: &str) -> Result<String, ConfigError>
         }
         return Err(p.into());
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Problem::file(
-            file,
-            format!(
-                "the {what} is {} bytes; a {what} is at most {MAX_FILE_BYTES} bytes",
-                meta.len()
-            ),
-        )
-        .help("check that this is the right file")
-        .into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_problem(file, what, &e))?;
+    // Through the input layer: capped, a pipe waits at most `wait`, a device is refused.
+    let bytes = crate::probe::input::read(path, kind, wait).map_err(|e| io_problem(file, what, &e))?;
     match String::from_utf8(bytes) {
         Ok(text) => {
             if text.trim_start_matches('\u{feff}').trim().is_empty() && what == "manifest" {

@@ -104,6 +104,19 @@ impl Redactor {
         self.whole.dedup();
     }
 
+    /// Forgets the runs of the secret that `public` already shows (the manifest's own text,
+    /// e.g. a token `contoso-…` and a host `api.contoso-scheduling.example`): echoing them
+    /// reveals nothing, and cutting them would maim the user's own names. The secret whole and
+    /// its parts are still redacted everywhere.
+    pub fn forgetting_public(mut self, public: &str) -> Redactor {
+        for w in public.as_bytes().windows(MIN_RUN) {
+            if self.grams.contains(w) {
+                self.grams.remove(w);
+            }
+        }
+        self
+    }
+
     /// True when there is nothing to redact but credential-like query parameters.
     pub fn is_empty(&self) -> bool {
         self.whole.is_empty()
@@ -298,6 +311,15 @@ mod tests {
             r2.redact("https://h/?x=a%2Bb%2Fc%3Dd%26e%20f"),
             "https://h/?x=[redacted]"
         );
+    }
+
+    #[test]
+    fn runs_the_manifest_shows_are_not_secret() {
+        let r = Redactor::new(["Bearer contoso-fixture-token-0a9b"])
+            .forgetting_public("url = \"https://api.contoso-scheduling.example/\"");
+        assert_eq!(r.redact("evidence/contoso-pentest.pdf"), "evidence/contoso-pentest.pdf");
+        assert_eq!(r.redact("x fixture-token y"), "x [redacted] y");
+        assert_eq!(r.redact("contoso-fixture-token-0a9b"), "[redacted]");
     }
 
     #[test]

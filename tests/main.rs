@@ -17,6 +17,7 @@ mod export_bad_input;
 mod exports;
 mod fixtures;
 mod html;
+mod input_limits;
 mod oscal;
 mod parsers_bounded;
 mod portfolio;

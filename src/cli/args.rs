@@ -39,7 +39,7 @@ pub struct Global {
     /// Probe tasks run at once.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Per-connection timeout in seconds (also the longest wait for data from an export that is a pipe).
+    /// Per-connection timeout in seconds (also the longest wait for data from any input file that is a pipe).
     #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
 }

@@ -10,15 +10,12 @@ use super::{Exit, UsageError, write_stdout};
 use vetter::report::diff::{self, Diff, DiffOptions};
 use vetter::report::{Format, Portfolio, Report};
 
-/// A report file: one report or a portfolio, capped so a huge file cannot exhaust memory.
-pub fn load_reports(path: &Path) -> Result<Vec<Report>> {
-    const MAX: u64 = 512 * 1024 * 1024;
+/// A report file: one report or a portfolio, read through the input layer (capped, so a huge
+/// file cannot exhaust memory; a pipe waits at most `wait`).
+pub fn load_reports(path: &Path, wait: std::time::Duration) -> Result<Vec<Report>> {
     let display = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
-    if meta.len() > MAX {
-        return Err(UsageError(format!("{display}: report larger than 512 MiB")).into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
+    let bytes = vetter::probe::input::read(path, vetter::probe::input::Kind::Report, wait)
+        .map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| UsageError(format!("{display}:{}:{}: error: not JSON: {e}", e.line(), e.column())))?;
     let not_report = |e: serde_json::Error| {
@@ -77,7 +74,8 @@ pub fn render(diffs: &[Diff], format: Option<Format>) -> String {
 }
 
 pub fn run(g: &Global, old: &Path, new: &Path, r: &RegressionArgs) -> Result<Exit> {
-    let (old, new) = (load_reports(old)?, load_reports(new)?);
+    let wait = std::time::Duration::from_secs(g.timeout);
+    let (old, new) = (load_reports(old, wait)?, load_reports(new, wait)?);
     let diffs = compare(&old, &new, r)?;
     write_stdout(&render(&diffs, g.format.first().copied()))?;
     Ok(exit_for(&diffs))

@@ -71,6 +71,14 @@ pub fn run(dir: &Path, force: bool) -> Result<Exit> {
     let manifest = dir.join("vendor.toml");
     let request = dir.join("EVIDENCE-REQUEST.md");
     for p in [&manifest, &request] {
+        // A link is never written through, even with --force: a dangling one would create its
+        // target wherever it points.
+        if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(anyhow!(UsageError(format!(
+                "{} is a symbolic link; init does not write through links\n  help: remove the link, or run init in another directory",
+                p.display()
+            ))));
+        }
         if p.exists() && !force {
             return Err(anyhow!(UsageError(format!(
                 "{} already exists\n  help: pass --force to overwrite it",
@@ -78,10 +86,26 @@ pub fn run(dir: &Path, force: bool) -> Result<Exit> {
             ))));
         }
     }
-    std::fs::write(&manifest, MANIFEST).with_context(|| format!("cannot write {}", manifest.display()))?;
-    std::fs::write(&request, evidence_request(&set)).with_context(|| format!("cannot write {}", request.display()))?;
+    write_new(&manifest, MANIFEST)?;
+    write_new(&request, &evidence_request(&set))?;
     write_stdout(&format!("wrote {} and {}\n", manifest.display(), request.display()))?;
     Ok(Exit::Ok)
+}
+
+/// Write `text` to `path` without following a link there (`O_NOFOLLOW`: a link made after the
+/// check above fails the open instead of being written through).
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The list of documents and exports to ask the vendor for, from the default packs.

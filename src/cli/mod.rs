@@ -3,6 +3,7 @@
 pub mod args;
 mod demo;
 mod diff;
+mod guard;
 mod init;
 mod locate;
 mod progress;
@@ -21,6 +22,7 @@ use vetter::diag::ConfigError;
 use vetter::engine::{Attestation, Status, Waiver};
 use vetter::manifest::{self, Manifest};
 use vetter::probe;
+use vetter::probe::input::{self, Kind};
 use vetter::report::{self, Format, RenderOptions, Report};
 use vetter::rules::{LoadOptions, RuleSet, Severity};
 
@@ -99,8 +101,48 @@ fn use_color(g: &Global) -> bool {
     !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
+/// The pack files a `--rules` argument stands for: a directory's `*.toml` files, or the file.
+fn rule_files(arg: &str) -> Vec<PathBuf> {
+    let p = Path::new(arg);
+    if !p.is_dir() {
+        return vec![p.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.extension().and_then(|e| e.to_str()) == Some("toml") && f.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Refuse a `--rules` pack that is not a regular file within the rule-pack cap before the
+/// pack loader reads it (it reads whole files; a pipe or device would never end). A missing
+/// file is left to the loader, which says so with its own help.
+pub(crate) fn check_rule_files(args: &[String]) -> Result<()> {
+    for arg in args {
+        for f in rule_files(arg) {
+            match input::check_regular(&f, Kind::Rules) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(anyhow!(UsageError(format!(
+                        "{}: cannot read rule pack: {e}",
+                        f.display()
+                    ))));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Load rules for an evaluation.
 pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
+    check_rule_files(&eval.rules)?;
     let opts = LoadOptions {
         include_builtin: !eval.no_builtin,
         extra: eval.rules.clone(),
@@ -110,10 +152,10 @@ pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
     RuleSet::load(&opts).map_err(|e| anyhow!(e))
 }
 
-fn load_waiver_file(eval: &EvalArgs) -> Result<Vec<Waiver>> {
+fn load_waiver_file(g: &Global, eval: &EvalArgs) -> Result<Vec<Waiver>> {
     match &eval.waivers {
         None => Ok(vec![]),
-        Some(p) => Ok(manifest::load_waivers(p)
+        Some(p) => Ok(manifest::load_waivers_with(p, wait(g))
             .map_err(|e| anyhow!(e))?
             .into_iter()
             .map(to_engine_waiver)
@@ -129,6 +171,49 @@ fn to_engine_waiver(w: manifest::Waiver) -> Waiver {
         approver: w.approver,
         expires: w.expires.as_str().to_string(),
     }
+}
+
+/// How long a file that is a pipe may go without data: `--timeout`.
+fn wait(g: &Global) -> Duration {
+    Duration::from_secs(g.timeout)
+}
+
+/// The files every evaluation reads from its flags (rule packs, waivers, baseline).
+fn eval_inputs(eval: &EvalArgs) -> Vec<guard::RunInput> {
+    let mut out = Vec::new();
+    for arg in &eval.rules {
+        out.extend(
+            rule_files(arg)
+                .into_iter()
+                .map(|f| guard::RunInput::new("a rule pack", f)),
+        );
+    }
+    if let Some(w) = &eval.waivers {
+        out.push(guard::RunInput::new("the waiver file", w));
+    }
+    if let Some(b) = &eval.baseline {
+        out.push(guard::RunInput::new("the baseline", b));
+    }
+    out
+}
+
+/// Check the run's outputs (every `--output`, and `--save-facts`) against its inputs.
+fn check_outputs(g: &Global, save_facts: Option<&Path>, inputs: &[guard::RunInput]) -> Result<()> {
+    let mut outputs: Vec<guard::RunOutput> = g
+        .output
+        .iter()
+        .map(|p| guard::RunOutput {
+            flag: "--output",
+            path: p,
+        })
+        .collect();
+    if let Some(p) = save_facts {
+        outputs.push(guard::RunOutput {
+            flag: "--save-facts",
+            path: p,
+        });
+    }
+    guard::check(&outputs, inputs)
 }
 
 fn now_rfc3339() -> String {
@@ -237,14 +322,14 @@ pub(crate) fn assess(
     eval: &EvalArgs,
 ) -> Result<Exit> {
     let paths = &expand_manifests(paths)?;
-    let old = load_baseline(eval)?;
+    let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(eval)?;
+    let extra_waivers = load_waiver_file(g, eval)?;
     // Load and check every manifest before probing anything.
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
-        match manifest::load(p) {
+        match manifest::load_with(p, wait(g)) {
             Ok(m) => manifests.push(m),
             Err(e) => problems.extend(e.problems),
         }
@@ -269,6 +354,16 @@ pub(crate) fn assess(
             "--save-facts takes one manifest; run assess once per vendor to save facts".into()
         )));
     }
+    // Nothing is probed or written before every output is known not to overwrite an input.
+    let mut inputs = eval_inputs(eval);
+    inputs.extend(paths.iter().map(|p| guard::RunInput::new("the manifest", p)));
+    if let Some(p) = ca_file {
+        inputs.push(guard::RunInput::new("the CA file", p));
+    }
+    for m in &manifests {
+        guard::manifest_inputs(m, &mut inputs);
+    }
+    check_outputs(g, save_facts, &inputs)?;
     let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let settings = probe::Settings {
         as_of,
@@ -278,6 +373,10 @@ pub(crate) fn assess(
         run: probe::RunState::default(),
     };
     if let Some(p) = ca_file {
+        // The endpoint probe reads the file itself: refuse a pipe, a device or an oversized
+        // file here first, so that read is of a small regular file.
+        input::check_regular(p, Kind::CaFile)
+            .map_err(|e| anyhow!(UsageError(format!("cannot read --ca-file {}: {e}", p.display()))))?;
         vetter::probe::endpoint::cert::load_roots(Some(p)).map_err(|e| anyhow!(UsageError(e)))?;
     }
     let probes = probe::registry_for(&rules);
@@ -336,6 +435,11 @@ pub(crate) fn assess(
 fn check_auth_env(m: &Manifest) -> Result<()> {
     for (i, e) in m.endpoint.iter().enumerate() {
         let Some(a) = &e.auth else { continue };
+        // An example name is never probed (see probe::endpoint): no credential is needed.
+        let host = vetter::probe::files::endpoint_skeleton(&e.url).host.unwrap_or_default();
+        if e.resolve.is_none() && vetter::probe::endpoint::reserved_name(host.trim_matches(['[', ']'])) {
+            continue;
+        }
         let place = match m.line_of("endpoint", i) {
             Some(l) => format!("{}:{l}", m.source.file),
             None => m.source.file.clone(),
@@ -377,7 +481,7 @@ fn run_redactor(m: &Manifest) -> vetter::secrets::Redactor {
         .filter_map(|e| e.auth.as_ref())
         .filter_map(|a| std::env::var(&a.env).ok())
         .collect();
-    vetter::secrets::Redactor::new(values.iter().map(String::as_str))
+    vetter::secrets::Redactor::new(values.iter().map(String::as_str)).forgetting_public(&m.source.text)
 }
 
 /// Probe, evaluate and report one vendor (run on a worker thread in a portfolio).
@@ -462,11 +566,15 @@ fn with_phrasing_inputs(mut inputs: Vec<report::Input>, m: &Manifest, rules: &Ru
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
-    let old = load_baseline(eval)?;
+    let mut inputs = eval_inputs(eval);
+    inputs.push(guard::RunInput::new("the facts file", path));
+    check_outputs(g, None, &inputs)?;
+    let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(eval)?;
+    let extra_waivers = load_waiver_file(g, eval)?;
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
+    let bytes = input::read(path, Kind::Facts, wait(g))
+        .map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
     let mut a: Assessment = serde_json::from_slice(&bytes).map_err(|e| {
         UsageError(format!("{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`", e.line(), e.column()))
     })?;
@@ -482,8 +590,11 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
 
 /// `--baseline OLD.json`, read before anything is probed or written: a broken baseline is a
 /// usage error (exit 2) that leaves no report behind.
-fn load_baseline(eval: &EvalArgs) -> Result<Option<Vec<Report>>> {
-    eval.baseline.as_deref().map(diff::load_reports).transpose()
+fn load_baseline(g: &Global, eval: &EvalArgs) -> Result<Option<Vec<Report>>> {
+    eval.baseline
+        .as_deref()
+        .map(|p| diff::load_reports(p, wait(g)))
+        .transpose()
 }
 
 /// Compare with the baseline (before any report is written, so a failed comparison writes

@@ -9,6 +9,7 @@ use vetter::report::Format;
 use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
 
 fn load(extra: &[String], metadata_only: bool) -> Result<RuleSet> {
+    super::check_rule_files(extra)?;
     RuleSet::load(&LoadOptions {
         include_builtin: true,
         extra: extra.to_vec(),
@@ -51,6 +52,7 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         RulesCommand::Check { dir, standalone } => {
+            super::check_rule_files(std::slice::from_ref(&dir))?;
             let files = read_pack_files(&dir).map_err(|p| anyhow!(vetter::diag::ConfigError::one(p)))?;
             let mut sources: Vec<(String, String, bool)> = Vec::new();
             if !standalone {

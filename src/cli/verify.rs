@@ -2,11 +2,13 @@
 //! report's manifest) and say which still match, changed or went missing. Reads files; writes
 //! stdout. Exit 1 when any file changed or went missing.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Result;
 use sha2::{Digest, Sha256};
+
+use vetter::probe::input::{self, Kind};
 
 use super::args::Global;
 use super::{Exit, write_stdout};
@@ -18,6 +20,8 @@ enum State {
     Match,
     Changed,
     Missing,
+    /// There but not readable as the input it was (a pipe with no data, a device, over the cap).
+    Unreadable,
     /// The report recorded no hash (the file was unreadable at assessment).
     NotHashed,
     /// A built-in pack that differs from this vetter's: informative, not a failure.
@@ -32,20 +36,15 @@ struct Row {
     state: State,
     expected: Option<String>,
     actual: Option<String>,
+    /// Why an unreadable input could not be hashed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-fn hash_file(p: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(p)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
+/// Re-hash through the input layer, as the assessment read it: capped by the input's kind, a
+/// pipe waits at most `wait`, a device is refused (so a crafted report cannot hang `verify`).
+fn hash_file(p: &Path, kind: &str, wait: Duration) -> std::io::Result<String> {
+    input::hash(p, Kind::of_report_input(kind), wait).map(|(h, _)| h)
 }
 
 /// The manifest path as written at assessment: relative to the working directory then, so
@@ -60,7 +59,7 @@ fn manifest_path(r: &Report, report_dir: &Path) -> Option<PathBuf> {
     Some(if beside.exists() { beside } else { p })
 }
 
-fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path) -> Row {
+fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path, wait: Duration) -> Row {
     let row = |state, actual| Row {
         vendor: r.vendor.name.clone(),
         path: i.path.clone(),
@@ -68,6 +67,7 @@ fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path) -> R
         state,
         expected: i.sha256.clone(),
         actual,
+        error: None,
     };
     if let Some(name) = i.path.strip_prefix("builtin:") {
         let actual = vetter::rules::BUILTIN
@@ -91,29 +91,35 @@ fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path) -> R
         let dir = manifest.and_then(Path::parent).unwrap_or(report_dir);
         dir.join(&i.path)
     };
+    let hashed = hash_file(&path, &i.kind, wait);
     let Some(expected) = &i.sha256 else {
-        return row(State::NotHashed, hash_file(&path).ok());
+        return row(State::NotHashed, hashed.ok());
     };
-    match hash_file(&path) {
+    match hashed {
         Ok(h) if &h == expected => row(State::Match, Some(h)),
         Ok(h) => row(State::Changed, Some(h)),
-        Err(_) => row(State::Missing, None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => row(State::Missing, None),
+        Err(e) => Row {
+            error: Some(vetter::probe::hashing::describe(&e)),
+            ..row(State::Unreadable, None)
+        },
     }
 }
 
 pub fn run(g: &Global, report: &Path) -> Result<Exit> {
-    let reports = super::diff::load_reports(report)?;
+    let wait = Duration::from_secs(g.timeout);
+    let reports = super::diff::load_reports(report, wait)?;
     let report_dir = report.parent().unwrap_or(Path::new("."));
     let mut rows = Vec::new();
     for r in &reports {
         let manifest = manifest_path(r, report_dir);
         for i in &r.inputs {
-            rows.push(check(r, i, manifest.as_deref(), report_dir));
+            rows.push(check(r, i, manifest.as_deref(), report_dir, wait));
         }
     }
     let bad = rows
         .iter()
-        .filter(|r| matches!(r.state, State::Changed | State::Missing))
+        .filter(|r| matches!(r.state, State::Changed | State::Missing | State::Unreadable))
         .count();
     let text = if g.format.first() == Some(&Format::Json) {
         serde_json::to_string_pretty(&serde_json::json!({ "inputs": rows, "changed_or_missing": bad }))? + "\n"
@@ -126,8 +132,13 @@ pub fn run(g: &Global, report: &Path) -> Result<Exit> {
                 State::Missing => "MISSING ",
                 State::NotHashed => "unhashed",
                 State::BuiltinDiffers => "differs ",
+                State::Unreadable => "UNREADABLE",
             };
-            o.push_str(&format!("{state} {:<12} {}\n", r.kind, r.path));
+            o.push_str(&format!("{state} {:<12} {}", r.kind, r.path));
+            if let Some(e) = &r.error {
+                o.push_str(&format!(": {e}"));
+            }
+            o.push('\n');
         }
         let n = rows.len();
         o.push_str(&format!(

@@ -107,12 +107,19 @@ pub fn start(as_of: NaiveDate) -> Result<Demo, String> {
 }
 
 /// The sample manifest with the demo's endpoints (names pinned to 127.0.0.1, the servers' ports).
+/// The API is probed with a credential only when `VETTER_DEMO_TOKEN` is set: `assess` refuses
+/// an `auth` whose variable is unset, and the demo must run with no set-up.
 pub fn manifest_text(s: &Servers) -> String {
+    let auth = if std::env::var_os("VETTER_DEMO_TOKEN").is_some() {
+        "auth = { header = \"Authorization\", env = \"VETTER_DEMO_TOKEN\" }\n"
+    } else {
+        ""
+    };
     let endpoints = format!(
         "# Served by `vetter demo` on 127.0.0.1 (synthetic data only).\n\
          [[endpoint]]\n\
          url = \"https://{API_HOST}:{api}/v1/patients\"\n\
-         auth = {{ header = \"Authorization\", env = \"VETTER_DEMO_TOKEN\" }}\n\
+         {auth}\
          http_url = \"http://{API_HOST}:{plain}/v1/patients\"\n\
          resolve = \"127.0.0.1\"\n\n\
          [[endpoint]]\n\

@@ -59,7 +59,13 @@ impl Probe for AuditLogProbe {
     }
     fn run(&self, task: &Task, ctx: &ProbeContext) -> ProbeResult {
         let l = &ctx.manifest.audit_log[task.index];
-        let (facts, input) = scan_log_with(ctx.manifest, l, ctx.settings.as_of, ctx.file_progress(task, &l.path));
+        let (facts, input) = scan_log_with(
+            ctx.manifest,
+            l,
+            ctx.settings.as_of,
+            ctx.settings.timeout,
+            ctx.file_progress(task, &l.path),
+        );
         ProbeResult {
             output: Output::AuditLog(facts),
             inputs: vec![input],
@@ -726,9 +732,10 @@ impl<'m> Tally<'m> {
 fn load_appointments(
     m: &Manifest,
     a: &crate::manifest::Appointments,
+    wait: std::time::Duration,
 ) -> Result<HashMap<String, Vec<NaiveDate>>, String> {
     let path = m.resolve(&a.path);
-    let f = std::fs::File::open(&path).map_err(|e| {
+    let f = input::open(&path, input::Kind::SideFile, wait).map_err(|e| {
         format!(
             "cannot read the appointments file {}: {}",
             a.path,
@@ -746,7 +753,13 @@ fn load_appointments(
         ));
     };
     let mut out: HashMap<String, Vec<NaiveDate>> = HashMap::new();
-    for r in rdr.records().flatten() {
+    for r in rdr.records() {
+        // A read error (over the cap, a stalled pipe) ends the file; a malformed row is skipped.
+        let r = match r {
+            Ok(r) => r,
+            Err(e) if e.is_io_error() => return Err(format!("cannot read the appointments file {}: {e}", a.path)),
+            Err(_) => continue,
+        };
         if let (Some(p), Some(d)) = (r.get(pi), r.get(di).and_then(super::export::retention::parse_date)) {
             out.entry(p.trim().to_string()).or_default().push(d);
         }
@@ -756,14 +769,16 @@ fn load_appointments(
 
 /// Scan one audit log: the whole probe for one `[[audit_log]]`.
 pub fn scan_log(m: &Manifest, l: &AuditLog, as_of: NaiveDate) -> (AuditLogFacts, Input) {
-    scan_log_with(m, l, as_of, None)
+    scan_log_with(m, l, as_of, input::DEFAULT_WAIT, None)
 }
 
-/// [`scan_log`], reporting bytes read to `progress`.
+/// [`scan_log`] with the longest wait for a FIFO's data (`--timeout`), reporting bytes read
+/// to `progress`.
 pub fn scan_log_with(
     m: &Manifest,
     l: &AuditLog,
     as_of: NaiveDate,
+    wait: std::time::Duration,
     progress: Option<super::ByteSink>,
 ) -> (AuditLogFacts, Input) {
     let mut facts = AuditLogFacts {
@@ -778,12 +793,12 @@ pub fn scan_log_with(
     };
     let mut tally = Tally::new(l);
     if let Some(a) = &l.appointments {
-        match load_appointments(m, a) {
+        match load_appointments(m, a, wait) {
             Ok(map) => tally.appointments = Some((map, a.window_days.unwrap_or(30) as i64)),
             Err(e) => facts.error = Some(e),
         }
     }
-    let mut hr = match hashing::open(&m.resolve(&l.path)) {
+    let mut hr = match input::open_hashing(&m.resolve(&l.path), input::Kind::AuditLog, wait) {
         Ok(h) => h,
         Err(e) => {
             facts.error = Some(format!("cannot read {}: {}", l.path, hashing::describe(&e)));

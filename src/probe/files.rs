@@ -16,11 +16,11 @@ pub fn endpoint_skeleton(url: &str) -> EndpointFacts {
 }
 
 /// Other files the manifest names (attestation evidence, erasure lists, appointments), hashed
-/// into the report's inputs.
-pub fn side_inputs(m: &Manifest) -> Vec<Input> {
+/// into the report's inputs; a pipe waits at most `wait` for data.
+pub fn side_inputs(m: &Manifest, wait: std::time::Duration) -> Vec<Input> {
     let mut out = Vec::new();
     let mut add = |rel: &str, kind: &str| {
-        let input = match hashing::hash_file(&m.resolve(rel)) {
+        let input = match input::hash(&m.resolve(rel), input::Kind::SideFile, wait) {
             Ok((h, n)) => Input {
                 path: rel.into(),
                 kind: kind.into(),

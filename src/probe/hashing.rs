@@ -1,8 +1,7 @@
 //! A reader that hashes what passes through it, so a probe scans and hashes a file in one
 //! pass and no file is ever read twice.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -53,24 +52,10 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Open a file for a hashing scan. A directory is an error, not an empty file.
-pub fn open(path: &Path) -> io::Result<HashingReader<BufReader<File>>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        ));
-    }
-    Ok(HashingReader::new(BufReader::with_capacity(
-        256 * 1024,
-        File::open(path)?,
-    )))
-}
-
-/// Hash a whole file (for resources no probe scans yet).
+/// Hash a whole file (for resources no probe scans yet), through the input layer as a side
+/// file: capped, and a pipe waits at most the default `--timeout`.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    open(path)?.finish()
+    super::input::hash(path, super::input::Kind::SideFile, super::input::DEFAULT_WAIT)
 }
 
 /// Turn an I/O error into the message a resource's `error` fact carries.

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod export;
 pub mod files;
 pub mod hashing;
+pub mod input;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -77,7 +78,7 @@ pub struct ProbeResult {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub as_of: NaiveDate,
-    /// Per-connection timeout; also the longest wait for data from an export that is a pipe.
+    /// Per-connection timeout; also the longest wait for data from any input file that is a pipe.
     pub timeout: Duration,
     /// Tasks run at once.
     pub concurrency: usize,
@@ -331,7 +332,7 @@ pub fn collect(
             EvidenceOut::Policy(x) => facts.evidence.policy.push(x),
         }
     }
-    inputs.extend(files::side_inputs(manifest));
+    inputs.extend(files::side_inputs(manifest, settings.timeout));
     Collected { facts, inputs }
 }
 

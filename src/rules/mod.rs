@@ -90,7 +90,9 @@ pub fn read_pack_files(arg: &str) -> Result<Vec<(String, String)>, Problem> {
     let mut out = Vec::new();
     for f in files {
         let display = f.to_string_lossy().to_string();
-        let bytes = std::fs::read(&f).map_err(|e| Problem::file(&display, format!("cannot read: {e}")))?;
+        // Bounded like every other input (size cap, no endless device or pipe).
+        let bytes = crate::probe::input::read(&f, crate::probe::input::Kind::Rules, crate::probe::input::DEFAULT_WAIT)
+            .map_err(|e| Problem::file(&display, format!("cannot read: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Problem::file(
                 &display,

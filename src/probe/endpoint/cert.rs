@@ -117,7 +117,8 @@ pub fn fetch_chain(t: &Target) -> Result<Captured, String> {
 pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut roots: Vec<CertificateDer<'static>> = rustls_native_certs::load_native_certs().certs;
     if let Some(p) = ca_file {
-        let pem = std::fs::read(p).map_err(|e| format!("cannot read --ca-file {}: {e}", p.display()))?;
+        let pem = crate::probe::input::read(p, crate::probe::input::Kind::CaFile, crate::probe::input::DEFAULT_WAIT)
+            .map_err(|e| format!("cannot read --ca-file {}: {e}", p.display()))?;
         let before = roots.len();
         for item in x509_parser::pem::Pem::iter_from_buffer(&pem) {
             let item = item.map_err(|e| format!("--ca-file {}: not PEM: {e}", p.display()))?;

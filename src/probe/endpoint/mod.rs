@@ -165,7 +165,8 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
     f
 }
 
-fn reserved_name(host: &str) -> bool {
+/// RFC 2606/6761 example names: never resolved, never probed.
+pub fn reserved_name(host: &str) -> bool {
     let h = host.trim_end_matches('.').to_ascii_lowercase();
     ["example", "invalid", "test"]
         .iter()

@@ -15,7 +15,6 @@ pub mod phrasing;
 pub mod soc2;
 pub mod text;
 
-use std::io::Read;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -25,8 +24,8 @@ use super::*;
 use crate::manifest::EvidenceKind;
 use phrasing::Phrasing;
 
-/// Largest evidence file read.
-pub const MAX_FILE: u64 = 256 * 1024 * 1024;
+/// Largest evidence file read by default (`VETTER_MAX_EVIDENCE_BYTES` changes it).
+pub const MAX_FILE: u64 = input::Kind::Evidence.default_cap();
 
 /// The evidence probe, with the phrasing it reads documents with. The patterns are compiled on
 /// first use: compiling them costs more than the rest of start-up, and most runs read no document.
@@ -230,17 +229,6 @@ fn set_sha(out: &mut EvidenceOut, sha: Option<String>) {
     }
 }
 
-/// Read a file once, bounded.
-fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_FILE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE {
-        return Err(std::io::Error::other(format!("larger than {} MiB", MAX_FILE >> 20)));
-    }
-    Ok(buf)
-}
-
 impl Probe for EvidenceProbe {
     fn name(&self) -> &'static str {
         "evidence"
@@ -274,7 +262,11 @@ impl Probe for EvidenceProbe {
             sha256: None,
             bytes: None,
         };
-        let output = match read_bounded(&ctx.manifest.resolve(&ev.path)) {
+        let output = match input::read(
+            &ctx.manifest.resolve(&ev.path),
+            input::Kind::Evidence,
+            ctx.settings.timeout,
+        ) {
             Ok(bytes) => {
                 let sha = hex::encode(Sha256::digest(&bytes));
                 input.sha256 = Some(sha.clone());

@@ -14,7 +14,6 @@ pub mod reader;
 pub mod records;
 pub mod retention;
 pub mod shapes;
-pub mod source;
 
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -138,7 +137,7 @@ impl Probe for ExportProbe {
 
 /// How long a FIFO export may go without data when no timeout is given (the CLI's
 /// `--timeout` is used otherwise).
-pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const FIFO_WAIT: std::time::Duration = input::DEFAULT_WAIT;
 
 /// Scan one export file: the whole probe for one `[[export]]`, usable without a runner.
 pub fn scan_export(m: &Manifest, e: &crate::manifest::Export, as_of: chrono::NaiveDate) -> (ExportFacts, Input) {
@@ -186,7 +185,10 @@ pub fn scan_export_observed(
     };
     let mut erasure = None;
     if let Some(er) = &e.erasure {
-        match std::fs::read_to_string(m.resolve(&er.file)) {
+        let text = input::read(&m.resolve(&er.file), input::Kind::SideFile, fifo_wait).and_then(|b| {
+            String::from_utf8(b).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+        });
+        match text {
             Ok(t) => erasure = Some(Erasure::parse(&t)),
             Err(err) => {
                 facts.error = Some(format!(
@@ -197,7 +199,7 @@ pub fn scan_export_observed(
             }
         }
     }
-    let mut hr = match source::open(&path, fifo_wait) {
+    let mut hr = match input::open_hashing(&path, input::Kind::Export, fifo_wait) {
         Ok(h) => h,
         Err(err) => {
             facts.error = Some(format!("cannot read {}: {}", e.path, hashing::describe(&err)));
@@ -505,7 +507,9 @@ fn integrity_proof(path: &Path, sha: Option<&str>) -> bool {
         candidates.push(dir.join("SHA256SUMS").to_string_lossy().into_owned());
     }
     candidates.iter().any(|c| {
-        std::fs::metadata(c).is_ok_and(|md| md.len() < 1 << 20)
-            && std::fs::read_to_string(c).is_ok_and(|t| t.to_ascii_lowercase().contains(sha))
+        // Only a small regular file: a pipe or device named like a checksum file is not one.
+        std::fs::metadata(c).is_ok_and(|md| md.is_file() && md.len() < 1 << 20)
+            && input::read(Path::new(c), input::Kind::SideFile, input::DEFAULT_WAIT)
+                .is_ok_and(|t| String::from_utf8(t).is_ok_and(|t| t.to_ascii_lowercase().contains(sha)))
     })
 }
