@@ -22,3 +22,4 @@ mod portfolio;
 mod progress;
 mod record;
 mod reports;
+mod rules_safety;

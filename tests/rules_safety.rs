@@ -1,0 +1,124 @@
+//! Hostile rule packs, reports, facts and manifests: bounded evaluation, bounded text, escaped
+//! control characters, linear checks, validated numbers. Every input is made here, in a
+//! tempdir; every run is bounded by the command's own timeout.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use crate::support::{assert_no_panic, text, vetter};
+
+/// A pack of one rule, with `body` (TOML lines) after the required keys.
+fn pack(id: &str, body: &str) -> String {
+    format!(
+        "[pack]\nid = \"{id}\"\ntitle = \"t\"\nversion = \"1\"\n\n[[rule]]\nid = \"{id}-r\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n{body}\n"
+    )
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn run_for(secs: u64, args: &[&str]) -> Output {
+    let o = vetter()
+        .args(args)
+        .timeout(Duration::from_secs(secs))
+        .output()
+        .expect("vetter runs");
+    assert!(o.status.code().is_some(), "killed (timeout?): {}", text(&o.stderr));
+    assert_no_panic(&o);
+    o
+}
+
+/// The weak facts fixture with its endpoint list repeated to `n` entries.
+fn facts_with_endpoints(dir: &Path, n: usize) -> PathBuf {
+    let root = crate::support::root();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("fixtures/facts/weak.json")).unwrap()).unwrap();
+    let first = v["facts"]["endpoints"][0].clone();
+    v["facts"]["endpoints"] = serde_json::Value::Array(
+        (0..n)
+            .map(|i| {
+                let mut e = first.clone();
+                e["url"] = format!("https://h{i}.example").into();
+                e
+            })
+            .collect(),
+    );
+    write(dir, "facts.json", &serde_json::to_string(&v).unwrap())
+}
+
+#[test]
+fn nested_comprehensions_over_facts_stop_at_the_budget() {
+    let d = tempfile::tempdir().unwrap();
+    let rules = d.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    write(
+        &rules,
+        "cube.toml",
+        &pack(
+            "cube",
+            "assert = \"endpoints.all(a, endpoints.all(b, endpoints.all(c, a.url != b.url || b.url != c.url || true)))\"",
+        ),
+    );
+    let facts = facts_with_endpoints(d.path(), 1000);
+    // `rules check` accepts it: the lists' lengths are not known before the facts are.
+    let o = run_for(60, &["rules", "check", rules.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = run_for(
+        60,
+        &[
+            "eval",
+            facts.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--framework",
+            "cube",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "cube-r")
+        .expect("a finding for the rule");
+    assert_eq!(f["status"], "error", "{f}");
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("cube-r") && msg.contains("budget"), "{msg}");
+}
+
+#[test]
+fn rules_check_refuses_deep_nesting_and_undeclared_functions() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "deep.toml",
+        &pack(
+            "deep",
+            "assert = \"endpoints.all(a, endpoints.all(b, endpoints.all(c, endpoints.all(e, true))))\"",
+        ),
+    );
+    let o = run_for(60, &["rules", "check", d.path().join("deep.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("deep.toml:") && err.contains("nested 4 deep"), "{err}");
+
+    write(
+        d.path(),
+        "fn.toml",
+        &pack("fnc", "assert = \"frobnicate(endpoints) > 0\""),
+    );
+    let o = run_for(60, &["rules", "check", d.path().join("fn.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("fn.toml:") && err.contains("unknown function `frobnicate`"),
+        "{err}"
+    );
+}
