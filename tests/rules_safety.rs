@@ -122,3 +122,24 @@ fn rules_check_refuses_deep_nesting_and_undeclared_functions() {
         "{err}"
     );
 }
+
+#[test]
+fn doubling_phrasing_fragments_are_capped() {
+    let d = tempfile::tempdir().unwrap();
+    // f00 = "{f01}{f01}", f01 = "{f02}{f02}", ...: 30 doublings, a pack of under a kilobyte.
+    let mut frags = String::new();
+    for i in 0..30 {
+        frags.push_str(&format!("f{i:02} = \"{{f{:02}}}{{f{:02}}}\"\n", i + 1, i + 1));
+    }
+    frags.push_str("f30 = \"ab\"\n");
+    let body = format!(
+        "[pack]\nid = \"dbl\"\ntitle = \"t\"\nversion = \"1\"\nkind = \"phrasing\"\n\n[phrase.fragments]\n{frags}\n[phrase.detect]\ntitle_baa = [\"{{f00}}\"]\n"
+    );
+    assert!(body.len() < 1024, "{}", body.len());
+    let p = write(d.path(), "dbl.toml", &body);
+    let o = run_for(60, &["rules", "check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("dbl.toml") && err.contains("phrase.fragments.f"), "{err}");
+    assert!(err.contains("65536 bytes"), "{err}");
+}
