@@ -81,16 +81,17 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // File names, messages (which quote the file) and source lines are the user's text:
+        // shown with control characters escaped so they cannot drive the terminal.
+        use crate::report::text::escape_controls as esc;
+        let (file, message) = (esc(&self.file), esc(&self.message));
         if self.line > 0 {
-            write!(
-                f,
-                "{}:{}:{}: error: {}",
-                self.file, self.line, self.column, self.message
-            )?;
+            write!(f, "{file}:{}:{}: error: {message}", self.line, self.column)?;
         } else {
-            write!(f, "{}: error: {}", self.file, self.message)?;
+            write!(f, "{file}: error: {message}")?;
         }
         if let Some(snippet) = &self.snippet {
+            let snippet = esc(snippet);
             let gutter = self.line.to_string().len();
             write!(
                 f,
@@ -104,7 +105,7 @@ impl fmt::Display for Problem {
             )?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", esc(help))?;
         }
         Ok(())
     }

@@ -143,3 +143,114 @@ fn doubling_phrasing_fragments_are_capped() {
     assert!(err.contains("dbl.toml") && err.contains("phrase.fragments.f"), "{err}");
     assert!(err.contains("65536 bytes"), "{err}");
 }
+
+/// Characters a terminal, a browser or an XML parser must never get raw from vendor text.
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c))
+        .collect()
+}
+
+const HOSTILE: &str = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{0}\u{9b}31m\u{85}\u{202e}";
+
+/// The weak facts with hostile text in the vendor name, an endpoint URL and a certificate SAN.
+fn hostile_facts(dir: &Path) -> PathBuf {
+    let root = crate::support::root();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("fixtures/facts/weak.json")).unwrap()).unwrap();
+    v["facts"]["vendor"]["name"] = format!("Acme {HOSTILE}").into();
+    let e = &mut v["facts"]["endpoints"][0];
+    e["url"] = format!("https://{HOSTILE}.example/").into();
+    if let Some(cert) = e.pointer_mut("/tls/certificate").filter(|c| c.is_object()) {
+        cert["sans"] = serde_json::json!([format!("{HOSTILE}.example")]);
+    }
+    write(dir, "facts.json", &serde_json::to_string(&v).unwrap())
+}
+
+#[test]
+fn vendor_text_reaches_no_format_raw() {
+    let d = tempfile::tempdir().unwrap();
+    let facts = hostile_facts(d.path());
+    for format in ["table", "markdown", "html", "junit", "sarif", "oscal"] {
+        let o = run_for(60, &["eval", facts.to_str().unwrap(), "--format", format]);
+        let out = text(&o.stdout);
+        assert!(out.contains("evil"), "{format}: the hostile text is not shown at all");
+        let bad = raw_controls(&out);
+        assert!(bad.is_empty(), "{format}: raw {bad:?}");
+        assert!(raw_controls(&text(&o.stderr)).is_empty(), "{format} stderr");
+    }
+    // The JSON report is data: its syntax escapes C0 controls, and it keeps the text as found.
+    let o = run_for(60, &["eval", facts.to_str().unwrap(), "--format", "json"]);
+    assert!(text(&o.stdout).contains("\\u001b"));
+}
+
+#[test]
+fn crafted_reports_reach_verify_and_diff_escaped() {
+    let d = tempfile::tempdir().unwrap();
+    let facts = hostile_facts(d.path());
+    let report = d.path().join("r.json");
+    let o = run_for(60, &["eval", facts.to_str().unwrap(), "-o", report.to_str().unwrap()]);
+    assert!(report.exists(), "{}", text(&o.stderr));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    v["inputs"][0]["path"] = format!("{HOSTILE}.csv").into();
+    v["inputs"][0]["kind"] = format!("k{HOSTILE}").into();
+    std::fs::write(&report, serde_json::to_vec(&v).unwrap()).unwrap();
+    let o = run_for(60, &["verify", report.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert!(out.contains("evil"), "{out}");
+    assert!(raw_controls(&out).is_empty(), "verify: {out:?}");
+    let o = run_for(60, &["diff", report.to_str().unwrap(), report.to_str().unwrap()]);
+    let out = text(&o.stdout) + &text(&o.stderr);
+    assert!(out.contains("evil"), "{out}");
+    assert!(raw_controls(&out).is_empty(), "diff: {out:?}");
+}
+
+#[test]
+fn manifest_text_reaches_stderr_escaped() {
+    let d = tempfile::tempdir().unwrap();
+    // TOML refuses a raw control character in a comment; the error quotes the line.
+    let m = write(
+        d.path(),
+        "vendor.toml",
+        "[vendor]\nname = \"x\" # \u{1b}]0;pwned\u{7}\u{1b}[2J\n",
+    );
+    let o = run_for(60, &["assess", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("vendor.toml"), "{err}");
+    assert!(raw_controls(&err).is_empty(), "{err:?}");
+}
+
+#[test]
+fn rule_text_is_capped_in_every_format() {
+    let d = tempfile::tempdir().unwrap();
+    let rules = d.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let big = "m".repeat(1_000_000);
+    let body = pack("big", "assert = \"false\"")
+        .replace("description = \"d\"", &format!("description = \"{big}\""))
+        .replace(
+            "remediation = \"r\"",
+            &format!("remediation = \"{big}\"\nmessage = \"{big}\""),
+        );
+    write(&rules, "big.toml", &body);
+    let facts = crate::support::root().join("fixtures/facts/weak.json");
+    for format in ["json", "table", "markdown", "html", "sarif", "junit", "oscal"] {
+        let o = run_for(
+            60,
+            &[
+                "eval",
+                facts.to_str().unwrap(),
+                "--rules",
+                rules.to_str().unwrap(),
+                "--framework",
+                "big",
+                "--format",
+                format,
+            ],
+        );
+        let out = text(&o.stdout);
+        assert!(out.contains("more characters cut"), "{format}: {}", text(&o.stderr));
+        assert!(out.len() < 100_000, "{format}: {} bytes", out.len());
+    }
+}
