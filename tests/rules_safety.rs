@@ -254,3 +254,36 @@ fn rule_text_is_capped_in_every_format() {
         assert!(out.len() < 100_000, "{format}: {} bytes", out.len());
     }
 }
+
+#[test]
+fn twenty_thousand_rules_check_in_linear_time() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = String::from("[pack]\nid = \"many\"\ntitle = \"t\"\nversion = \"1\"\n");
+    for i in 0..20_000 {
+        s.push_str(&format!(
+            "\n[[rule]]\nid = \"many-r{i}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\nassert = \"endpoints.size() > 0\"\n"
+        ));
+    }
+    let p = write(d.path(), "many.toml", &s);
+    // Quadratic, this took minutes in a debug build; linear, seconds. The bound is generous.
+    let o = run_for(40, &["rules", "check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("20000 rule(s)"));
+}
+
+#[test]
+fn repeated_frameworks_are_one_error_with_a_count() {
+    let d = tempfile::tempdir().unwrap();
+    let list = vec!["\"hipaa\""; 3000].join(", ");
+    let m = write(
+        d.path(),
+        "vendor.toml",
+        &format!("[vendor]\nname = \"A\"\nframeworks = [{list}]\n"),
+    );
+    let o = run_for(60, &["assess", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("error:").count(), 1, "{}", &err[..err.len().min(2000)]);
+    assert!(err.contains("`hipaa` 3000 times"), "{}", &err[..err.len().min(2000)]);
+    assert!(err.len() < 10_000, "{} bytes of stderr", err.len());
+}
