@@ -417,9 +417,15 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, ConfigError> {
 
 /// Read and validate a `--waivers FILE` (only `[[waiver]]` tables). An empty file has no waivers.
 pub fn load_waivers(path: &Path) -> Result<Vec<Waiver>, ConfigError> {
+    load_waivers_source(path).map(|(w, _)| w)
+}
+
+/// [`load_waivers`], with the text read: for later checks that name a waiver's line.
+pub fn load_waivers_source(path: &Path) -> Result<(Vec<Waiver>, String), ConfigError> {
     let file = path.display().to_string();
     let text = read_text(path, &file, "waiver file")?;
-    parse_waivers(&text, &file)
+    let waivers = parse_waivers(&text, &file)?;
+    Ok((waivers, text))
 }
 
 /// [`load_waivers`] on text already read.

@@ -287,3 +287,68 @@ fn repeated_frameworks_are_one_error_with_a_count() {
     assert!(err.contains("`hipaa` 3000 times"), "{}", &err[..err.len().min(2000)]);
     assert!(err.len() < 10_000, "{} bytes of stderr", err.len());
 }
+
+#[test]
+fn diff_refuses_scores_out_of_range() {
+    let d = tempfile::tempdir().unwrap();
+    let facts = crate::support::root().join("fixtures/facts/weak.json");
+    let good = d.path().join("good.json");
+    run_for(60, &["eval", facts.to_str().unwrap(), "-o", good.to_str().unwrap()]);
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    v["score"]["overall"] = serde_json::json!(1e308);
+    let bad = write(d.path(), "bad.json", &serde_json::to_string(&v).unwrap());
+    let o = run_for(60, &["diff", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("bad.json") && err.contains("score.overall"), "{err}");
+    // A finding's worth is a score too.
+    v["score"]["overall"] = serde_json::json!(50.0);
+    v["findings"][0]["worth"] = serde_json::json!(-3.0);
+    let bad = write(d.path(), "bad2.json", &serde_json::to_string(&v).unwrap());
+    let o = run_for(60, &["diff", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("findings[0].worth"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn eval_refuses_unknown_waiver_rules_and_facts_versions() {
+    let d = tempfile::tempdir().unwrap();
+    let root = crate::support::root();
+    let facts_text = std::fs::read_to_string(root.join("fixtures/facts/weak.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&facts_text).unwrap();
+
+    // A waiver file naming no rule.
+    let w = write(
+        d.path(),
+        "waivers.toml",
+        "[[waiver]]\nrule = \"hipaa-no-such-rule\"\nreason = \"r\"\napprover = \"a\"\nexpires = \"2099-01-01\"\n",
+    );
+    let facts = root.join("fixtures/facts/weak.json");
+    let o = run_for(60, &["eval", facts.to_str().unwrap(), "--waivers", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("waivers.toml:2:") && err.contains("hipaa-no-such-rule"),
+        "{err}"
+    );
+
+    // A waiver inside the facts file naming no rule.
+    v["waivers"] = serde_json::json!([{"rule": "hipaa-gone", "resource": null, "reason": "r", "approver": "a", "expires": "2099-01-01"}]);
+    let f = write(d.path(), "w.json", &serde_json::to_string_pretty(&v).unwrap());
+    let o = run_for(60, &["eval", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("w.json:") && err.contains("hipaa-gone"), "{err}");
+
+    // A facts file from an unknown major version.
+    v["waivers"] = serde_json::json!([]);
+    v["facts_version"] = "999".into();
+    let f = write(d.path(), "v.json", &serde_json::to_string_pretty(&v).unwrap());
+    let o = run_for(60, &["eval", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("v.json:2:") && err.contains("`999`") && err.contains("1.x"),
+        "{err}"
+    );
+}

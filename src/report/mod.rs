@@ -285,6 +285,30 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
     }
 }
 
+/// Check the numbers of a report read back from a file (`diff`, `verify`, `--baseline`): a
+/// score outside 0–100 or a share outside 0–1 was not written by vetter, and comparing it
+/// would print nonsense. The error names the field.
+pub fn validate(r: &Report) -> Result<(), String> {
+    fn within(place: &str, v: Option<f64>, max: f64) -> Result<(), String> {
+        match v {
+            Some(x) if !(x.is_finite() && (0.0..=max).contains(&x)) => {
+                Err(format!("{place} = {x} is outside 0..={max}"))
+            }
+            _ => Ok(()),
+        }
+    }
+    within("score.overall", r.score.overall, 100.0)?;
+    within("score.without_waivers.overall", r.score.without_waivers.overall, 100.0)?;
+    within("score.coverage", r.score.coverage, 1.0)?;
+    for (k, v) in &r.score.categories {
+        within(&format!("score.categories.{k}"), Some(*v), 100.0)?;
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        within(&format!("findings[{i}].worth"), f.worth, 100.0)?;
+    }
+    Ok(())
+}
+
 /// Output formats. Adding one: a file in this folder, a variant here, a line in `render`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -424,8 +424,12 @@ impl RuleSet {
         Ok(out)
     }
 
+    /// The rule `id`: a binary search, as the rules are kept sorted by id.
     pub fn rule(&self, id: &str) -> Option<&CompiledRule> {
-        self.rules.iter().find(|r| r.rule.id == id)
+        self.rules
+            .binary_search_by(|r| r.rule.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
     }
 }
 
