@@ -334,7 +334,7 @@ mod tests {
         assert!(problems("[1].all(a, [1].all(b, [1].all(c, true)))").is_empty());
         let deep = problems("[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))");
         assert!(deep[0].contains("nested 4 deep"), "{deep:?}");
-        let big: String = (0..101).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let big: String = (0..400).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         let src = format!("[{big}].all(a, [{big}].all(b, a + b >= 0))");
         let heavy = problems(&src);
         assert!(heavy[0].contains("more than the budget"), "{heavy:?}");
