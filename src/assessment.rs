@@ -17,6 +17,20 @@ use crate::rules::RuleSet;
 /// Version of the facts-file shape.
 pub const FACTS_FILE_VERSION: &str = "1.0";
 
+/// Refuse a facts file of another major version: its fields may mean something else, and a
+/// silent misreading would score the vendor on facts it does not have.
+pub fn check_facts_version(v: &str) -> Result<(), String> {
+    let major = |s: &str| s.split('.').next().unwrap_or("").trim().to_string();
+    if major(v) == major(FACTS_FILE_VERSION) {
+        Ok(())
+    } else {
+        Err(format!(
+            "facts_version `{v}` is not supported: this vetter reads facts_version {}.x",
+            major(FACTS_FILE_VERSION)
+        ))
+    }
+}
+
 /// Everything evaluation reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -13,11 +13,11 @@ use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::extractors::Arguments;
 use cel::objects::{Key, Map};
-use cel::{Context, ExecutionError, Program, Value};
+use cel::{Context, ExecutionError, Value};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Category, CompiledRule, MessagePart, RuleSet, Severity};
+use crate::rules::{Category, Cel, CompiledRule, MessagePart, RuleSet, Severity, cost};
 
 /// What happened to one rule on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
@@ -236,8 +236,44 @@ fn parse_iso_date(s: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         .single()
 }
 
-/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`.
+thread_local! {
+    /// Comprehension steps left for the finding this thread is evaluating (rules::cost).
+    static STEPS_LEFT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Whether that finding ran out of steps (an error an `||` absorbed still counts).
+    static OVERRUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A fresh budget for the finding about to be evaluated on this thread.
+fn start_budget() {
+    STEPS_LEFT.set(cost::STEP_BUDGET);
+    OVERRUN.set(false);
+}
+
+/// One comprehension step: passes its argument through, or fails once the budget is spent.
+fn meter_step(args: Arguments) -> Result<Value, ExecutionError> {
+    let left = STEPS_LEFT.get();
+    if left == 0 {
+        OVERRUN.set(true);
+        return Err(ExecutionError::function_error("budget", "evaluation budget exhausted"));
+    }
+    STEPS_LEFT.set(left - 1);
+    match args.0.as_slice() {
+        [v] => Ok(v.clone()),
+        _ => Err(ExecutionError::invalid_argument_count(1, args.0.len())),
+    }
+}
+
+fn overrun_message(rule: &str) -> String {
+    format!(
+        "rule `{rule}` was stopped: its CEL took more than {} comprehension steps on this resource (the budget per rule and resource); simplify the rule or iterate over shorter lists",
+        cost::STEP_BUDGET
+    )
+}
+
+/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, and the step meter the
+/// metered trees call (see rules::cost).
 pub fn add_functions(ctx: &mut Context) {
+    let _ = ctx.add_function(cost::METER, meter_step);
     // Names are not standard overloads, so these cannot conflict.
     let _ = ctx.add_function("date", |args: Arguments| -> Result<Value, ExecutionError> {
         match args.0.as_slice() {
@@ -340,7 +376,7 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
                 MessagePart::Text(_) => None,
             }));
         for p in programs {
-            let refs = p.references();
+            let refs = p.program.references();
             used.extend(refs.variables().into_iter().map(str::to_string));
         }
     }
@@ -512,8 +548,15 @@ fn eval_one<'v>(
     if let Some(r) = cel_item {
         ctx.set_variable_resolver(r);
     }
+    start_budget();
     if let Some(when) = &cr.when {
-        match run_bool(when, &ctx, "when") {
+        let r = run_bool(when, &ctx, "when");
+        if OVERRUN.get() {
+            f.status = Status::Error;
+            f.message = Some(overrun_message(&cr.rule.id));
+            return f;
+        }
+        match r {
             Ok(true) => {}
             Ok(false) => {
                 f.status = Status::Skip;
@@ -531,7 +574,13 @@ fn eval_one<'v>(
         f.message = Some("rule has no assert".into());
         return f;
     };
-    match run_bool(assert, &ctx, "assert") {
+    let r = run_bool(assert, &ctx, "assert");
+    if OVERRUN.get() {
+        f.status = Status::Error;
+        f.message = Some(overrun_message(&cr.rule.id));
+        return f;
+    }
+    match r {
         Ok(true) => f.status = Status::Pass,
         Ok(false) => {
             f.status = Status::Fail;
@@ -565,9 +614,14 @@ fn explain_error(evidence: &[EvidenceItem], cel_message: String) -> String {
     format!("unknown (null): {} — {short}", unknown.join(", "))
 }
 
-fn run_bool(p: &Program, ctx: &Context, what: &str) -> Result<bool, String> {
+/// Run the metered tree of `p` (never the program as written: its loops would be unbounded).
+fn execute(p: &Cel, ctx: &Context) -> Result<Value, ExecutionError> {
+    Value::resolve(&p.metered, ctx)
+}
+
+fn run_bool(p: &Cel, ctx: &Context, what: &str) -> Result<bool, String> {
     // The interpreter must not take the run down: a panic inside it is an `error` finding.
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.execute(ctx)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p, ctx)));
     match r {
         Ok(Ok(Value::Bool(b))) => Ok(b),
         Ok(Ok(other)) => Err(format!(
@@ -588,7 +642,7 @@ fn render_message(cr: &CompiledRule, ctx: &Context) -> String {
     for part in &cr.message {
         match part {
             MessagePart::Text(t) => s.push_str(t),
-            MessagePart::Expr(p) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.execute(ctx))) {
+            MessagePart::Expr(p) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p, ctx))) {
                 Ok(Ok(v)) => s.push_str(&cel_to_text(&v)),
                 _ => s.push_str("(unknown)"),
             },

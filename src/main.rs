@@ -27,7 +27,8 @@ fn main() -> ExitCode {
             if let Some(cfg) = err.downcast_ref::<vetter::diag::ConfigError>() {
                 eprintln!("{cfg}");
             } else {
-                eprintln!("error: {err:#}");
+                // Errors quote file names and file contents: escaped for the terminal.
+                eprintln!("error: {}", vetter::report::text::escape_controls(&format!("{err:#}")));
             }
             ExitCode::from(2)
         }

@@ -446,9 +446,15 @@ pub fn load_waivers(path: &Path) -> Result<Vec<Waiver>, ConfigError> {
 
 /// [`load_waivers`], waiting at most `wait` (`--timeout`) for data when the file is a pipe.
 pub fn load_waivers_with(path: &Path, wait: Duration) -> Result<Vec<Waiver>, ConfigError> {
+    load_waivers_source(path, wait).map(|(w, _)| w)
+}
+
+/// [`load_waivers_with`], with the text read: for later checks that name a waiver's line.
+pub fn load_waivers_source(path: &Path, wait: Duration) -> Result<(Vec<Waiver>, String), ConfigError> {
     let file = path.display().to_string();
     let text = read_text(path, &file, Kind::Waivers, wait)?;
-    parse_waivers(&text, &file)
+    let waivers = parse_waivers(&text, &file)?;
+    Ok((waivers, text))
 }
 
 /// [`load_waivers`] on text already read.
@@ -827,7 +833,8 @@ use Seg::{I, K};
 
 struct Checker<'t> {
     file: &'t str,
-    text: &'t str,
+    /// Lines found once: problems (thousands, in a hostile file) each need theirs.
+    lines: crate::diag::LineIndex<'t>,
     root: &'t DeTable<'t>,
     problems: Vec<Problem>,
 }
@@ -836,7 +843,7 @@ impl<'t> Checker<'t> {
     fn new(file: &'t str, text: &'t str, root: &'t DeTable<'t>) -> Self {
         Checker {
             file,
-            text,
+            lines: crate::diag::LineIndex::new(text),
             root,
             problems: Vec::new(),
         }
@@ -883,7 +890,7 @@ impl<'t> Checker<'t> {
 
     fn report(&mut self, path: &[Seg], key: bool, message: String, help: Option<&str>) {
         let span = self.span_or_prefix(path, key);
-        let mut p = Problem::at(self.file, self.text, span, message);
+        let mut p = Problem::at_indexed(self.file, &self.lines, span, message);
         if p.snippet.as_deref().is_some_and(looks_secret) {
             p.snippet = None;
         }
@@ -908,7 +915,7 @@ impl<'t> Checker<'t> {
 
     fn line(&self, path: &[Seg]) -> usize {
         self.span_or_prefix(path, false)
-            .map(|s| crate::diag::line_col(self.text, s.start).0)
+            .map(|s| self.lines.line_col(s.start).0)
             .unwrap_or(0)
     }
 
@@ -1046,21 +1053,55 @@ impl<'t> Checker<'t> {
                     "remove the key to use every default pack, or name packs, e.g. [\"hipaa\", \"gdpr\"]",
                 );
             }
+            // Each kind of problem is reported once, at its first entry, with a count: a list
+            // of thousands of repeats would otherwise print thousands of errors, each quoting
+            // the whole line.
             let mut seen = BTreeSet::new();
+            let (mut bad, mut repeats): (Vec<usize>, BTreeMap<&str, (usize, usize)>) = Default::default();
             for (i, f) in fw.iter().enumerate() {
-                let p = [K("vendor"), K("frameworks"), I(i)];
                 let ok = !f.is_empty()
                     && f.chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
                 if !ok {
-                    self.err(
-                        &p,
-                        format!("`{f}` is not a rule-pack id"),
-                        "pack ids are lower-case, e.g. \"hipaa\"; `vetter rules list` shows them",
-                    );
+                    bad.push(i);
                 } else if !seen.insert(f.as_str()) {
-                    self.err(&p, format!("framework `{f}` is listed twice"), "list each pack once");
+                    repeats.entry(f.as_str()).or_insert((i, 1)).1 += 1;
                 }
+            }
+            if let Some(&i) = bad.first() {
+                let more = match bad.len() {
+                    1 => String::new(),
+                    n => format!(" ({} more entries are not pack ids either)", n - 1),
+                };
+                self.err(
+                    &[K("vendor"), K("frameworks"), I(i)],
+                    format!("`{}` is not a rule-pack id{more}", fw[i]),
+                    "pack ids are lower-case, e.g. \"hipaa\"; `vetter rules list` shows them",
+                );
+            }
+            if let Some((i, _)) = repeats.values().min() {
+                let named: Vec<String> = repeats
+                    .iter()
+                    .take(5)
+                    .map(|(f, (_, n))| {
+                        if *n == 2 {
+                            format!("`{f}` twice")
+                        } else {
+                            format!("`{f}` {n} times")
+                        }
+                    })
+                    .collect();
+                let others = repeats.len().saturating_sub(named.len());
+                let tail = if others > 0 {
+                    format!(" and {others} more")
+                } else {
+                    String::new()
+                };
+                self.err(
+                    &[K("vendor"), K("frameworks"), I(*i)],
+                    format!("frameworks lists {}{tail}", named.join(", ")),
+                    "list each pack once",
+                );
             }
         }
         if let Some(d) = &v.next_review {

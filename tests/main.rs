@@ -24,3 +24,4 @@ mod portfolio;
 mod progress;
 mod record;
 mod reports;
+mod rules_safety;

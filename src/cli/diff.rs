@@ -23,11 +23,20 @@ pub fn load_reports(path: &Path, wait: std::time::Duration) -> Result<Vec<Report
             "{display}: error: not a vetter JSON report: {e}\n  help: write one with `vetter assess MANIFEST --format json --output FILE`"
         ))
     };
-    if value.get("reports").is_some() {
-        Ok(serde_json::from_value::<Portfolio>(value).map_err(not_report)?.reports)
+    let reports = if value.get("reports").is_some() {
+        serde_json::from_value::<Portfolio>(value).map_err(not_report)?.reports
     } else {
-        Ok(vec![serde_json::from_value::<Report>(value).map_err(not_report)?])
+        vec![serde_json::from_value::<Report>(value).map_err(not_report)?]
+    };
+    for (i, r) in reports.iter().enumerate() {
+        vetter::report::validate(r).map_err(|e| {
+            let at = if reports.len() > 1 { format!("reports[{i}].") } else { String::new() };
+            UsageError(format!(
+                "{display}: error: {at}{e}: not a report vetter wrote\n  help: compare reports written by `vetter assess --format json`"
+            ))
+        })?;
     }
+    Ok(reports)
 }
 
 fn options(r: &RegressionArgs) -> DiffOptions {

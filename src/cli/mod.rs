@@ -152,15 +152,36 @@ pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
     RuleSet::load(&opts).map_err(|e| anyhow!(e))
 }
 
-fn load_waiver_file(g: &Global, eval: &EvalArgs) -> Result<Vec<Waiver>> {
+/// The `--waivers` file, every waiver naming a rule of `rules` (else exit 2 at its line).
+fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> Result<Vec<Waiver>> {
     match &eval.waivers {
         None => Ok(vec![]),
-        Some(p) => Ok(manifest::load_waivers_with(p, wait(g))
-            .map_err(|e| anyhow!(e))?
-            .into_iter()
-            .map(to_engine_waiver)
-            .collect()),
+        Some(p) => {
+            let (waivers, text) = manifest::load_waivers_source(p, wait(g)).map_err(|e| anyhow!(e))?;
+            let file = p.display().to_string();
+            let problems: Vec<_> = waivers
+                .iter()
+                .filter(|w| rules.rule(&w.rule).is_none())
+                .map(|w| unknown_rule(&file, &text, "waiver", &w.rule))
+                .collect();
+            if !problems.is_empty() {
+                return Err(anyhow!(ConfigError::new(problems)));
+            }
+            Ok(waivers.into_iter().map(to_engine_waiver).collect())
+        }
     }
+}
+
+/// "names unknown rule", at the first place `id` is written as a string in `text`.
+fn unknown_rule(file: &str, text: &str, kind: &str, id: &str) -> vetter::diag::Problem {
+    let quoted = format!("\"{id}\"");
+    vetter::diag::Problem::at(
+        file,
+        text,
+        text.find(&quoted).map(|o| o..o + quoted.len()),
+        format!("{kind} names unknown rule `{id}`"),
+    )
+    .help("run `vetter rules list` for the rule ids")
 }
 
 fn to_engine_waiver(w: manifest::Waiver) -> Waiver {
@@ -237,24 +258,7 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     ] {
         for id in ids {
             if rules.rule(id).is_none() {
-                let line = m
-                    .source
-                    .text
-                    .find(&format!("\"{id}\""))
-                    .map(|off| vetter::diag::line_col(&m.source.text, off));
-                let mut p = vetter::diag::Problem::file(&m.source.file, format!("{kind} names unknown rule `{id}`"))
-                    .help("run `vetter rules list` for the rule ids");
-                if let Some((l, c)) = line {
-                    p = vetter::diag::Problem::at(
-                        &m.source.file,
-                        &m.source.text,
-                        m.source.text.find(&format!("\"{id}\"")).map(|o| o..o + id.len() + 2),
-                        format!("{kind} names unknown rule `{id}`"),
-                    )
-                    .help("run `vetter rules list` for the rule ids");
-                    let _ = (l, c);
-                }
-                problems.push(p);
+                problems.push(unknown_rule(&m.source.file, &m.source.text, kind, id));
             }
         }
     }
@@ -324,7 +328,7 @@ pub(crate) fn assess(
     let paths = &expand_manifests(paths)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(g, eval)?;
+    let extra_waivers = load_waiver_file(g, eval, &rules)?;
     // Load and check every manifest before probing anything.
     let mut manifests = Vec::new();
     let mut problems = Vec::new();
@@ -571,10 +575,11 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     check_outputs(g, None, &inputs)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(g, eval)?;
+    let extra_waivers = load_waiver_file(g, eval, &rules)?;
     let display = path.display().to_string();
     let bytes = input::read(path, Kind::Facts, wait(g))
         .map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
+    check_facts_file(&display, &bytes, &rules)?;
     let mut a: Assessment = serde_json::from_slice(&bytes).map_err(|e| {
         UsageError(format!("{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`", e.line(), e.column()))
     })?;
@@ -586,6 +591,43 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let cmp = compare_baseline(old.as_deref(), std::slice::from_ref(&report), eval)?;
     emit(g, std::slice::from_ref(&report))?;
     Ok(thresholds(&report, eval).max(print_baseline(cmp)))
+}
+
+/// Before a facts file is read as such: its version is one this vetter knows, and every
+/// waiver in it names a known rule (the manifest it came from may be older than the rules).
+fn check_facts_file(display: &str, bytes: &[u8], rules: &RuleSet) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        facts_version: Option<serde_json::Value>,
+        #[serde(default)]
+        waivers: Vec<serde_json::Value>,
+    }
+    // A file that is not even this shape gets the full parser's error, with its place.
+    let Ok(head) = serde_json::from_slice::<Head>(bytes) else {
+        return Ok(());
+    };
+    let text = String::from_utf8_lossy(bytes);
+    if let Some(v) = head.facts_version.as_ref().and_then(|v| v.as_str())
+        && let Err(e) = assessment::check_facts_version(v)
+    {
+        let at = text.find("\"facts_version\"").map(|o| o..o + 15);
+        return Err(anyhow!(ConfigError::one(
+            vetter::diag::Problem::at(display, &text, at, e)
+                .help("write the facts again with this vetter: `vetter assess MANIFEST --save-facts FILE`")
+        )));
+    }
+    let problems: Vec<_> = head
+        .waivers
+        .iter()
+        .filter_map(|w| w.get("rule")?.as_str())
+        .filter(|id| rules.rule(id).is_none())
+        .map(|id| unknown_rule(display, &text, "waiver", id))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(ConfigError::new(problems)))
+    }
 }
 
 /// `--baseline OLD.json`, read before anything is probed or written: a broken baseline is a

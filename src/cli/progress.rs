@@ -58,7 +58,9 @@ impl Observer for Progress {
         self.bar.set_length(total as u64);
     }
     fn task_started(&self, task: &Task) {
-        self.bar.set_message(task.label.clone());
+        // Labels are manifest text: escaped for the terminal.
+        self.bar
+            .set_message(vetter::report::text::escape_controls(&task.label).into_owned());
     }
     fn task_finished(&self, _task: &Task) {
         self.bar.inc(1);
@@ -76,7 +78,7 @@ impl Observer for Progress {
             "  {msg} [{bar:30.green}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
             "  {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
         ));
-        fb.set_message(path.to_string());
+        fb.set_message(vetter::report::text::escape_controls(path).into_owned());
         let guard = FileBar(fb);
         // A compressed file is read past its on-disk size only if it grows while read; the
         // position is capped so the bar never overflows.

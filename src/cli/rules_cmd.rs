@@ -6,6 +6,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use super::args::{Global, RulesCommand};
 use super::{Exit, UsageError, write_stdout};
 use vetter::report::Format;
+use vetter::report::text::escape_controls;
 use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
 
 fn load(extra: &[String], metadata_only: bool) -> Result<RuleSet> {
@@ -47,7 +48,8 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             if g.format.first() == Some(&Format::Json) {
                 write_stdout(&(serde_json::to_string_pretty(&r.rule)? + "\n"))?;
             } else {
-                write_stdout(&explain_text(&set, &r.rule))?;
+                // Pack text is the pack author's: escaped for the terminal.
+                write_stdout(&escape_controls(&explain_text(&set, &r.rule)))?;
             }
             Ok(Exit::Ok)
         }
@@ -127,7 +129,7 @@ fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
             r.refs.first().cloned().unwrap_or_default(),
         ]);
     }
-    write_stdout(&format!("{t}\n{} rules\n", rules.len()))?;
+    write_stdout(&escape_controls(&format!("{t}\n{} rules\n", rules.len())))?;
     Ok(Exit::Ok)
 }
 

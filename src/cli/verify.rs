@@ -150,7 +150,8 @@ pub fn run(g: &Global, report: &Path) -> Result<Exit> {
                 ""
             }
         ));
-        o
+        // Paths, kinds and vendor names come from the report file: escaped for the terminal.
+        vetter::report::text::escape_controls(&o).into_owned()
     };
     write_stdout(&text)?;
     Ok(if bad > 0 { Exit::Threshold } else { Exit::Ok })

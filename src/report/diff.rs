@@ -208,7 +208,13 @@ fn score_text(s: Option<f64>) -> String {
 }
 
 /// Plain text for a terminal or a CI log.
+/// The text of a diff. Both reports were read from files anyone could have written, so the
+/// whole text is escaped (it has no control characters of its own).
 pub fn render_text(d: &Diff) -> String {
+    super::text::escape_controls(&render_raw(d)).into_owned()
+}
+
+fn render_raw(d: &Diff) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let _ = writeln!(

@@ -10,6 +10,7 @@ pub mod oscal;
 pub mod portfolio;
 pub mod sarif;
 pub mod table;
+pub mod text;
 
 use std::collections::BTreeMap;
 
@@ -172,6 +173,15 @@ pub struct ReportParts<'a> {
 
 /// Assemble a report: score, sort, count.
 pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
+    // Rule text is the pack author's, and a message may quote facts: both are capped here,
+    // once, so no format carries megabytes of it.
+    for f in &mut findings {
+        text::cap_rule_text(&mut f.title);
+        text::cap_rule_text(&mut f.remediation);
+        if let Some(m) = f.message.as_mut() {
+            text::cap_rule_text(m);
+        }
+    }
     let score = crate::score::score(&mut findings, Some(parts.rules));
     sort_findings(&mut findings);
     let mut summary = Summary {
@@ -240,9 +250,9 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         .map(|r| RuleInfo {
             id: r.id.clone(),
             pack: r.pack.clone(),
-            title: r.title.clone(),
-            description: r.description.clone(),
-            remediation: r.remediation.clone(),
+            title: text::cap(&r.title, text::MAX_RULE_TEXT).into_owned(),
+            description: text::cap(&r.description, text::MAX_RULE_TEXT).into_owned(),
+            remediation: text::cap(&r.remediation, text::MAX_RULE_TEXT).into_owned(),
             severity: r.severity,
             category: r.category,
             refs: r.refs.clone(),
@@ -275,6 +285,30 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
     }
 }
 
+/// Check the numbers of a report read back from a file (`diff`, `verify`, `--baseline`): a
+/// score outside 0–100 or a share outside 0–1 was not written by vetter, and comparing it
+/// would print nonsense. The error names the field.
+pub fn validate(r: &Report) -> Result<(), String> {
+    fn within(place: &str, v: Option<f64>, max: f64) -> Result<(), String> {
+        match v {
+            Some(x) if !(x.is_finite() && (0.0..=max).contains(&x)) => {
+                Err(format!("{place} = {x} is outside 0..={max}"))
+            }
+            _ => Ok(()),
+        }
+    }
+    within("score.overall", r.score.overall, 100.0)?;
+    within("score.without_waivers.overall", r.score.without_waivers.overall, 100.0)?;
+    within("score.coverage", r.score.coverage, 1.0)?;
+    for (k, v) in &r.score.categories {
+        within(&format!("score.categories.{k}"), Some(*v), 100.0)?;
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        within(&format!("findings[{i}].worth"), f.worth, 100.0)?;
+    }
+    Ok(())
+}
+
 /// Output formats. Adding one: a file in this folder, a variant here, a line in `render`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -295,8 +329,15 @@ pub struct RenderOptions {
     pub width: Option<u16>,
 }
 
-/// Render one report.
+/// Render one report. Every format but JSON renders from the report with its strings'
+/// control characters escaped ([`text::safe_report`]): they reach terminals, browsers and
+/// XML parsers, where JSON's own syntax already escapes them.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    if format == Format::Json {
+        return json::render(report);
+    }
+    let safe = text::safe_report(report);
+    let report = safe.as_ref();
     match format {
         Format::Table => table::render(report, opts),
         Format::Json => json::render(report),
@@ -310,6 +351,11 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 
 /// Render a portfolio (several reports).
 pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions) -> String {
+    if format == Format::Json {
+        return json::render_portfolio(reports);
+    }
+    let safe: Vec<Report> = reports.iter().map(|r| text::safe_report(r).into_owned()).collect();
+    let reports = safe.as_slice();
     match format {
         Format::Json => json::render_portfolio(reports),
         Format::Sarif => sarif::render_many(reports),

@@ -53,6 +53,8 @@ pub struct Loaded {
 struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
+    /// Built once per file: every rule records its line.
+    lines: crate::diag::LineIndex<'a>,
     problems: Vec<Problem>,
 }
 
@@ -189,6 +191,7 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
     let mut cx = Ctx {
         file,
         src,
+        lines: crate::diag::LineIndex::new(src),
         problems: Vec::new(),
     };
     let doc = match DeTable::parse(src) {
@@ -504,7 +507,7 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
         assert: assert.as_ref().map(|s| s.1.clone()),
         message: message.as_ref().map(|s| s.1.clone()),
     };
-    let line = crate::diag::line_col(cx.src, at.start).0;
+    let line = cx.lines.line_col(at.start).0;
     Some((
         Rule {
             id,

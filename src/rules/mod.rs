@@ -3,6 +3,7 @@
 //! nothing else here does I/O.
 
 pub mod check;
+pub mod cost;
 pub mod load;
 pub mod model;
 pub mod shape;
@@ -21,17 +22,32 @@ use shape::Shape;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
 
+/// A compiled CEL expression: the program as written (for its references and source
+/// positions) and the same tree metered for evaluation (see [`cost`]).
+pub struct Cel {
+    pub program: Program,
+    /// What the engine runs: every comprehension iteration is counted against the budget.
+    pub metered: cel::parser::Expression,
+}
+
+impl Cel {
+    fn new(program: Program) -> Cel {
+        let metered = cost::metered(program.expression());
+        Cel { program, metered }
+    }
+}
+
 /// A piece of a compiled message template.
 pub enum MessagePart {
     Text(String),
-    Expr(Program),
+    Expr(Cel),
 }
 
 /// A rule ready to evaluate.
 pub struct CompiledRule {
     pub rule: Rule,
-    pub when: Option<Program>,
-    pub assert: Option<Program>,
+    pub when: Option<Cel>,
+    pub assert: Option<Cel>,
     pub message: Vec<MessagePart>,
     /// Fact paths the rule reads (for a finding's evidence), e.g. `it.tls.min_version`.
     pub reads: Vec<String>,
@@ -201,6 +217,7 @@ impl RuleSet {
         let mut seen: BTreeMap<String, (String, bool)> = BTreeMap::new();
         let mut overrides = Vec::new();
         let mut phrasing = Vec::new();
+        let mut declared = cost::Declared::default();
         for (pack, spans, file, text) in loaded {
             if let Some(t) = pack.phrasing.clone() {
                 phrasing.push((pack.info.clone(), t));
@@ -282,11 +299,12 @@ impl RuleSet {
                 let mut compile_one = |src: &Option<String>,
                                        span: &Option<std::ops::Range<usize>>,
                                        problems: &mut Vec<Problem>|
-                 -> Option<Program> {
+                 -> Option<Cel> {
                     let (src, span) = (src.as_ref()?, span.as_ref()?);
                     match check::compile(src) {
                         Ok(p) => {
-                            let rep = checker.check(&p);
+                            let mut rep = checker.check(&p);
+                            rep.problems.extend(cost::check(&p, &mut declared));
                             for pr in &rep.problems {
                                 let mut prob = Problem::at(
                                     &file,
@@ -302,7 +320,7 @@ impl RuleSet {
                             }
                             params_read.extend(rep.params_read);
                             reads.extend(collect_reads(&p));
-                            Some(p)
+                            Some(Cel::new(p))
                         }
                         Err(pr) => {
                             problems.push(Problem::at(&file, &text, at(span, pr.offset), format!("rule `{}`: {}", rule.id, pr.message)).help("see the CEL language definition; strings use single quotes inside a TOML double-quoted value"));
@@ -408,8 +426,12 @@ impl RuleSet {
         Ok(out)
     }
 
+    /// The rule `id`: a binary search, as the rules are kept sorted by id.
     pub fn rule(&self, id: &str) -> Option<&CompiledRule> {
-        self.rules.iter().find(|r| r.rule.id == id)
+        self.rules
+            .binary_search_by(|r| r.rule.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
     }
 }
 

@@ -150,13 +150,31 @@ struct Compiler<'a> {
     problems: &'a mut Vec<(String, String)>,
 }
 
+/// Longest a pattern may grow to once its `{fragment}`s are substituted. Fragments may name
+/// fragments, so a few hundred bytes of pack could otherwise expand to gigabytes before the
+/// regex compiler (whose own limit applies to the compiled program, not the text) sees it.
+pub const MAX_EXPANDED: usize = 64 * 1024;
+
 impl Compiler<'_> {
-    fn expand(&self, pat: &str) -> String {
+    /// `pat` with every fragment substituted, or the fragment whose substitution would take it
+    /// past [`MAX_EXPANDED`]. The size is computed before each substitution is made.
+    fn expand(&self, pat: &str) -> Result<String, String> {
         let mut out = pat.to_string();
         for (k, v) in &self.fragments {
-            out = out.replace(&format!("{{{k}}}"), v);
+            let name = format!("{{{k}}}");
+            let n = out.matches(&name).count();
+            if n == 0 {
+                continue;
+            }
+            let grown = (out.len() - n * name.len()).saturating_add(n.saturating_mul(v.len()));
+            if grown > MAX_EXPANDED {
+                return Err(format!(
+                    "pattern expands past {MAX_EXPANDED} bytes when fragment `phrase.fragments.{k}` is substituted ({n} times); fragments that name fragments multiply — shorten or flatten them"
+                ));
+            }
+            out = out.replace(&name, v);
         }
-        out
+        Ok(out)
     }
 
     fn list(&mut self, v: &toml::Value, at: &str) -> Vec<Regex> {
@@ -171,7 +189,14 @@ impl Compiler<'_> {
                     .push((format!("{at}[{i}]"), "a pattern must be a string".into()));
                 continue;
             };
-            match RegexBuilder::new(&self.expand(s))
+            let expanded = match self.expand(s) {
+                Ok(e) => e,
+                Err(msg) => {
+                    self.problems.push((format!("{at}[{i}]"), msg));
+                    continue;
+                }
+            };
+            match RegexBuilder::new(&expanded)
                 .case_insensitive(true)
                 .size_limit(4 << 20)
                 .build()
@@ -425,5 +450,18 @@ mod tests {
         assert!(keys.contains(&"clause.baa.nope"), "{probs:?}");
         assert!(keys.contains(&"clause.baa.safeguards.match[0]"), "{probs:?}");
         assert!(keys.contains(&"soc2.foo"), "{probs:?}");
+    }
+
+    #[test]
+    fn fragment_expansion_is_capped() {
+        let mut src = String::from("[phrase.fragments]\n");
+        for i in 0..30 {
+            src.push_str(&format!("f{i:02} = \"{{f{:02}}}{{f{:02}}}\"\n", i + 1, i + 1));
+        }
+        src.push_str("f30 = 'x'\n[soc2]\ntype2 = ['{f00}']\n");
+        let probs = check(&toml::from_str(&src).unwrap());
+        assert_eq!(probs.len(), 1, "{probs:?}");
+        assert_eq!(probs[0].0, "soc2.type2[0]");
+        assert!(probs[0].1.contains("phrase.fragments.f"), "{probs:?}");
     }
 }
