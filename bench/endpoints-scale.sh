@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 small=${1:-1000}
 large=${2:-10000}
-cargo build --release -q
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for n in "$small" "$large"; do

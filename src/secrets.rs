@@ -178,16 +178,18 @@ impl Redactor {
         Some(out)
     }
 
-    /// Redacts every string inside a JSON value, keys included.
-    pub fn redact_json(&self, v: &mut serde_json::Value) {
+    /// Redacts every string inside a JSON value, keys included; true when anything changed.
+    pub fn redact_json(&self, v: &mut serde_json::Value) -> bool {
         use serde_json::Value;
         match v {
             Value::String(s) => {
                 if let Cow::Owned(r) = self.redact(s) {
                     *s = r;
+                    return true;
                 }
+                false
             }
-            Value::Array(a) => a.iter_mut().for_each(|x| self.redact_json(x)),
+            Value::Array(a) => a.iter_mut().fold(false, |c, x| self.redact_json(x) | c),
             Value::Object(o) => {
                 let needs_key = o.keys().any(|k| matches!(self.redact(k), Cow::Owned(_)));
                 if needs_key {
@@ -196,26 +198,24 @@ impl Redactor {
                         self.redact_json(&mut x);
                         o.insert(self.redact(&k).into_owned(), x);
                     }
+                    true
                 } else {
-                    o.values_mut().for_each(|x| self.redact_json(x));
+                    o.values_mut().fold(false, |c, x| self.redact_json(x) | c)
                 }
             }
-            _ => {}
+            _ => false,
         }
     }
 
-    /// A serialisable value with every string redacted (a round trip through JSON). Returns
-    /// the value unchanged when it does not round-trip (it never holds vendor strings then).
-    pub fn redact_value<T: serde::Serialize + serde::de::DeserializeOwned>(&self, value: T) -> T {
-        let Ok(mut j) = serde_json::to_value(&value) else {
-            return value;
-        };
-        let before = j.clone();
-        self.redact_json(&mut j);
-        if j == before {
-            return value;
+    /// A serialisable value with every string redacted (a round trip through JSON only when
+    /// something was redacted). Fails closed: a value that cannot be redacted is an error,
+    /// never returned as it was.
+    pub fn redact_value<T: serde::Serialize + serde::de::DeserializeOwned>(&self, value: T) -> Result<T, String> {
+        let mut j = serde_json::to_value(&value).map_err(|e| format!("cannot redact secrets: {e}"))?;
+        if !self.redact_json(&mut j) {
+            return Ok(value);
         }
-        serde_json::from_value(j).unwrap_or(value)
+        serde_json::from_value(j).map_err(|e| format!("cannot redact secrets: {e}"))
     }
 }
 
@@ -352,7 +352,7 @@ mod tests {
     fn json_keys_and_values() {
         let r = Redactor::new([TOKEN]);
         let mut v = serde_json::json!({"tok-9f8e7d6c5b4a-SECRET": ["Bearer tok-9f8e7d6c5b4a-SECRET", 3], "k": "ok"});
-        r.redact_json(&mut v);
+        assert!(r.redact_json(&mut v));
         assert_eq!(v, serde_json::json!({"k": "ok", "[redacted]": ["[redacted]", 3]}));
         assert!(!format!("{r:?}").contains("tok-"));
     }

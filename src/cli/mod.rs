@@ -542,7 +542,9 @@ fn assess_one(
         manifest: Some(locate::manifest_ref(m)),
         facts: collected.facts,
     };
-    let a = redactor.redact_value(a);
+    let a = redactor
+        .redact_value(a)
+        .map_err(|e| anyhow!("{}: {e}", m.source.file))?;
     if let Some(path) = save_facts {
         let text = serde_json::to_string_pretty(&a)? + "\n";
         std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
