@@ -197,12 +197,16 @@ fn class_name(c: AddrClass) -> &'static str {
 fn exchange_time(budget: Budget, phase: &str) -> Result<Duration, String> {
     let left = budget.1.saturating_duration_since(Instant::now());
     if left < Duration::from_millis(5) {
-        return Err(format!(
-            "the host's time budget ran out during {phase} (each host gets {} per-connection timeouts; raise --timeout)",
-            super::BUDGET_TIMEOUTS
-        ));
+        return Err(budget_spent(phase));
     }
     Ok(budget.0.min(left))
+}
+
+fn budget_spent(phase: &str) -> String {
+    format!(
+        "the host's time budget ran out during {phase} (each host gets {} per-connection timeouts; raise --timeout)",
+        super::BUDGET_TIMEOUTS
+    )
 }
 
 /// GET `url`, following redirects by hand under the [`Route`] policy. `auth` is (header,
@@ -231,7 +235,13 @@ fn get(
         {
             req = req.header(h, v);
         }
-        let resp = req.send().map_err(|e| describe(e, phase, &current))?;
+        let resp = req.send().map_err(|e| {
+            if e.is_timeout() && limit < budget.0 {
+                budget_spent(phase)
+            } else {
+                describe(e, phase, &current)
+            }
+        })?;
         let status = resp.status().as_u16();
         if limits::retryable(status) {
             let after = resp
