@@ -266,14 +266,14 @@ mod tests {
         let s = score(&mut fs, None);
         // passed 5 of applied 5+3 = 8: the error is not scored
         assert_eq!(s.overall, Some(62.5));
-        assert_eq!(s.grade, Grade::F);
+        assert_eq!(s.grade, Grade::D);
         assert_eq!(s.categories.get("encryption"), Some(&62.5));
         assert!(!s.categories.contains_key("audit"));
         assert!(!s.categories.contains_key("contract"));
         // applicable 8 of 8 + error 1 + manual 5
         assert_eq!(s.coverage, Some(round3(8.0 / 14.0)));
         assert!(s.provisional);
-        assert_eq!(s.grade_text(), "F (provisional: 57 % of checks could be assessed)");
+        assert_eq!(s.grade_text(), "D (provisional: 57 % of checks could be assessed)");
         assert_eq!(fs[1].worth, Some(100.0));
         assert_eq!(fs[0].worth, None);
         assert_eq!(fs[2].worth, None);
