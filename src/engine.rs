@@ -492,7 +492,9 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
 /// The facts lists that hold supplied resources: what a manifest can fail to supply.
 fn is_evidence_list(path: &str) -> bool {
     matches!(path, "endpoints" | "exports" | "audit_logs")
-        || path.strip_prefix("evidence.").is_some_and(|k| !k.is_empty() && !k.contains('.'))
+        || path
+            .strip_prefix("evidence.")
+            .is_some_and(|k| !k.is_empty() && !k.contains('.'))
 }
 
 /// The evidence lists a rule judges: its `each`, or for a vendor-level rule the lists its CEL
@@ -646,7 +648,10 @@ fn eval_one<'v>(
             // A condition that read an unknown (null) fact cannot say the rule applies.
             Err(e) if f.evidence.iter().any(|e| e.value.is_null()) => {
                 f.status = Status::Skip;
-                f.message = Some(format!("condition unknown, not applied: {}", explain_error(&f.evidence, e)));
+                f.message = Some(format!(
+                    "condition unknown, not applied: {}",
+                    explain_error(&f.evidence, e)
+                ));
                 return f;
             }
             Err(e) => {
@@ -1035,6 +1040,86 @@ remediation = "r"
         }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+    }
+
+    #[test]
+    fn absent_evidence_is_missing_unless_the_rule_is_about_the_document() {
+        let pack = r#"
+[pack]
+id = "t"
+title = "T"
+version = "1"
+[[rule]]
+id = "t-baa-present"
+title = "BAA in place"
+category = "contract"
+severity = "critical"
+refs = ["x"]
+assert = "size(evidence.baa) > 0"
+on_missing = "fail"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-report"
+title = "a report"
+category = "assurance"
+severity = "high"
+refs = ["x"]
+assert = "evidence.soc2.exists(r, r.error == null)"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-cond"
+title = "conditional"
+category = "encryption"
+severity = "low"
+refs = ["x"]
+each = "endpoints"
+when = "it.tls.versions.tls1_1 == false || it.tls.versions.tls1_1"
+assert = "true"
+description = "d"
+remediation = "r"
+"#;
+        let rs = set(pack);
+        let mut f = facts();
+        f["evidence"]["soc2"] = serde_json::json!([]);
+        let fs = run(&rs, &f, &BTreeMap::new(), &[], &[]);
+        assert_eq!(status(&fs, "t-baa-present", "vendor"), Status::Fail);
+        assert_eq!(status(&fs, "t-report", "vendor"), Status::Missing);
+        // an unknown condition skips; a known one runs
+        assert_eq!(status(&fs, "t-cond", "https://a.example"), Status::Skip);
+        assert_eq!(status(&fs, "t-cond", "https://b.example"), Status::Pass);
+        let att = vec![Attestation {
+            rule: "t-baa-present".into(),
+            evidence: None,
+            evidence_sha256: None,
+            attested_by: "J".into(),
+            date: "2026-10-01".into(),
+            expires: None,
+        }];
+        let fs = run(&rs, &f, &BTreeMap::new(), &att, &[]);
+        let b = fs.iter().find(|f| f.rule == "t-baa-present").unwrap();
+        assert_eq!((b.status, b.basis.as_str()), (Status::Pass, "attestation"));
+    }
+
+    #[test]
+    fn on_missing_is_validated() {
+        let base = "[pack]\nid = \"t\"\ntitle = \"T\"\nversion = \"1\"\n[[rule]]\nid = \"t-a\"\ntitle = \"a\"\ncategory = \"contract\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n";
+        let load = |extra: &str| {
+            RuleSet::from_sources(&[("t.toml".into(), format!("{base}{extra}"), false)], false, vec![])
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(load("assert = \"true\"\non_missing = \"fail\"\n"), None);
+        let e = load("assert = \"true\"\non_missing = \"sometimes\"\n").expect("refused");
+        assert!(
+            e.contains("unknown on_missing `sometimes`") && e.contains("t.toml"),
+            "{e}"
+        );
+        let e = load("manual = true\non_missing = \"fail\"\n").expect("refused");
+        assert!(e.contains("is manual and has on_missing"), "{e}");
+        let e = load("assert = \"true\"\noptional = true\non_missing = \"fail\"\n").expect("refused");
+        assert!(e.contains("is optional and has on_missing"), "{e}");
     }
 
     #[test]

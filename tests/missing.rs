@@ -68,8 +68,18 @@ fn unsupplied_evidence_is_missing_listed_once_and_never_caps() {
         .iter()
         .map(|n| n["kind"].as_str().unwrap())
         .collect();
-    for k in ["endpoints", "exports", "audit_logs", "evidence.pentest", "evidence.soc2"] {
-        assert_eq!(kinds.iter().filter(|x| **x == k).count(), 1, "{k} listed once: {kinds:?}");
+    for k in [
+        "endpoints",
+        "exports",
+        "audit_logs",
+        "evidence.pentest",
+        "evidence.soc2",
+    ] {
+        assert_eq!(
+            kinds.iter().filter(|x| **x == k).count(),
+            1,
+            "{k} listed once: {kinds:?}"
+        );
     }
     let pentest = r["not_supplied"]
         .as_array()
@@ -77,11 +87,21 @@ fn unsupplied_evidence_is_missing_listed_once_and_never_caps() {
         .iter()
         .find(|n| n["kind"] == "evidence.pentest")
         .unwrap();
-    assert!(pentest["rules"].as_array().unwrap().iter().any(|x| x == "assurance-pentest-recent"));
+    assert!(
+        pentest["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "assurance-pentest-recent")
+    );
     // Caps come only from checks that ran and failed.
     for c in r["score"]["caps"].as_array().unwrap() {
         let rule = c["rule"].as_str().unwrap();
-        assert!(status(&r, rule).contains(&"fail"), "cap from {rule}: {:?}", status(&r, rule));
+        assert!(
+            status(&r, rule).contains(&"fail"),
+            "cap from {rule}: {:?}",
+            status(&r, rule)
+        );
     }
     assert!(r["summary"]["missing"].as_u64().unwrap() > 50);
     for (format, heading) in [
@@ -91,7 +111,10 @@ fn unsupplied_evidence_is_missing_listed_once_and_never_caps() {
     ] {
         let out = assess(&m, format);
         assert_eq!(out.matches(heading).count(), 1, "{format}: one Not supplied section");
-        assert!(!out.contains("no evidence supplied"), "{format}: no per-rule absence failures");
+        assert!(
+            !out.contains("no evidence supplied"),
+            "{format}: no per-rule absence failures"
+        );
     }
 }
 
@@ -114,7 +137,13 @@ fn a_baa_less_manifest_fails_the_baa_existence_rules() {
         .expect("BAA listed");
     assert!(baa["rules"].as_array().unwrap().iter().any(|x| x == "baa-supplied"));
     // A critical failed existence rule caps the grade.
-    assert!(r["score"]["caps"].as_array().unwrap().iter().any(|c| c["rule"] == "baa-supplied"));
+    assert!(
+        r["score"]["caps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["rule"] == "baa-supplied")
+    );
 }
 
 #[test]
@@ -150,13 +179,23 @@ fn an_unreachable_endpoint_is_one_error_line() {
         .filter(|f| f["resource"] == url.as_str())
         .filter(|f| f["status"] == "error")
         .collect();
-    assert!(errored.len() > 10, "dependent rules are `error` in the JSON: {}", errored.len());
+    assert!(
+        errored.len() > 10,
+        "dependent rules are `error` in the JSON: {}",
+        errored.len()
+    );
     let un = r["unassessed"].as_array().unwrap();
     assert_eq!(un.len(), 1, "{un:?}");
     assert_eq!(un[0]["resource"], url.as_str());
     assert_eq!(un[0]["rules"].as_array().unwrap().len(), errored.len());
     // Errors never cap.
-    assert!(r["score"]["caps"].as_array().unwrap().iter().all(|c| c["resource"] != url.as_str()));
+    assert!(
+        r["score"]["caps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["resource"] != url.as_str())
+    );
     let line = format!("{} checks could not run on {url}: ", errored.len());
     let md = assess(&m, "markdown");
     assert_eq!(md.matches(&line).count(), 1, "{md}");
@@ -165,7 +204,10 @@ fn an_unreachable_endpoint_is_one_error_line() {
     let table = assess(&m, "table");
     let rows = table.lines().filter(|l| l.contains(&format!("┆ {url} "))).count();
     assert_eq!(rows, 1, "{table}");
-    assert!(table.contains(&format!("{} checks could not run on", errored.len())), "{table}");
+    assert!(
+        table.contains(&format!("{} checks could not run on", errored.len())),
+        "{table}"
+    );
     assert!(!table.contains("could not assess:"), "{table}");
 }
 
@@ -178,7 +220,10 @@ fn a_grade_on_little_coverage_is_provisional() {
     assert!(cov < 0.70, "{cov}");
     assert_eq!(r["score"]["provisional"], true);
     let grade = r["score"]["grade"].as_str().unwrap();
-    let want = format!("{grade} (provisional: {:.0} % of checks could be assessed)", cov * 100.0);
+    let want = format!(
+        "{grade} (provisional: {:.0} % of checks could be assessed)",
+        cov * 100.0
+    );
     for format in ["table", "markdown", "html"] {
         let out = assess(&m, format);
         assert!(out.contains(&want), "{format}: {want}");

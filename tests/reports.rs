@@ -50,7 +50,10 @@ fn markdown_for_each_fixture() {
         let grade = r["score"]["grade"].as_str().unwrap();
         assert!(md.contains(&format!("grade **{grade}")), "{name}: grade missing");
         if r["score"]["provisional"] == true {
-            assert!(md.contains(&format!("grade **{grade} (provisional: ")), "{name}: provisional");
+            assert!(
+                md.contains(&format!("grade **{grade} (provisional: ")),
+                "{name}: provisional"
+            );
         }
         assert!(md.contains("| Category | Score |"), "{name}: category table");
         assert!(md.len() < 65_536, "{name}: {} chars do not fit a PR comment", md.len());
@@ -59,7 +62,10 @@ fn markdown_for_each_fixture() {
         }
         for u in r["unassessed"].as_array().unwrap() {
             let n = u["rules"].as_array().unwrap().len();
-            assert!(md.contains(&format!("{n} checks could not run on ")), "{name}: folded line");
+            assert!(
+                md.contains(&format!("{n} checks could not run on ")),
+                "{name}: folded line"
+            );
         }
         if count(&r, "fail") + count(&r, "error") == 0 {
             assert!(md.contains("None: every applicable check passed"));

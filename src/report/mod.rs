@@ -135,7 +135,12 @@ pub struct Unassessed {
 impl Unassessed {
     /// The line a person reads: "N checks could not run on X: cause".
     pub fn line(&self) -> String {
-        format!("{} could not run on {}: {}", checks(self.rules.len()), self.resource, self.cause)
+        format!(
+            "{} could not run on {}: {}",
+            checks(self.rules.len()),
+            self.resource,
+            self.cause
+        )
     }
 }
 

@@ -77,7 +77,9 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
 
     let weights = super::category_weights(r);
     let mut cats = new_table(opts);
-    cats.set_header(vec!["Category", "Score", "Grade", "Pass", "Fail", "Error", "Manual", "Missing"]);
+    cats.set_header(vec![
+        "Category", "Score", "Grade", "Pass", "Fail", "Error", "Manual", "Missing",
+    ]);
     for cat in crate::rules::Category::ALL {
         let name = cat.as_str();
         let of = |st: Status| {

@@ -187,7 +187,9 @@ impl FromStr for OnMissing {
         match s {
             "missing" => Ok(OnMissing::Missing),
             "fail" => Ok(OnMissing::Fail),
-            _ => Err(format!("unknown on_missing `{s}`; expected `missing` (the default) or `fail`")),
+            _ => Err(format!(
+                "unknown on_missing `{s}`; expected `missing` (the default) or `fail`"
+            )),
         }
     }
 }
