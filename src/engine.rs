@@ -1,10 +1,14 @@
 //! ④ Evaluate: rules × facts → findings. Pure: no I/O, no clock (the date comes in `as_of`).
 //!
 //! Order for each rule and resource (DESIGN): the resource's `error` → `error`; a parameter
-//! set looser than its floor → `fail`; `when` false → `skip`; `assert` true → `pass`, false →
-//! `fail`; a CEL runtime error → `error` with the CEL message. An empty `each` list is one
-//! `fail` ("no evidence supplied") unless the rule is `optional`. Manual rules are `manual`
-//! unless a current attestation makes them `pass` (basis `attestation`).
+//! set looser than its floor → `fail`; `when` false → `skip`, `when` unknown (it read a null
+//! fact) → `skip`; `assert` true → `pass`, false → `fail`; a CEL runtime error → `error` with
+//! the CEL message. Evidence the manifest did not supply — an empty `each` list, or a vendor
+//! rule whose every fact is an empty evidence list — is one `missing` finding (absence of
+//! evidence is not a failed control), nothing for an `optional` rule, and `fail` for a rule
+//! with `on_missing = "fail"` (its subject is the document's existence) unless a current
+//! attestation covers it. Manual rules are `manual` unless a current attestation makes them
+//! `pass` (basis `attestation`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use cel::{Context, ExecutionError, Value};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Category, Cel, CompiledRule, MessagePart, RuleSet, Severity, cost};
+use crate::rules::{Category, Cel, CompiledRule, MessagePart, OnMissing, RuleSet, Severity, cost};
 
 /// What happened to one rule on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
@@ -29,6 +33,8 @@ pub enum Status {
     Skip,
     Waived,
     Manual,
+    /// The evidence this rule reads was not supplied: not scored, lowers coverage.
+    Missing,
 }
 
 impl Status {
@@ -40,9 +46,11 @@ impl Status {
             Status::Skip => "skip",
             Status::Waived => "waived",
             Status::Manual => "manual",
+            Status::Missing => "missing",
         }
     }
-    /// Fail and error both count as failure everywhere.
+    /// Fail and error both need attention (waivers apply to them, `--fail-on` counts them);
+    /// only `fail` lowers the score and caps the grade (see score.rs).
     pub fn is_failure(self) -> bool {
         matches!(self, Status::Fail | Status::Error)
     }
@@ -418,18 +426,22 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
             })
             .collect();
         match &rule.each {
-            None => out.push(eval_one(cr, &root, None, inp.facts, "vendor", &loose)),
+            None => {
+                let needs = evidence_lists(cr);
+                let none_supplied = !needs.is_empty() && needs.iter().all(|l| list_is_empty(inp.facts, l));
+                if none_supplied {
+                    if !rule.optional {
+                        out.push(missing_finding(cr, inp, "vendor", &needs));
+                    }
+                } else {
+                    out.push(eval_one(cr, &root, None, inp.facts, "vendor", &loose));
+                }
+            }
             Some(each) => {
                 let items = lists.get(each.as_str()).map(Vec::as_slice).unwrap_or_default();
                 if items.is_empty() {
                     if !rule.optional {
-                        let mut f = base_finding(cr, each);
-                        f.status = Status::Fail;
-                        f.message = Some(format!(
-                            "no evidence supplied: the manifest lists no {}",
-                            human_each(each)
-                        ));
-                        out.push(f);
+                        out.push(missing_finding(cr, inp, each, std::slice::from_ref(each)));
                     }
                     return out;
                 }
@@ -475,6 +487,77 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
         *n += 1;
     }
     out
+}
+
+/// The facts lists that hold supplied resources: what a manifest can fail to supply.
+fn is_evidence_list(path: &str) -> bool {
+    matches!(path, "endpoints" | "exports" | "audit_logs")
+        || path
+            .strip_prefix("evidence.")
+            .is_some_and(|k| !k.is_empty() && !k.contains('.'))
+}
+
+/// The evidence lists a rule judges: its `each`, or for a vendor-level rule the lists its CEL
+/// reads. Empty for a rule that reads other facts too (it can be judged without them).
+pub fn evidence_lists(cr: &CompiledRule) -> Vec<String> {
+    if let Some(each) = &cr.rule.each {
+        return vec![each.clone()];
+    }
+    if cr.rule.manual || cr.reads.is_empty() || !cr.reads.iter().all(|p| is_evidence_list(p)) {
+        return Vec::new();
+    }
+    cr.reads.clone()
+}
+
+/// Whether the facts list at `path` holds nothing (or is absent).
+pub fn list_is_empty(facts: &serde_json::Value, path: &str) -> bool {
+    lookup(facts, path)
+        .and_then(|v| v.as_array())
+        .is_none_or(|a| a.is_empty())
+}
+
+/// Resources the probes could not read (an endpoint that did not answer, a file that could
+/// not be opened): finding resource → the cause, as the facts' `error` says it.
+pub fn probe_errors(facts: &serde_json::Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lists: Vec<(String, &serde_json::Value)> = ["endpoints", "exports", "audit_logs"]
+        .iter()
+        .filter_map(|k| Some((k.to_string(), facts.get(*k)?)))
+        .collect();
+    if let Some(serde_json::Value::Object(ev)) = facts.get("evidence") {
+        lists.extend(ev.iter().map(|(k, v)| (format!("evidence.{k}"), v)));
+    }
+    for (each, list) in lists {
+        for (i, item) in list.as_array().into_iter().flatten().enumerate() {
+            if let Some(err) = item.get("error").and_then(|e| e.as_str()) {
+                out.insert(resource_name(&each, item, i), err.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The finding for a rule whose evidence was not supplied: `missing`, or for an
+/// `on_missing = "fail"` rule a failure a current attestation can answer.
+fn missing_finding(cr: &CompiledRule, inp: &Inputs, resource: &str, lists: &[String]) -> Finding {
+    let what = lists.iter().map(|l| human_each(l)).collect::<Vec<_>>().join(" or ");
+    if cr.rule.on_missing == OnMissing::Fail {
+        let mut f = manual_finding(cr, inp);
+        f.resource = resource.to_string();
+        f.id = fingerprint(&cr.rule.id, resource);
+        if f.status != Status::Pass {
+            f.status = Status::Fail;
+            f.basis = "check".into();
+            f.message = Some(format!(
+                "not supplied, and no current attestation covers it: the manifest lists no {what}"
+            ));
+        }
+        return f;
+    }
+    let mut f = base_finding(cr, resource);
+    f.status = Status::Missing;
+    f.message = Some(format!("not supplied: the manifest lists no {what}"));
+    f
 }
 
 fn human_each(each: &str) -> String {
@@ -560,6 +643,15 @@ fn eval_one<'v>(
             Ok(true) => {}
             Ok(false) => {
                 f.status = Status::Skip;
+                return f;
+            }
+            // A condition that read an unknown (null) fact cannot say the rule applies.
+            Err(e) if f.evidence.iter().any(|e| e.value.is_null()) => {
+                f.status = Status::Skip;
+                f.message = Some(format!(
+                    "condition unknown, not applied: {}",
+                    explain_error(&f.evidence, e)
+                ));
                 return f;
             }
             Err(e) => {
@@ -878,10 +970,10 @@ remediation = "r"
             .unwrap();
         assert!(msg.starts_with("unknown (null): it.tls.versions.tls1_1 — "), "{msg}");
         assert!(msg.ends_with("could not be evaluated"), "{msg}");
-        // empty each → fail, no evidence
+        // empty each → missing, not a failed control
         let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
-        assert_eq!(w.status, Status::Fail);
-        assert!(w.message.as_deref().unwrap().contains("no evidence supplied"));
+        assert_eq!(w.status, Status::Missing);
+        assert!(w.message.as_deref().unwrap().contains("not supplied"));
         assert_eq!(status(&fs, "t-age", "vendor"), Status::Pass);
         assert_eq!(status(&fs, "t-manual", "vendor"), Status::Manual);
     }
@@ -948,6 +1040,86 @@ remediation = "r"
         }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+    }
+
+    #[test]
+    fn absent_evidence_is_missing_unless_the_rule_is_about_the_document() {
+        let pack = r#"
+[pack]
+id = "t"
+title = "T"
+version = "1"
+[[rule]]
+id = "t-baa-present"
+title = "BAA in place"
+category = "contract"
+severity = "critical"
+refs = ["x"]
+assert = "size(evidence.baa) > 0"
+on_missing = "fail"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-report"
+title = "a report"
+category = "assurance"
+severity = "high"
+refs = ["x"]
+assert = "evidence.soc2.exists(r, r.error == null)"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-cond"
+title = "conditional"
+category = "encryption"
+severity = "low"
+refs = ["x"]
+each = "endpoints"
+when = "it.tls.versions.tls1_1 == false || it.tls.versions.tls1_1"
+assert = "true"
+description = "d"
+remediation = "r"
+"#;
+        let rs = set(pack);
+        let mut f = facts();
+        f["evidence"]["soc2"] = serde_json::json!([]);
+        let fs = run(&rs, &f, &BTreeMap::new(), &[], &[]);
+        assert_eq!(status(&fs, "t-baa-present", "vendor"), Status::Fail);
+        assert_eq!(status(&fs, "t-report", "vendor"), Status::Missing);
+        // an unknown condition skips; a known one runs
+        assert_eq!(status(&fs, "t-cond", "https://a.example"), Status::Skip);
+        assert_eq!(status(&fs, "t-cond", "https://b.example"), Status::Pass);
+        let att = vec![Attestation {
+            rule: "t-baa-present".into(),
+            evidence: None,
+            evidence_sha256: None,
+            attested_by: "J".into(),
+            date: "2026-10-01".into(),
+            expires: None,
+        }];
+        let fs = run(&rs, &f, &BTreeMap::new(), &att, &[]);
+        let b = fs.iter().find(|f| f.rule == "t-baa-present").unwrap();
+        assert_eq!((b.status, b.basis.as_str()), (Status::Pass, "attestation"));
+    }
+
+    #[test]
+    fn on_missing_is_validated() {
+        let base = "[pack]\nid = \"t\"\ntitle = \"T\"\nversion = \"1\"\n[[rule]]\nid = \"t-a\"\ntitle = \"a\"\ncategory = \"contract\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n";
+        let load = |extra: &str| {
+            RuleSet::from_sources(&[("t.toml".into(), format!("{base}{extra}"), false)], false, vec![])
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(load("assert = \"true\"\non_missing = \"fail\"\n"), None);
+        let e = load("assert = \"true\"\non_missing = \"sometimes\"\n").expect("refused");
+        assert!(
+            e.contains("unknown on_missing `sometimes`") && e.contains("t.toml"),
+            "{e}"
+        );
+        let e = load("manual = true\non_missing = \"fail\"\n").expect("refused");
+        assert!(e.contains("is manual and has on_missing"), "{e}");
+        let e = load("assert = \"true\"\noptional = true\non_missing = \"fail\"\n").expect("refused");
+        assert!(e.contains("is optional and has on_missing"), "{e}");
     }
 
     #[test]

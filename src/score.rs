@@ -1,10 +1,12 @@
 //! ⑤ Score: findings → category scores, overall score, grade, caps and coverage. Pure.
 //!
 //! Weights: critical 10, high 5, medium 3, low 1, info 0. A category's score is 100 × the
-//! weight that passed ÷ the weight that applied (pass, fail and error apply; skip, waived and
-//! manual do not); a category with nothing applicable is left out. Grade A ≥ 90, B ≥ 80,
-//! C ≥ 70, D ≥ 60, else F; a failed or errored rule with `cap` caps the grade at that letter
-//! and any failed critical rule caps it at D. Coverage = applicable ÷ (applicable + manual).
+//! weight that passed ÷ the weight that applied (pass and fail apply; error, missing, manual,
+//! skip and waived do not); a category with nothing applicable is left out. Grade A ≥ 90,
+//! B ≥ 80, C ≥ 70, D ≥ 60, else F; a failed rule with `cap` caps the grade at that letter and
+//! any failed critical rule caps it at D — a check that could not run (error) or had nothing
+//! to read (missing) never caps. Coverage = applicable ÷ (applicable + manual + error +
+//! missing); a grade on less than [`PROVISIONAL_BELOW`] coverage is provisional.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Finding, Status};
 use crate::rules::{Grade, RuleSet, Severity};
+
+/// Coverage under which a grade is printed as provisional: too little could be assessed for
+/// the letter to stand on its own.
+pub const PROVISIONAL_BELOW: f64 = 0.70;
 
 /// Why a grade was capped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -36,8 +42,12 @@ pub struct Score {
     pub grade: Grade,
     /// Category → score; categories with nothing applicable are left out.
     pub categories: BTreeMap<String, f64>,
-    /// Share (0–1) of the weight that could be checked rather than awaiting attestation.
+    /// Share (0–1) of the weight that could be checked: not awaiting an attestation, not
+    /// missing its evidence, not stopped by a resource that could not be probed.
     pub coverage: Option<f64>,
+    /// The grade stands on less than 70 % coverage.
+    #[serde(default)]
+    pub provisional: bool,
     /// The same, had no waiver applied.
     pub without_waivers: Scored,
     pub caps: Vec<Cap>,
@@ -62,7 +72,8 @@ pub fn grade_for(score: Option<f64>) -> Grade {
 struct Tally {
     passed: u32,
     applied: u32,
-    manual: u32,
+    /// Weight that could not be assessed: manual, error, missing.
+    unassessed: u32,
 }
 
 fn status_ignoring_waiver(f: &Finding) -> Status {
@@ -81,8 +92,8 @@ fn tally<'a>(findings: impl Iterator<Item = (&'a Finding, Status)>) -> Tally {
                 t.passed += w;
                 t.applied += w;
             }
-            Status::Fail | Status::Error => t.applied += w,
-            Status::Manual => t.manual += w,
+            Status::Fail => t.applied += w,
+            Status::Error | Status::Missing | Status::Manual => t.unassessed += w,
             Status::Skip | Status::Waived => {}
         }
     }
@@ -99,7 +110,9 @@ fn capped(
     rules: Option<&RuleSet>,
 ) -> (Vec<Cap>, Option<Grade>) {
     let mut caps = Vec::new();
-    for f in findings.iter().filter(|f| status(f).is_failure()) {
+    // Only a check that ran and failed caps: an error or missing evidence says nothing of
+    // the control.
+    for f in findings.iter().filter(|f| status(f) == Status::Fail) {
         let rule_cap = rules.and_then(|r| r.rule(&f.rule)).and_then(|r| r.rule.cap);
         if let Some(c) = rule_cap {
             caps.push(Cap {
@@ -108,7 +121,7 @@ fn capped(
                 grade: c,
             });
         }
-        if f.severity == Severity::Critical && status(f) == Status::Fail {
+        if f.severity == Severity::Critical {
             caps.push(Cap {
                 rule: f.rule.clone(),
                 resource: f.resource.clone(),
@@ -137,8 +150,8 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
     if let Some(c) = worst {
         grade = grade.max(c);
     }
-    let coverage = (all.applied + all.manual > 0)
-        .then(|| ((all.applied as f64 / (all.applied + all.manual) as f64) * 1000.0).round() / 1000.0);
+    let coverage = (all.applied + all.unassessed > 0)
+        .then(|| ((all.applied as f64 / (all.applied + all.unassessed) as f64) * 1000.0).round() / 1000.0);
 
     let nw = tally(findings.iter().map(|f| (f, status_ignoring_waiver(f))));
     let nw_overall = pct(nw);
@@ -149,7 +162,7 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
     }
 
     for f in findings.iter_mut() {
-        f.worth = if f.status.is_failure() && all.applied > 0 {
+        f.worth = if f.status == Status::Fail && all.applied > 0 {
             Some(round1(
                 100.0 * (all.passed + f.severity.weight()) as f64 / all.applied as f64,
             ))
@@ -162,11 +175,27 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
         grade,
         categories,
         coverage,
+        provisional: coverage.is_some_and(|c| c < PROVISIONAL_BELOW),
         without_waivers: Scored {
             overall: nw_overall,
             grade: nw_grade,
         },
         caps,
+    }
+}
+
+impl Score {
+    /// The grade as a person reads it: `C`, or `C (provisional: 54 % of checks could be
+    /// assessed)` when coverage is under 70 %.
+    pub fn grade_text(&self) -> String {
+        match (self.provisional, self.coverage) {
+            (true, Some(c)) => format!(
+                "{} (provisional: {:.0} % of checks could be assessed)",
+                self.grade,
+                c * 100.0
+            ),
+            _ => self.grade.to_string(),
+        }
     }
 }
 
@@ -180,17 +209,21 @@ Weights by severity: critical 10, high 5, medium 3, low 1, info 0.
 Status          counts as
   pass          applicable, passed
   fail          applicable, failed
-  error         applicable, failed (evidence could not be obtained: never a pass)
-  skip          not applicable (the rule's `when` was false)
+  error         not scored; lowers coverage (the resource could not be probed or read, or the
+                check could not run: never a pass, never a cap; --fail-on still counts it)
+  missing       not scored; lowers coverage (the manifest supplied no evidence of that kind;
+                listed under \"Not supplied - ask the vendor for\")
+  skip          not applicable (the rule's `when` was false or unknown)
   waived        not applicable (an approved, unexpired waiver); scored again in `without_waivers`
-  manual        not applicable; awaits an attestation; lowers coverage
+  manual        not scored; awaits an attestation; lowers coverage
 
 Category score  100 x passed weight / applicable weight; a category with nothing applicable is left out.
 Overall score   the same over every finding.
 Grade           A >= 90, B >= 80, C >= 70, D >= 60, else F.
-Caps            a failed or errored rule with `cap = \"X\"` caps the grade at X;
-                any failed critical rule caps the grade at D.
-Coverage        applicable weight / (applicable weight + manual weight).
+Caps            a failed rule with `cap = \"X\"` caps the grade at X;
+                any failed critical rule caps the grade at D. Errors and missing evidence never cap.
+Coverage        applicable weight / (applicable + manual + error + missing weight).
+Provisional     a grade on less than 70% coverage is printed as provisional.
 Worth           each failed finding shows the overall score had it passed.
 Without waivers the score and grade with every waiver ignored.
 ";
@@ -231,15 +264,43 @@ mod tests {
             f("e", Severity::High, Category::Assurance, Status::Manual),
         ];
         let s = score(&mut fs, None);
-        // passed 5 of applied 5+3+1 = 9
-        assert_eq!(s.overall, Some(55.6));
-        assert_eq!(s.grade, Grade::F);
+        // passed 5 of applied 5+3 = 8: the error is not scored
+        assert_eq!(s.overall, Some(62.5));
+        assert_eq!(s.grade, Grade::D);
         assert_eq!(s.categories.get("encryption"), Some(&62.5));
-        assert_eq!(s.categories.get("audit"), Some(&0.0));
+        assert!(!s.categories.contains_key("audit"));
         assert!(!s.categories.contains_key("contract"));
-        assert_eq!(s.coverage, Some(round3(9.0 / 14.0)));
-        assert_eq!(fs[1].worth, Some(88.9));
+        // applicable 8 of 8 + error 1 + manual 5
+        assert_eq!(s.coverage, Some(round3(8.0 / 14.0)));
+        assert!(s.provisional);
+        assert_eq!(s.grade_text(), "D (provisional: 57 % of checks could be assessed)");
+        assert_eq!(fs[1].worth, Some(100.0));
         assert_eq!(fs[0].worth, None);
+        assert_eq!(fs[2].worth, None);
+    }
+
+    #[test]
+    fn missing_and_error_lower_coverage_and_never_cap() {
+        let mut fs: Vec<Finding> = (0..3)
+            .map(|i| f(&format!("p{i}"), Severity::High, Category::Encryption, Status::Pass))
+            .collect();
+        fs.push(f("m", Severity::Critical, Category::Assurance, Status::Missing));
+        fs.push(f("e", Severity::Critical, Category::Encryption, Status::Error));
+        let s = score(&mut fs, None);
+        assert_eq!(s.overall, Some(100.0));
+        assert_eq!(s.grade, Grade::A);
+        assert!(s.caps.is_empty(), "{:?}", s.caps);
+        assert_eq!(s.coverage, Some(round3(15.0 / 35.0)));
+        assert!(s.provisional);
+        assert_eq!(s.grade_text(), "A (provisional: 43 % of checks could be assessed)");
+        // 70 % or more is a grade on its own
+        let mut fs: Vec<Finding> = (0..7)
+            .map(|i| f(&format!("p{i}"), Severity::Low, Category::Encryption, Status::Pass))
+            .chain((0..3).map(|i| f(&format!("m{i}"), Severity::Low, Category::Audit, Status::Missing)))
+            .collect();
+        let s = score(&mut fs, None);
+        assert!(!s.provisional);
+        assert_eq!(s.grade_text(), "A");
     }
 
     fn round3(x: f64) -> f64 {

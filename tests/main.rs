@@ -18,6 +18,7 @@ mod exports;
 mod fixtures;
 mod html;
 mod input_limits;
+mod missing;
 mod oscal;
 mod parsers_bounded;
 mod portfolio;

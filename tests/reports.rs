@@ -26,6 +26,7 @@ pub fn json_report(facts: &str, extra: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap()
 }
 
+/// Every failed or errored rule, as the machine formats (JUnit, SARIF) carry them.
 fn failed_rules(r: &serde_json::Value) -> BTreeSet<String> {
     r["findings"]
         .as_array()
@@ -47,11 +48,24 @@ fn markdown_for_each_fixture() {
         let (md, code) = eval(&facts(name), "markdown", &[]);
         assert_eq!(code, Some(0));
         let grade = r["score"]["grade"].as_str().unwrap();
-        assert!(md.contains(&format!("grade **{grade}**")), "{name}: grade missing");
+        assert!(md.contains(&format!("grade **{grade}")), "{name}: grade missing");
+        if r["score"]["provisional"] == true {
+            assert!(
+                md.contains(&format!("grade **{grade} (provisional: ")),
+                "{name}: provisional"
+            );
+        }
         assert!(md.contains("| Category | Score |"), "{name}: category table");
         assert!(md.len() < 65_536, "{name}: {} chars do not fit a PR comment", md.len());
-        for rule in failed_rules(&r) {
+        for rule in crate::html::failed_rules(&r) {
             assert!(md.contains(&format!("`{rule}`")), "{name}: failed rule {rule} missing");
+        }
+        for u in r["unassessed"].as_array().unwrap() {
+            let n = u["rules"].as_array().unwrap().len();
+            assert!(
+                md.contains(&format!("{n} checks could not run on ")),
+                "{name}: folded line"
+            );
         }
         if count(&r, "fail") + count(&r, "error") == 0 {
             assert!(md.contains("None: every applicable check passed"));
@@ -98,8 +112,8 @@ fn sarif_validates_against_the_official_schema() {
         let results = run["results"].as_array().unwrap();
         assert_eq!(
             results.len(),
-            count(&r, "fail") + count(&r, "error") + count(&r, "waived"),
-            "{name}: one result per failed, errored or waived finding"
+            count(&r, "fail") + count(&r, "error") + count(&r, "waived") + count(&r, "missing"),
+            "{name}: one result per failed, errored, waived or missing finding"
         );
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         let ids: Vec<&str> = rules.iter().map(|x| x["id"].as_str().unwrap()).collect();
@@ -123,6 +137,10 @@ fn sarif_validates_against_the_official_schema() {
                 .expect("result matches a finding");
             match f["status"].as_str().unwrap() {
                 "error" => assert_eq!(res["level"], "error", "errors are errors"),
+                "missing" => {
+                    assert_eq!(res["kind"], "open", "missing evidence is an open question");
+                    assert_eq!(res["level"], "none");
+                }
                 "waived" => {
                     let s = &res["suppressions"][0];
                     assert_eq!(s["kind"], "external");
@@ -225,7 +243,10 @@ fn junit_parses_with_a_real_parser() {
             count(&r, "error"),
             "{name}: errors are <error>, never a silent pass"
         );
-        assert_eq!(skipped, count(&r, "skip") + count(&r, "waived") + count(&r, "manual"));
+        assert_eq!(
+            skipped,
+            count(&r, "skip") + count(&r, "waived") + count(&r, "manual") + count(&r, "missing")
+        );
         assert_eq!(failing, failed_rules(&r), "{name}");
         assert_eq!(suites.failures as usize, failures);
         assert_eq!(suites.errors as usize, errors);

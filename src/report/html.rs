@@ -35,6 +35,7 @@ struct Counts {
     waived: usize,
     manual: usize,
     skip: usize,
+    missing: usize,
 }
 
 #[derive(Serialize)]
@@ -68,6 +69,21 @@ struct Line {
 }
 
 #[derive(Serialize)]
+struct Unprobed {
+    resource: String,
+    severity: &'static str,
+    line: String,
+    rules: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Asked {
+    ask: String,
+    checks: String,
+    rules: Vec<String>,
+}
+
+#[derive(Serialize)]
 struct WaiverRow {
     rule: String,
     resource: String,
@@ -89,6 +105,8 @@ struct View<'a> {
     generated_at: &'a str,
     tool: String,
     grade: &'static str,
+    /// "provisional: 54 % of checks could be assessed", when coverage is under 70 %.
+    provisional: Option<String>,
     grade_class: &'static str,
     score: String,
     grade_without: &'static str,
@@ -104,6 +122,9 @@ struct View<'a> {
     bars: Vec<Bar>,
     failed: Vec<FailedRule>,
     failed_count: usize,
+    /// One line per resource that could not be probed, over every check it stopped.
+    unassessed: Vec<Unprobed>,
+    not_supplied: Vec<Asked>,
     waived: Vec<Line>,
     manual: Vec<Line>,
     passed: Vec<Line>,
@@ -160,6 +181,7 @@ fn view(r: &Report) -> View<'_> {
                 Status::Waived => counts.waived += 1,
                 Status::Manual => counts.manual += 1,
                 Status::Skip => counts.skip += 1,
+                Status::Missing => counts.missing += 1,
             }
         }
         let score = s.categories.get(cat.as_str()).copied();
@@ -183,7 +205,7 @@ fn view(r: &Report) -> View<'_> {
 
     // Findings arrive sorted worst first; one block per rule keeps the order and groups resources.
     let mut failed: Vec<FailedRule> = Vec::new();
-    for f in r.findings.iter().filter(|f| f.status.is_failure()) {
+    for f in r.findings.iter().filter(|f| f.status.is_failure() && !r.is_folded(f)) {
         let occ = Occurrence {
             resource: f.resource.clone(),
             status: f.status.as_str(),
@@ -207,7 +229,11 @@ fn view(r: &Report) -> View<'_> {
             occurrences: vec![occ],
         });
     }
-    let failed_count = r.findings.iter().filter(|f| f.status.is_failure()).count();
+    let failed_count = r
+        .findings
+        .iter()
+        .filter(|f| f.status.is_failure() && !r.is_folded(f))
+        .count();
 
     let pick = |st: Status| -> Vec<Line> {
         r.findings
@@ -260,6 +286,10 @@ fn view(r: &Report) -> View<'_> {
         generated_at: &r.generated_at,
         tool: format!("{} {}", r.tool.name, r.tool.version),
         grade,
+        provisional: s.provisional.then(|| {
+            let t = s.grade_text();
+            t[grade.len()..].trim().trim_matches(['(', ')']).to_string()
+        }),
         grade_class: grade_class(grade),
         score: score_text(s.overall),
         grade_without: s.without_waivers.grade.as_str(),
@@ -290,6 +320,25 @@ fn view(r: &Report) -> View<'_> {
         bars,
         failed,
         failed_count,
+        unassessed: r
+            .unassessed
+            .iter()
+            .map(|u| Unprobed {
+                resource: u.resource.clone(),
+                severity: u.severity.as_str(),
+                line: u.line(),
+                rules: u.rules.clone(),
+            })
+            .collect(),
+        not_supplied: r
+            .not_supplied
+            .iter()
+            .map(|n| Asked {
+                ask: n.ask.clone(),
+                checks: super::checks(n.rules.len()),
+                rules: n.rules.clone(),
+            })
+            .collect(),
         waived: pick(Status::Waived),
         manual: pick(Status::Manual),
         passed: pick(Status::Pass),

@@ -67,13 +67,14 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 xml(&body(f))
             );
         }
-        Status::Waived | Status::Skip | Status::Manual => {
+        Status::Waived | Status::Skip | Status::Manual | Status::Missing => {
             let why = match (&f.waiver, f.status) {
                 (Some(w), _) => format!(
                     "waived: {} (approved by {}, expires {})",
                     w.reason, w.approver, w.expires
                 ),
                 (None, Status::Manual) => "awaiting attestation".to_string(),
+                (None, Status::Missing) => msg.to_string(),
                 _ => "not applicable".to_string(),
             };
             let _ = writeln!(o, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
@@ -96,7 +97,7 @@ fn counts<'a>(fs: impl Iterator<Item = &'a Finding>) -> Counts {
         match f.status {
             Status::Fail => c.failures += 1,
             Status::Error => c.errors += 1,
-            Status::Waived | Status::Skip | Status::Manual => c.skipped += 1,
+            Status::Waived | Status::Skip | Status::Manual | Status::Missing => c.skipped += 1,
             Status::Pass => {}
         }
     }

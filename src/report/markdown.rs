@@ -47,6 +47,7 @@ fn icon(s: Status) -> &'static str {
         Status::Skip => "➖ skip",
         Status::Waived => "🏳️ waived",
         Status::Manual => "📝 manual",
+        Status::Missing => "❔ missing",
     }
 }
 
@@ -57,10 +58,10 @@ fn finding_text(f: &Finding) -> String {
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let s = &r.score;
-    let _ = writeln!(o, "## vetter: {} — grade **{}**\n", esc(&r.vendor.name), s.grade);
+    let _ = writeln!(o, "## vetter: {} — grade **{}**\n", esc(&r.vendor.name), s.grade_text());
     let _ = writeln!(
         o,
-        "Score **{}** (without waivers: {} {}) · coverage {} · as of {} · {} findings: {} pass, {} fail, {} error, {} waived, {} manual\n",
+        "Score **{}** (without waivers: {} {}) · coverage {} · as of {} · {} findings: {} pass, {} fail, {} error, {} waived, {} manual, {} missing\n",
         score_text(s.overall),
         s.without_waivers.grade,
         score_text(s.without_waivers.overall),
@@ -74,6 +75,7 @@ pub fn render(r: &Report) -> String {
         r.summary.error,
         r.summary.waived,
         r.summary.manual,
+        r.summary.missing,
     );
     for c in &s.caps {
         let _ = writeln!(
@@ -89,8 +91,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "> ⚠️ Built-in rules overridden by a user pack: {}\n", ids.join(", "));
     }
 
-    o.push_str("| Category | Score | Grade | Pass | Fail | Error | Waived | Manual |\n");
-    o.push_str("|---|---:|:---:|---:|---:|---:|---:|---:|\n");
+    o.push_str("| Category | Score | Grade | Pass | Fail | Error | Waived | Manual | Missing |\n");
+    o.push_str("|---|---:|:---:|---:|---:|---:|---:|---:|---:|\n");
     for cat in Category::ALL {
         if r.findings.iter().all(|f| f.category != cat) {
             continue;
@@ -109,7 +111,7 @@ pub fn render(r: &Report) -> String {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cat.as_str(),
             score_text(score),
             grade,
@@ -117,12 +119,18 @@ pub fn render(r: &Report) -> String {
             n(Status::Fail),
             n(Status::Error),
             n(Status::Waived),
-            n(Status::Manual)
+            n(Status::Manual),
+            n(Status::Missing)
         );
     }
     o.push('\n');
 
-    let failed: Vec<&Finding> = r.findings.iter().filter(|f| f.status.is_failure()).collect();
+    // A resource that could not be probed is one row, not one per check it stopped.
+    let failed: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.status.is_failure() && !r.is_folded(f))
+        .collect();
     // One row per rule (worst first, as findings are sorted) keeps a comment short when a
     // rule fails on many resources.
     let mut by_rule: Vec<(&str, Vec<&Finding>)> = Vec::new();
@@ -132,7 +140,7 @@ pub fn render(r: &Report) -> String {
             None => by_rule.push((&f.rule, vec![f])),
         }
     }
-    if failed.is_empty() {
+    if failed.is_empty() && r.unassessed.is_empty() {
         o.push_str("### Failed findings\n\nNone: every applicable check passed or was waived.\n\n");
     } else {
         let _ = writeln!(o, "### Failed findings ({} on {} rules)\n", failed.len(), by_rule.len());
@@ -155,6 +163,31 @@ pub fn render(r: &Report) -> String {
                 finding_text(f),
                 esc(f.refs.first().map(String::as_str).unwrap_or("")),
                 f.worth.map(|w| format!("{w:.1}")).unwrap_or_default()
+            );
+        }
+        for u in &r.unassessed {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |  |  |",
+                u.severity,
+                icon(Status::Error),
+                esc(&format!("{} checks", u.rules.len())),
+                esc(&u.resource),
+                esc(&u.line())
+            );
+        }
+        o.push('\n');
+    }
+
+    if !r.not_supplied.is_empty() {
+        o.push_str("### Not supplied — ask the vendor for\n\n");
+        for n in &r.not_supplied {
+            let _ = writeln!(
+                o,
+                "- {} — would let vetter run {}: {}",
+                esc(&n.ask),
+                super::checks(n.rules.len()),
+                n.rules.iter().map(|x| code(x)).collect::<Vec<_>>().join(", ")
             );
         }
         o.push('\n');

@@ -22,7 +22,7 @@ use crate::rules::{Override, RuleSet};
 use crate::score::Score;
 
 /// Version of the report's JSON shape (docs/report.schema.json).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -102,6 +102,70 @@ pub struct Summary {
     pub skip: usize,
     pub waived: usize,
     pub manual: usize,
+    #[serde(default)]
+    pub missing: usize,
+}
+
+/// One kind of evidence the manifest did not supply, and the checks it would let vetter run:
+/// the "Not supplied — ask the vendor for" list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NotSupplied {
+    /// The facts list: `endpoints`, `exports`, `audit_logs`, `evidence.soc2`, ...
+    pub kind: String,
+    /// What to ask the vendor for, in words.
+    pub ask: String,
+    /// Rules whose findings are `missing` (or, with `on_missing = "fail"`, failed) for lack of it.
+    pub rules: Vec<String>,
+}
+
+/// A resource the probes could not read: the one finding a person sees for it, over the
+/// `error` findings of every check it stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Unassessed {
+    /// The endpoint URL or file path, as the findings name it.
+    pub resource: String,
+    /// Why it could not be probed or read (the resource's `error` fact).
+    pub cause: String,
+    /// The most severe of the checks it stopped.
+    pub severity: crate::rules::Severity,
+    /// The checks that could not run on it (their findings are `error`).
+    pub rules: Vec<String>,
+}
+
+impl Unassessed {
+    /// The line a person reads: "N checks could not run on X: cause".
+    pub fn line(&self) -> String {
+        format!(
+            "{} could not run on {}: {}",
+            checks(self.rules.len()),
+            self.resource,
+            self.cause
+        )
+    }
+}
+
+/// "1 check", "12 checks".
+pub fn checks(n: usize) -> String {
+    format!("{n} check{}", if n == 1 { "" } else { "s" })
+}
+
+/// What to ask the vendor for, for one facts list.
+pub fn ask_for(kind: &str) -> String {
+    match kind {
+        "endpoints" => "the vendor's API and web endpoints, to probe ([[endpoint]])".into(),
+        "exports" => "a data export from the product ([[export]])".into(),
+        "audit_logs" => "an audit-log export ([[audit_log]])".into(),
+        "evidence.soc2" => "a SOC 2 Type 2 report ([[evidence]] kind = \"soc2\")".into(),
+        "evidence.baa" => "the signed business associate agreement ([[evidence]] kind = \"baa\")".into(),
+        "evidence.dpa" => "the data processing agreement ([[evidence]] kind = \"dpa\")".into(),
+        "evidence.pentest" => "a penetration-test report or letter ([[evidence]] kind = \"pentest\")".into(),
+        "evidence.hitrust" => "a HITRUST certification letter ([[evidence]] kind = \"hitrust\")".into(),
+        "evidence.policy" => "the vendor's security policies ([[evidence]] kind = \"policy\")".into(),
+        k => match k.strip_prefix("evidence.") {
+            Some(e) => format!("[[evidence]] of kind \"{e}\""),
+            None => format!("`{k}`"),
+        },
+    }
 }
 
 /// The JSON report: the source of every other format.
@@ -123,6 +187,13 @@ pub struct Report {
     pub waivers: Vec<WaiverEntry>,
     pub overrides: Vec<Override>,
     pub summary: Summary,
+    /// Evidence kinds the manifest did not supply, each once, with the rules they would let
+    /// vetter check.
+    #[serde(default)]
+    pub not_supplied: Vec<NotSupplied>,
+    /// Resources that could not be probed or read, each once, with the checks they stopped.
+    #[serde(default)]
+    pub unassessed: Vec<Unassessed>,
     /// Every rule that produced a finding, for renderers that describe rules (SARIF, HTML).
     #[serde(default)]
     pub rules: Vec<RuleInfo>,
@@ -144,6 +215,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
             Status::Error => 0,
             Status::Fail => 0,
             Status::Manual => 1,
+            Status::Missing => 1,
             Status::Waived => 2,
             Status::Pass => 3,
             Status::Skip => 4,
@@ -196,8 +268,11 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             Status::Skip => summary.skip += 1,
             Status::Waived => summary.waived += 1,
             Status::Manual => summary.manual += 1,
+            Status::Missing => summary.missing += 1,
         }
     }
+    let not_supplied = not_supplied(parts.rules, &parts.facts, &findings);
+    let unassessed = unassessed(&parts.facts, &findings);
     let waivers = parts
         .waivers
         .iter()
@@ -280,8 +355,75 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         waivers,
         overrides: parts.rules.overrides.clone(),
         summary,
+        not_supplied,
+        unassessed,
         rules,
         manifest: parts.manifest,
+    }
+}
+
+/// Group the findings whose evidence was not supplied by the evidence kind they lacked.
+fn not_supplied(rules: &RuleSet, facts: &serde_json::Value, findings: &[Finding]) -> Vec<NotSupplied> {
+    let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in findings {
+        let lacked = match f.status {
+            Status::Missing => true,
+            // An `on_missing = "fail"` rule failed for the same lack: ask for it too.
+            Status::Fail => rules.rule(&f.rule).is_some_and(|r| {
+                let lists = crate::engine::evidence_lists(r);
+                r.rule.on_missing == crate::rules::OnMissing::Fail
+                    && !lists.is_empty()
+                    && lists.iter().all(|l| crate::engine::list_is_empty(facts, l))
+            }),
+            _ => false,
+        };
+        if !lacked {
+            continue;
+        }
+        let Some(cr) = rules.rule(&f.rule) else { continue };
+        for kind in crate::engine::evidence_lists(cr) {
+            let ids = by_kind.entry(kind).or_default();
+            if !ids.contains(&f.rule) {
+                ids.push(f.rule.clone());
+            }
+        }
+    }
+    by_kind
+        .into_iter()
+        .map(|(kind, mut rules)| {
+            rules.sort();
+            NotSupplied {
+                ask: ask_for(&kind),
+                kind,
+                rules,
+            }
+        })
+        .collect()
+}
+
+/// One entry per resource that could not be probed, over the `error` findings it caused.
+fn unassessed(facts: &serde_json::Value, findings: &[Finding]) -> Vec<Unassessed> {
+    let causes = crate::engine::probe_errors(facts);
+    let mut out: BTreeMap<&str, Unassessed> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.status == Status::Error) {
+        let Some(cause) = causes.get(&f.resource) else { continue };
+        let u = out.entry(f.resource.as_str()).or_insert_with(|| Unassessed {
+            resource: f.resource.clone(),
+            cause: cause.clone(),
+            severity: f.severity,
+            rules: Vec::new(),
+        });
+        u.severity = u.severity.max(f.severity);
+        u.rules.push(f.rule.clone());
+    }
+    out.into_values().collect()
+}
+
+impl Report {
+    /// Whether a person reads this finding on its own, or folded into its resource's one
+    /// "could not run" line.
+    pub fn is_folded(&self, f: &Finding) -> bool {
+        f.status == Status::Error && self.unassessed.iter().any(|u| u.resource == f.resource)
     }
 }
 
@@ -391,7 +533,7 @@ pub fn category_weights(report: &Report) -> BTreeMap<String, (u32, u32)> {
                 e.0 += w;
                 e.1 += w;
             }
-            Status::Fail | Status::Error => e.1 += w,
+            Status::Fail => e.1 += w,
             _ => {}
         }
     }

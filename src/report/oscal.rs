@@ -71,6 +71,8 @@ fn state(f: &Finding) -> (&'static str, Option<&'static str>) {
         Status::Fail => ("not-satisfied", None),
         Status::Error => ("not-satisfied", Some("not-assessable")),
         Status::Manual => ("not-satisfied", Some("awaiting-attestation")),
+        // Not assessed for want of evidence: nothing says the control is satisfied.
+        Status::Missing => ("not-satisfied", Some("evidence-not-supplied")),
     }
 }
 
@@ -191,6 +193,9 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
     if let Some(c) = s.coverage {
         props.push(prop("coverage", format!("{c:.3}")));
     }
+    if s.provisional {
+        props.push(prop("grade-provisional", "true"));
+    }
     if let Some(d) = &r.vendor.next_review {
         props.push(prop("next-review", d));
     }
@@ -198,12 +203,12 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
         "uuid": uuid(&[doc, vendor, "result"]),
         "title": format!("Vendor assessment of {}", text(vendor, "unnamed vendor")),
         "description": format!(
-            "vetter assessment of {} as of {}: grade {}, score {}; {} findings ({} pass, {} fail, {} error, {} waived, {} awaiting attestation).",
+            "vetter assessment of {} as of {}: grade {}, score {}; {} findings ({} pass, {} fail, {} error, {} waived, {} awaiting attestation, {} without the evidence they read).",
             text(vendor, "unnamed vendor"),
             r.as_of,
-            s.grade,
+            s.grade_text(),
             s.overall.map(|v| format!("{v:.1}")).unwrap_or_else(|| "n/a".into()),
-            r.summary.total, r.summary.pass, r.summary.fail, r.summary.error, r.summary.waived, r.summary.manual
+            r.summary.total, r.summary.pass, r.summary.fail, r.summary.error, r.summary.waived, r.summary.manual, r.summary.missing
         ),
         "start": datetime(&r.as_of),
         "end": datetime(&r.generated_at),

@@ -85,10 +85,12 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
 fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
     let original = f.waiver.as_ref().map(|w| w.original_status).unwrap_or(f.status);
     let text = f.message.clone().unwrap_or_else(|| f.title.clone());
-    let (lvl, text) = if original == Status::Error {
-        ("error", format!("Could not assess {}: {text}", f.resource))
-    } else {
-        (level(f.severity), format!("{}: {text}", f.resource))
+    // A check with no evidence to read is an open question, not a result: SARIF's `open`
+    // kind, which carries level `none`.
+    let (kind, lvl, text) = match original {
+        Status::Error => ("fail", "error", format!("Could not assess {}: {text}", f.resource)),
+        Status::Missing => ("open", "none", format!("Not supplied: {text}")),
+        _ => ("fail", level(f.severity), format!("{}: {text}", f.resource)),
     };
     let mut location = json!({
         "logicalLocations": [{"name": f.resource, "kind": "resource"}],
@@ -108,7 +110,7 @@ fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
     let mut res = json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,
-        "kind": "fail",
+        "kind": kind,
         "level": lvl,
         "message": {"text": text},
         "locations": [location],
@@ -144,7 +146,7 @@ fn run(r: &Report) -> Value {
     let results: Vec<Value> = r
         .findings
         .iter()
-        .filter(|f| f.status.is_failure() || f.status == Status::Waived)
+        .filter(|f| f.status.is_failure() || matches!(f.status, Status::Waived | Status::Missing))
         .map(|f| result(r, f, ids.iter().position(|i| *i == f.rule).unwrap_or(0)))
         .collect();
     let artifacts: Vec<Value> = r
@@ -177,6 +179,10 @@ fn run(r: &Report) -> Value {
             "vendor": r.vendor.name,
             "asOf": r.as_of,
             "grade": r.score.grade.as_str(),
+            "gradeText": r.score.grade_text(),
+            "provisional": r.score.provisional,
+            "coverage": r.score.coverage,
+            "notSupplied": r.not_supplied,
             "score": r.score.overall,
             "scoreWithoutWaivers": r.score.without_waivers.overall,
             "waivers": r.waivers,

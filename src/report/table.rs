@@ -51,7 +51,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     let mut head = new_table(opts);
     head.set_header(vec!["Vendor", "As of", "Grade", "Score", "Coverage", "Without waivers"]);
     let grade = paint(
-        Cell::new(r.score.grade.as_str()).add_attribute(Attribute::Bold),
+        Cell::new(r.score.grade_text()).add_attribute(Attribute::Bold),
         grade_color(r.score.grade),
     );
     head.add_row(vec![
@@ -77,7 +77,9 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
 
     let weights = super::category_weights(r);
     let mut cats = new_table(opts);
-    cats.set_header(vec!["Category", "Score", "Grade", "Pass", "Fail", "Error", "Manual"]);
+    cats.set_header(vec![
+        "Category", "Score", "Grade", "Pass", "Fail", "Error", "Manual", "Missing",
+    ]);
     for cat in crate::rules::Category::ALL {
         let name = cat.as_str();
         let of = |st: Status| {
@@ -104,13 +106,19 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             Cell::new(of(Status::Fail)).set_alignment(CellAlignment::Right),
             Cell::new(of(Status::Error)).set_alignment(CellAlignment::Right),
             Cell::new(of(Status::Manual)).set_alignment(CellAlignment::Right),
+            Cell::new(of(Status::Missing)).set_alignment(CellAlignment::Right),
         ]);
     }
     out.push_str(&cats.to_string());
     out.push('\n');
 
-    let failed: Vec<_> = r.findings.iter().filter(|f| f.status.is_failure()).collect();
-    if failed.is_empty() {
+    // A resource that could not be probed is one row, not one per check it stopped.
+    let failed: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.status.is_failure() && !r.is_folded(f))
+        .collect();
+    if failed.is_empty() && r.unassessed.is_empty() {
         out.push_str("No failed or errored findings.\n");
     } else {
         let mut t = new_table(opts);
@@ -134,6 +142,17 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
                 Cell::new(f.worth.map(|w| format!("→{w:.1}")).unwrap_or_default()).set_alignment(CellAlignment::Right),
             ]);
         }
+        for u in &r.unassessed {
+            t.add_row(vec![
+                paint(Cell::new(u.severity.as_str()), sev_color(u.severity)),
+                Cell::new(Status::Error.as_str()),
+                Cell::new(super::checks(u.rules.len())),
+                Cell::new(&u.resource),
+                Cell::new(u.line()),
+                Cell::new(""),
+                Cell::new(""),
+            ]);
+        }
         // Rule ids are what users copy into `rules explain` and waivers: never wrap them.
         if let Some(col) = t.column_mut(2) {
             col.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
@@ -141,10 +160,22 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    if !r.not_supplied.is_empty() {
+        let mut t = new_table(opts);
+        t.set_header(vec!["Not supplied — ask the vendor for", "Would let vetter run"]);
+        for n in &r.not_supplied {
+            t.add_row(vec![
+                Cell::new(&n.ask),
+                Cell::new(format!("{}: {}", super::checks(n.rules.len()), n.rules.join(", "))),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     let s = &r.summary;
     out.push_str(&format!(
-        "{} findings: {} pass, {} fail, {} error, {} waived, {} manual, {} skipped\n",
-        s.total, s.pass, s.fail, s.error, s.waived, s.manual, s.skip
+        "{} findings: {} pass, {} fail, {} error, {} waived, {} manual, {} missing, {} skipped\n",
+        s.total, s.pass, s.fail, s.error, s.waived, s.manual, s.missing, s.skip
     ));
     if !r.overrides.is_empty() {
         out.push_str(&format!(

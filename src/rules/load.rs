@@ -29,6 +29,7 @@ const RULE_KEYS: &[&str] = &[
     "remediation",
     "cap",
     "optional",
+    "on_missing",
     "manual",
     "attestation",
 ];
@@ -482,6 +483,32 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
     let message = cx.string(t, "message", false, at, &what);
     let optional = cx.boolean(t, "optional", &what).unwrap_or(false);
     let manual = cx.boolean(t, "manual", &what).unwrap_or(false);
+    let on_missing = match cx.string(t, "on_missing", false, at, &what) {
+        None => OnMissing::Missing,
+        Some((s, span)) => match s.parse::<OnMissing>() {
+            Ok(v) if v == OnMissing::Fail && manual => {
+                cx.err(
+                    span,
+                    format!("{what} is manual and has on_missing = \"fail\""),
+                    Some("a manual rule reads no evidence, so nothing can be missing; remove on_missing".into()),
+                );
+                v
+            }
+            Ok(v) if v == OnMissing::Fail && optional => {
+                cx.err(
+                    span,
+                    format!("{what} is optional and has on_missing = \"fail\""),
+                    Some("optional = true gives no finding when the evidence is absent, on_missing = \"fail\" a failure; keep one".into()),
+                );
+                v
+            }
+            Ok(v) => v,
+            Err(e) => {
+                cx.err(span, e, Some("use on_missing = \"fail\" only where the rule's subject is the document's existence (a BAA, a DPA)".into()));
+                OnMissing::Missing
+            }
+        },
+    };
     let attestation = cx.string(t, "attestation", false, at, &what).map(|s| s.0);
     match (&assert, manual) {
         (None, false) => cx.err(
@@ -525,6 +552,7 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
             remediation: remediation?.0,
             cap,
             optional,
+            on_missing,
             manual,
             attestation,
             params_read: Vec::new(),

@@ -160,6 +160,40 @@ impl fmt::Display for Grade {
     }
 }
 
+/// What a rule gives when the evidence it reads was not supplied at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnMissing {
+    /// `missing`: absence of evidence is not a failed control; it lowers coverage only.
+    #[default]
+    Missing,
+    /// `fail`: the rule's subject is the document's existence (a BAA, a DPA), so its absence
+    /// is the failure, unless a current attestation covers it.
+    Fail,
+}
+
+impl OnMissing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnMissing::Missing => "missing",
+            OnMissing::Fail => "fail",
+        }
+    }
+}
+
+impl FromStr for OnMissing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "missing" => Ok(OnMissing::Missing),
+            "fail" => Ok(OnMissing::Fail),
+            _ => Err(format!(
+                "unknown on_missing `{s}`; expected `missing` (the default) or `fail`"
+            )),
+        }
+    }
+}
+
 /// Which way a parameter tightens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -252,6 +286,9 @@ pub struct Rule {
     pub remediation: String,
     pub cap: Option<Grade>,
     pub optional: bool,
+    /// What the rule gives when its evidence was not supplied (default `missing`).
+    #[serde(default)]
+    pub on_missing: OnMissing,
     pub manual: bool,
     /// For manual rules: what evidence to attach.
     pub attestation: Option<String>,
