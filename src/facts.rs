@@ -76,6 +76,12 @@ pub struct TlsFacts {
     pub post_quantum: Option<bool>,
     pub ocsp_stapling: Option<bool>,
     pub cert: CertFacts,
+    /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
+    /// stopped: no answer within 3.0 s, twice"). The lists that phase fills (`ciphers` and
+    /// `weak_ciphers`, or `groups`) are then null: a shorter list is never reported as whole.
+    /// Absent when every enumeration ran to the server's refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// Per protocol version: true accepted, false refused, null inconclusive.

@@ -331,3 +331,41 @@ pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     r.push_str(body);
     r.into_bytes()
 }
+
+/// A TCP proxy in front of `upstream` that reads each connection's first record and, when
+/// `stall` says so for that ClientHello, holds the connection for `hold` without forwarding
+/// anything (a load balancer that stalls, or a packet filter that drops); every other
+/// connection is relayed both ways.
+pub fn stall_proxy(upstream: u16, hold: Duration, stall: impl Fn(&Hello) -> bool + Send + Sync + 'static) -> u16 {
+    raw_server(move |mut client| {
+        let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut head = [0u8; 5];
+        if client.read_exact(&mut head).is_err() {
+            return; // a bare connect (the probe's reachability check)
+        }
+        let mut rec = vec![0u8; u16::from_be_bytes([head[3], head[4]]) as usize];
+        if client.read_exact(&mut rec).is_err() {
+            return;
+        }
+        if head[0] == 22 && rec.len() > 4 && rec[0] == 1 && stall(&parse_hello(&rec[4..])) {
+            std::thread::sleep(hold);
+            return;
+        }
+        let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+            return;
+        };
+        if up.write_all(&head).and_then(|_| up.write_all(&rec)).is_err() {
+            return;
+        }
+        let _ = client.set_read_timeout(None);
+        let (Ok(mut c2), Ok(mut u2)) = (client.try_clone(), up.try_clone()) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut u2, &mut c2);
+            let _ = c2.shutdown(std::net::Shutdown::Write);
+        });
+        let _ = std::io::copy(&mut client, &mut up);
+        let _ = up.shutdown(std::net::Shutdown::Write);
+    })
+}

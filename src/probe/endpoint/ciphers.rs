@@ -80,13 +80,27 @@ pub fn all_groups() -> Vec<u16> {
 #[derive(Debug, Default)]
 pub struct Enumerated {
     pub accepted: Vec<u16>,
-    /// A timeout or error stopped the loop: the list may be incomplete.
-    pub incomplete: bool,
+    /// Why the loop stopped before the server refused (no answer, the budget, an answer we
+    /// cannot read): `accepted` may then miss entries and must not be reported as the list.
+    pub incomplete: Option<String>,
+}
+
+/// Why an exchange that was neither a choice nor a refusal ended the loop.
+fn interrupted(t: &Target, o: &Outcome) -> String {
+    match o {
+        Outcome::Timeout if std::time::Instant::now() >= t.deadline => "the host's time budget ran out".into(),
+        Outcome::Timeout => format!("no answer within {:.1} s, twice", t.timeout.as_secs_f64()),
+        Outcome::ConnectFailed(e) => format!("connect failed twice ({e})"),
+        Outcome::Garbage(g) => g.clone(),
+        Outcome::Reply(Reply::Hello(h)) => format!("the server answered with version 0x{:04x}", h.version),
+        Outcome::Reply(Reply::Alert(..)) | Outcome::Closed(_) => "refused".into(),
+    }
 }
 
 /// The removal loop itself: offer `left`, take the server's choice (read by `chosen`) out of
-/// it, repeat until the server refuses. A choice we did not offer, another version or no
-/// answer stops the loop and marks the result incomplete.
+/// it, repeat until the server refuses. A connection that times out or fails is tried once
+/// more (a single stalled connection should not cost the result); a second failure, a choice
+/// we did not offer, or another version stops the loop and marks the result incomplete.
 fn remove_until_refused(
     t: &Target,
     version: u16,
@@ -97,20 +111,28 @@ fn remove_until_refused(
     out: &mut Enumerated,
 ) {
     while !left.is_empty() {
-        match t.exchange(&hello_for(&left), raw) {
+        let hello = hello_for(&left);
+        let mut o = t.exchange(&hello, raw);
+        if matches!(o, Outcome::Timeout | Outcome::ConnectFailed(_)) {
+            o = t.exchange(&hello, raw);
+        }
+        match o {
             Outcome::Reply(Reply::Hello(h)) if h.version == version => match chosen(&h).filter(|c| left.contains(c)) {
                 Some(c) => {
                     out.accepted.push(c);
                     left.retain(|x| *x != c);
                 }
                 None => {
-                    out.incomplete = true;
+                    out.incomplete = Some(match chosen(&h) {
+                        Some(c) => format!("the server chose 0x{c:04x}, which was not offered"),
+                        None => "the server's answer names no choice".into(),
+                    });
                     return;
                 }
             },
             Outcome::Reply(Reply::Alert(..)) | Outcome::Closed(_) => return,
-            _ => {
-                out.incomplete = true;
+            other => {
+                out.incomplete = Some(interrupted(t, &other));
                 return;
             }
         }
@@ -121,6 +143,9 @@ fn remove_until_refused(
 pub fn enumerate_suites(t: &Target, version: u16) -> Enumerated {
     let mut out = Enumerated::default();
     for bundle in offer_list(version).chunks(BUNDLE) {
+        if out.incomplete.is_some() {
+            break; // the list is unknown already: no more connections spent on it
+        }
         remove_until_refused(
             t,
             version,

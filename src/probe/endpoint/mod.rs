@@ -193,9 +193,18 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         ..Default::default()
     };
     let accepted = v.accepted();
+    // Phases cut short: their lists become null (unknown), never a shorter list.
+    let mut incomplete = Vec::new();
     let mut ciphers = Vec::new();
     for &ver in &accepted {
         let e = ciphers::enumerate_suites(t, ver);
+        if let Some(why) = e.incomplete {
+            incomplete.push(format!(
+                "suite enumeration over {} stopped: {why}",
+                tls_versions::name(ver)
+            ));
+            break;
+        }
         for code in e.accepted {
             if let Some(su) = ciphers::suite(code) {
                 ciphers.push(Cipher {
@@ -208,15 +217,17 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             }
         }
     }
-    let mut weak: Vec<String> = ciphers
-        .iter()
-        .filter(|c| ciphers::suite_by_name(&c.name).is_some_and(|s| s.weak))
-        .map(|c| c.name.clone())
-        .collect();
-    weak.sort();
-    weak.dedup();
-    out.weak_ciphers = Some(weak);
-    out.ciphers = Some(ciphers);
+    if incomplete.is_empty() {
+        let mut weak: Vec<String> = ciphers
+            .iter()
+            .filter(|c| ciphers::suite_by_name(&c.name).is_some_and(|s| s.weak))
+            .map(|c| c.name.clone())
+            .collect();
+        weak.sort();
+        weak.dedup();
+        out.weak_ciphers = Some(weak);
+        out.ciphers = Some(ciphers);
+    }
 
     // Groups: over TLS 1.3 when offered (HRR names the group), else ECDHE curves over TLS 1.2.
     let gver = if accepted.contains(&TLS13) {
@@ -229,8 +240,18 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
     if let Some(gv) = gver {
         let g = ciphers::enumerate_groups(t, gv);
         let pq = g.accepted.iter().any(|c| ciphers::is_post_quantum(*c));
-        out.post_quantum = if pq || !g.incomplete { Some(pq) } else { None };
-        out.groups = Some(g.accepted.iter().map(|c| ciphers::group_name(*c)).collect());
+        // A hybrid group seen is a fact even when the list is incomplete; its absence is not.
+        out.post_quantum = if pq || g.incomplete.is_none() { Some(pq) } else { None };
+        match g.incomplete {
+            Some(why) => incomplete.push(format!(
+                "group enumeration over {} stopped: {why}",
+                tls_versions::name(gv)
+            )),
+            None => out.groups = Some(g.accepted.iter().map(|c| ciphers::group_name(*c)).collect()),
+        }
+    }
+    if !incomplete.is_empty() {
+        out.incomplete = Some(incomplete.join("; "));
     }
 
     // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.

@@ -32,6 +32,18 @@ pub fn label(v: u16) -> &'static str {
     }
 }
 
+/// The version's name for messages ("TLS 1.2", "SSL 3.0").
+pub fn name(v: u16) -> &'static str {
+    match v {
+        SSL3 => "SSL 3.0",
+        TLS10 => "TLS 1.0",
+        TLS11 => "TLS 1.1",
+        TLS12 => "TLS 1.2",
+        TLS13 => "TLS 1.3",
+        _ => "an unknown version",
+    }
+}
+
 impl Versions {
     fn get(&self, v: u16) -> Option<bool> {
         self.0.iter().find(|x| x.version == v).and_then(|x| x.accepted)
