@@ -2,6 +2,7 @@
 //! unknown, never a shorter list; version detection within hello sizes every stack accepts;
 //! the full group table; no test server outlives the run.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -137,4 +138,75 @@ fn weak_cipher_rule_never_passes_on_an_interrupted_list() {
     }
     let weak = findings.iter().find(|x| x["rule"] == "hipaa-tls-weak-ciphers").unwrap();
     assert_eq!(weak["status"], "error", "{weak}");
+}
+
+/// wolfSSL answers a ClientHello of more than 150 suites with decode_error: version detection
+/// must offer its suites in bundles, or TLS 1.2 reads as refused on a server that accepts it.
+#[test]
+fn wolfssl_versions_and_suites() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "wolf");
+    let l = Lighttpd::start(&pki, &leaf, "mod_wolfssl", "");
+    let f = probe(l.port, &settings(Some(&pki), 3000));
+    assert_eq!(f.error, None, "{:#?}", f.tls);
+    let v = &f.tls.versions;
+    assert_eq!(
+        (v.ssl3, v.tls1_0, v.tls1_1, v.tls1_2),
+        (Some(false), Some(false), Some(false), Some(true)),
+        "{v:?}"
+    );
+    assert_eq!(f.tls.min_version.as_deref(), Some("1.2"));
+    let ciphers = f.tls.ciphers.clone().unwrap();
+    assert!(
+        ciphers
+            .iter()
+            .any(|c| c.version == "1.2" && c.name.starts_with("TLS_ECDHE_ECDSA_")),
+        "{ciphers:?}"
+    );
+    assert_eq!(f.tls.incomplete, None);
+    // wolfSSL answers a hello with none of its groups by a retry request naming none: a refusal.
+    let groups = f.tls.groups.clone().unwrap();
+    assert!(groups.contains(&"secp256r1".to_string()), "{groups:?}");
+    assert!(f.http.status.is_some(), "HTTP facts through the same stack");
+}
+
+/// mbedTLS: the same facts from another stack.
+#[test]
+fn mbedtls_versions_and_suites() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "mbed");
+    let l = Lighttpd::start(&pki, &leaf, "mod_mbedtls", "");
+    let f = probe(l.port, &settings(Some(&pki), 3000));
+    assert_eq!(f.error, None);
+    let v = &f.tls.versions;
+    assert_eq!(
+        (v.ssl3, v.tls1_0, v.tls1_1, v.tls1_2),
+        (Some(false), Some(false), Some(false), Some(true)),
+        "{v:?}"
+    );
+    assert!(f.tls.ciphers.clone().unwrap().iter().any(|c| c.version == "1.2"));
+    assert_eq!(f.tls.incomplete, None);
+}
+
+/// A scripted stack with wolfSSL's hello-size limit and TLS 1.0 only: the old one-hello probe
+/// saw decode_error and reported TLS 1.0 refused, so `hipaa-tls-legacy` could pass.
+#[test]
+fn hello_size_limit_scripted_legacy() {
+    let port = raw_server(|mut s| {
+        let Some(b) = read_client_hello(&mut s) else { return };
+        let h = parse_hello(&b);
+        let reply = if h.suites.len() > 150 {
+            alert(50)
+        } else if h.version == 0x0301 && h.supported_versions.is_empty() && h.suites.contains(&0xc013) {
+            server_hello(0x0301, 0xc013, None)
+        } else if h.version == 0x0301 {
+            alert(40)
+        } else {
+            alert(70)
+        };
+        let _ = s.write_all(&reply);
+    });
+    let f = probe(port, &settings(None, 2000));
+    assert_eq!(f.tls.versions.tls1_0, Some(true), "{:?}", f.tls.versions);
+    assert_eq!(f.tls.min_version.as_deref(), Some("1.0"));
 }

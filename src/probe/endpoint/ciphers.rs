@@ -21,8 +21,9 @@ pub struct Suite {
 
 include!("suites_table.rs");
 
-/// Offered per ClientHello at most: some servers choke on bigger hellos (testssl.sh's limit).
-const BUNDLE: usize = 128;
+/// Offered per ClientHello at most, in enumeration and version detection alike: some stacks
+/// refuse bigger hellos (wolfSSL answers decode_error above 150 suites; testssl.sh's limit).
+pub const BUNDLE: usize = 128;
 
 /// A named group: IANA code and name.
 pub const GROUPS: &[(u16, &str)] = &[
@@ -117,6 +118,9 @@ fn remove_until_refused(
             o = t.exchange(&hello, raw);
         }
         match o {
+            // A retry request naming no group: the server has none of those offered (wolfSSL
+            // answers so instead of an alert) — a refusal.
+            Outcome::Reply(Reply::Hello(h)) if h.retry_request && chosen(&h).is_none() => return,
             Outcome::Reply(Reply::Hello(h)) if h.version == version => match chosen(&h).filter(|c| left.contains(c)) {
                 Some(c) => {
                     out.accepted.push(c);
