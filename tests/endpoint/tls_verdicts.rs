@@ -210,3 +210,65 @@ fn hello_size_limit_scripted_legacy() {
     assert_eq!(f.tls.versions.tls1_0, Some(true), "{:?}", f.tls.versions);
     assert_eq!(f.tls.min_version.as_deref(), Some("1.0"));
 }
+
+/// secp192r1 and brainpoolP256r1 exist only in TLS 1.2: a server with TLS 1.3 too is asked
+/// for them over TLS 1.2 after the TLS 1.3 pass. The old probe never offered them.
+#[test]
+fn legacy_curves_are_offered_and_weak_ones_flagged() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "curves");
+    let s = SServer::start(
+        &leaf,
+        &[
+            "-groups",
+            "X25519:P-256:prime192v1:brainpoolP256r1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ],
+    );
+    let f = probe(s.port, &settings(Some(&pki), 3000));
+    assert_eq!(f.error, None);
+    assert_eq!(f.tls.incomplete, None);
+    let mut groups = f.tls.groups.clone().unwrap();
+    groups.sort();
+    assert_eq!(groups, ["brainpoolP256r1", "secp192r1", "secp256r1", "x25519"]);
+    assert_eq!(f.tls.weak_groups, Some(vec!["secp192r1".to_string()]));
+}
+
+/// A TLS 1.2-only server whose ECDSA certificate's curve is also its first ECDHE curve: once
+/// that curve is taken out of the offer the certificate is unusable, so the old removal loop
+/// ended there and never saw secp192r1.
+#[test]
+fn tls12_curve_loop_keeps_the_certificate_curve() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "curves12");
+    let s = SServer::start(
+        &leaf,
+        &[
+            "-tls1_2",
+            "-groups",
+            "P-256:prime192v1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ],
+    );
+    let f = probe(s.port, &settings(Some(&pki), 3000));
+    assert_eq!(f.tls.incomplete, None);
+    let mut groups = f.tls.groups.clone().unwrap();
+    groups.sort();
+    assert_eq!(groups, ["secp192r1", "secp256r1"]);
+    assert_eq!(f.tls.weak_groups, Some(vec!["secp192r1".to_string()]));
+}
+
+/// No weak group: an empty list, and the rule passes only then.
+#[test]
+fn modern_groups_are_not_weak() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "modern");
+    let s = SServer::start(&leaf, &["-groups", "X25519:P-256:P-384"]);
+    let f = probe(s.port, &settings(Some(&pki), 3000));
+    assert_eq!(f.tls.weak_groups, Some(vec![]));
+    let mut groups = f.tls.groups.clone().unwrap();
+    groups.sort();
+    assert_eq!(groups, ["secp256r1", "secp384r1", "x25519"]);
+}

@@ -310,6 +310,12 @@ impl Peers {
 
     /// `openssl s_server -WWW` on `addr` (files served from `www`), killed on drop.
     pub fn s_server(&mut self, addr: &str, cert: &Cert, www: &Path, args: &[&str]) {
+        // Something else on the address (a server another run left behind) would answer in
+        // place of this one and the recording would describe it instead.
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "{addr} is already taken by another process: stop it and record again"
+        );
         let mut cmd = Command::new("openssl");
         cmd.args(["s_server", "-accept", addr, "-WWW", "-quiet"])
             .arg("-cert")
