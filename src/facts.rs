@@ -72,10 +72,21 @@ pub struct TlsFacts {
     pub weak_ciphers: Option<Vec<String>>,
     /// Key-exchange groups accepted (IANA names, e.g. x25519, secp256r1, X25519MLKEM768).
     pub groups: Option<Vec<String>>,
+    /// Accepted groups below 112 bits of security (curves under 224 bits: secp160*, secp192*,
+    /// sect163*, sect193*) or over binary fields (every sect* curve, deprecated by NIST SP
+    /// 800-186). Brainpool, secp224r1, secp256k1 and ffdhe2048+ are not weak. null when the
+    /// group list is unknown.
+    pub weak_groups: Option<Vec<String>>,
     /// A post-quantum hybrid group was accepted.
     pub post_quantum: Option<bool>,
     pub ocsp_stapling: Option<bool>,
     pub cert: CertFacts,
+    /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
+    /// stopped: no answer within 3.0 s, twice"). The lists that phase fills (`ciphers` and
+    /// `weak_ciphers`, or `groups`) are then null: a shorter list is never reported as whole.
+    /// Absent when every enumeration ran to the server's refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// Per protocol version: true accepted, false refused, null inconclusive.

@@ -5,6 +5,7 @@
 mod runner;
 mod security;
 pub mod servers;
+mod tls_verdicts;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -79,59 +79,140 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A server process a test started: in a process group of its own, killed (the whole group)
+/// on drop — also when the test panics — and by the kernel when the thread that started it
+/// ends (PR_SET_PDEATHSIG), so no server outlives the test that owns it, even if the test
+/// binary is killed.
+pub struct Owned {
+    pub child: Child,
+}
+
+impl Owned {
+    pub fn spawn(cmd: &mut Command) -> std::io::Result<Owned> {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setpgid(0, 0);
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        cmd.spawn().map(|child| Owned { child })
+    }
+
+    /// Stderr so far, after the process ended (for a start-up failure message).
+    fn stderr(&mut self) -> String {
+        let _ = self.child.kill();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let _ = self.child.wait();
+        err
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's process group.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `make(port)` on free loopback ports until one listens (another test may take a
+/// port between the check and the bind).
+fn start_on_free_port(what: &str, mut make: impl FnMut(u16) -> Command) -> (Owned, u16) {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut cmd = make(port);
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut p =
+            Owned::spawn(&mut cmd).unwrap_or_else(|e| panic!("{what} could not start (scripts/test installs it): {e}"));
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (p, port);
+            }
+            if let Ok(Some(_)) = p.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        last = p.stderr();
+        if !last.contains("in use") {
+            panic!("{what} did not start: {last}");
+        }
+    }
+    panic!("no free port for {what}: {last}");
+}
+
 /// An `openssl s_server` child on a loopback port; killed on drop.
 pub struct SServer {
-    child: Child,
+    _proc: Owned,
     pub port: u16,
 }
 
 impl SServer {
     pub fn start(leaf: &Leaf, args: &[&str]) -> SServer {
-        for _ in 0..5 {
-            let port = free_port();
-            let mut child = Command::new("timeout")
-                .arg("120")
-                .arg("openssl")
-                .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+        let (p, port) = start_on_free_port("openssl s_server", |port| {
+            let mut c = Command::new("openssl");
+            c.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
                 .arg("-cert")
                 .arg(&leaf.cert)
                 .arg("-key")
                 .arg(&leaf.key)
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("openssl is installed (scripts/test installs it)");
-            // Ready once the port accepts (s_server -quiet prints nothing on stdout).
-            let until = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < until {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return SServer { child, port };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            let _ = child.wait();
-            if !err.contains("Address already in use") {
-                panic!("openssl s_server {args:?} did not start: {err}");
-            }
-        }
-        panic!("no free port for openssl s_server");
+                .args(args);
+            c
+        });
+        SServer { _proc: p, port }
     }
 }
 
-impl Drop for SServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// lighttpd with one TLS module (`mod_wolfssl`, `mod_mbedtls`, `mod_openssl`) on a loopback
+/// port, with the test CA as its CA file (mod_wolfssl breaks the handshake of every client
+/// that asks for OCSP stapling, as browsers and rustls do, when its own chain does not verify
+/// against its CA store), `extra` appended to its configuration; killed on drop.
+pub struct Lighttpd {
+    _proc: Owned,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Lighttpd {
+    pub fn start(pki: &Pki, leaf: &Leaf, module: &str, extra: &str) -> Lighttpd {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "ok\n").unwrap();
+        let d = dir.path().to_path_buf();
+        let (p, port) = start_on_free_port(&format!("lighttpd {module}"), |port| {
+            let conf = d.join("lighttpd.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "server.document-root = \"{root}\"\nserver.bind = \"127.0.0.1\"\nserver.port = {port}\n\
+                     server.modules += (\"{module}\")\nssl.engine = \"enable\"\n\
+                     ssl.pemfile = \"{cert}\"\nssl.privkey = \"{key}\"\nssl.ca-file = \"{ca}\"\n{extra}\n",
+                    root = d.display(),
+                    cert = leaf.cert.display(),
+                    ca = pki.ca_pem.display(),
+                    key = leaf.key.display(),
+                ),
+            )
+            .unwrap();
+            let mut c = Command::new("lighttpd");
+            c.arg("-D").arg("-f").arg(&conf);
+            c
+        });
+        Lighttpd {
+            _proc: p,
+            _dir: dir,
+            port,
+        }
     }
 }
 
@@ -330,4 +411,42 @@ pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     r.push_str("\r\n");
     r.push_str(body);
     r.into_bytes()
+}
+
+/// A TCP proxy in front of `upstream` that reads each connection's first record and, when
+/// `stall` says so for that ClientHello, holds the connection for `hold` without forwarding
+/// anything (a load balancer that stalls, or a packet filter that drops); every other
+/// connection is relayed both ways.
+pub fn stall_proxy(upstream: u16, hold: Duration, stall: impl Fn(&Hello) -> bool + Send + Sync + 'static) -> u16 {
+    raw_server(move |mut client| {
+        let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut head = [0u8; 5];
+        if client.read_exact(&mut head).is_err() {
+            return; // a bare connect (the probe's reachability check)
+        }
+        let mut rec = vec![0u8; u16::from_be_bytes([head[3], head[4]]) as usize];
+        if client.read_exact(&mut rec).is_err() {
+            return;
+        }
+        if head[0] == 22 && rec.len() > 4 && rec[0] == 1 && stall(&parse_hello(&rec[4..])) {
+            std::thread::sleep(hold);
+            return;
+        }
+        let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+            return;
+        };
+        if up.write_all(&head).and_then(|_| up.write_all(&rec)).is_err() {
+            return;
+        }
+        let _ = client.set_read_timeout(None);
+        let (Ok(mut c2), Ok(mut u2)) = (client.try_clone(), up.try_clone()) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut u2, &mut c2);
+            let _ = c2.shutdown(std::net::Shutdown::Write);
+        });
+        let _ = std::io::copy(&mut client, &mut up);
+        let _ = up.shutdown(std::net::Shutdown::Write);
+    })
 }

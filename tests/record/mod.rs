@@ -154,19 +154,22 @@ fn start(name: &str, ca: &Ca, dir: &Path) -> Peers {
                 Key::Rsa,
                 false,
             );
+            // secp192r1 still accepted for ECDHE (a weak group).
             let legacy = [
                 "-cipher",
                 ACME_CIPHERS,
+                "-groups",
+                "X25519:P-256:prime192v1",
                 "-min_protocol",
                 "TLSv1",
                 "-max_protocol",
                 "TLSv1.2",
             ];
-            p.s_server("127.77.2.1:9443", &api, &www, &legacy);
+            p.s_server("127.77.2.1:9444", &api, &www, &legacy);
             let der = api.cert_der.clone();
             p.front(
                 "127.77.2.1:8443",
-                "127.77.2.1:9443",
+                "127.77.2.1:9444",
                 Arc::new(move |h| acme_legacy(h, false, &der)),
             );
             p.http(
@@ -196,11 +199,11 @@ fn start(name: &str, ca: &Ca, dir: &Path) -> Peers {
                 "-max_protocol",
                 "TLSv1.1",
             ];
-            p.s_server("127.77.2.2:9443", &portal, &www, &old);
+            p.s_server("127.77.2.2:9444", &portal, &www, &old);
             let der = portal.cert_der.clone();
             p.front(
                 "127.77.2.2:8443",
-                "127.77.2.2:9443",
+                "127.77.2.2:9444",
                 Arc::new(move |h| acme_legacy(h, true, &der)),
             );
             // fax: plain HTTP with a versioned banner, a CORS wildcard with credentials, a session

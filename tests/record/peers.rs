@@ -10,7 +10,7 @@ use crate::endpoint::openssl;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +24,8 @@ pub use crate::endpoint::servers::{Hello, alert, parse_hello, server_hello};
 /// Everything started for one vendor; dropping it stops the servers.
 #[derive(Default)]
 pub struct Peers {
-    children: Vec<Child>,
+    /// `openssl s_server` children: killed (with their process group) when dropped.
+    children: Vec<crate::endpoint::servers::Owned>,
     stop: Arc<AtomicBool>,
     listeners: Vec<SocketAddr>,
 }
@@ -35,10 +36,7 @@ impl Drop for Peers {
         for a in &self.listeners {
             let _ = TcpStream::connect_timeout(a, Duration::from_millis(200));
         }
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.children.clear();
     }
 }
 
@@ -312,10 +310,14 @@ impl Peers {
 
     /// `openssl s_server -WWW` on `addr` (files served from `www`), killed on drop.
     pub fn s_server(&mut self, addr: &str, cert: &Cert, www: &Path, args: &[&str]) {
-        let child = Command::new("timeout")
-            .arg("120")
-            .arg("openssl")
-            .args(["s_server", "-accept", addr, "-WWW", "-quiet"])
+        // Something else on the address (a server another run left behind) would answer in
+        // place of this one and the recording would describe it instead.
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "{addr} is already taken by another process: stop it and record again"
+        );
+        let mut cmd = Command::new("openssl");
+        cmd.args(["s_server", "-accept", addr, "-WWW", "-quiet"])
             .arg("-cert")
             .arg(&cert.cert_pem)
             .arg("-key")
@@ -324,13 +326,14 @@ impl Peers {
             .current_dir(www)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("openssl is installed (scripts/test installs it)");
+            .stderr(Stdio::piped());
+        // Owned: no `timeout` wrapper (killing the wrapper left openssl running, parent 1).
+        let child =
+            crate::endpoint::servers::Owned::spawn(&mut cmd).expect("openssl is installed (scripts/test installs it)");
         self.children.push(child);
         let until = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(addr).is_err() {
-            let c = self.children.last_mut().unwrap();
+            let c = &mut self.children.last_mut().unwrap().child;
             if let Ok(Some(_)) = c.try_wait() {
                 let mut err = String::new();
                 if let Some(mut e) = c.stderr.take() {

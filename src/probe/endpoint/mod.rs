@@ -193,9 +193,18 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         ..Default::default()
     };
     let accepted = v.accepted();
+    // Phases cut short: their lists become null (unknown), never a shorter list.
+    let mut incomplete = Vec::new();
     let mut ciphers = Vec::new();
     for &ver in &accepted {
         let e = ciphers::enumerate_suites(t, ver);
+        if let Some(why) = e.incomplete {
+            incomplete.push(format!(
+                "suite enumeration over {} stopped: {why}",
+                tls_versions::name(ver)
+            ));
+            break;
+        }
         for code in e.accepted {
             if let Some(su) = ciphers::suite(code) {
                 ciphers.push(Cipher {
@@ -208,29 +217,61 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             }
         }
     }
-    let mut weak: Vec<String> = ciphers
-        .iter()
-        .filter(|c| ciphers::suite_by_name(&c.name).is_some_and(|s| s.weak))
-        .map(|c| c.name.clone())
-        .collect();
-    weak.sort();
-    weak.dedup();
-    out.weak_ciphers = Some(weak);
-    out.ciphers = Some(ciphers);
+    if incomplete.is_empty() {
+        let mut weak: Vec<String> = ciphers
+            .iter()
+            .filter(|c| ciphers::suite_by_name(&c.name).is_some_and(|s| s.weak))
+            .map(|c| c.name.clone())
+            .collect();
+        weak.sort();
+        weak.dedup();
+        out.weak_ciphers = Some(weak);
+        out.ciphers = Some(ciphers);
+    }
 
-    // Groups: over TLS 1.3 when offered (HRR names the group), else ECDHE curves over TLS 1.2.
-    let gver = if accepted.contains(&TLS13) {
-        Some(TLS13)
-    } else if accepted.contains(&TLS12) {
-        Some(TLS12)
-    } else {
-        None
-    };
-    if let Some(gv) = gver {
-        let g = ciphers::enumerate_groups(t, gv);
-        let pq = g.accepted.iter().any(|c| ciphers::is_post_quantum(*c));
-        out.post_quantum = if pq || !g.incomplete { Some(pq) } else { None };
-        out.groups = Some(g.accepted.iter().map(|c| ciphers::group_name(*c)).collect());
+    // Groups: over TLS 1.3 (HRR names the group), then over the newest accepted TLS ≤ 1.2
+    // (ECDHE curves) for the groups 1.3 did not show: legacy curves (secp192r1, brainpool's
+    // 1.2 code points, binary curves) exist only there.
+    let mut passes = Vec::new();
+    if accepted.contains(&TLS13) {
+        passes.push(TLS13);
+    }
+    if let Some(&v) = accepted.iter().rev().find(|v| (TLS10..=TLS12).contains(*v)) {
+        passes.push(v);
+    }
+    if !passes.is_empty() {
+        let mut found: Vec<u16> = Vec::new();
+        let mut cut = None;
+        for gv in passes {
+            let g = ciphers::enumerate_groups(t, gv, &found);
+            found.extend(&g.accepted);
+            if let Some(why) = g.incomplete {
+                cut = Some(format!(
+                    "group enumeration over {} stopped: {why}",
+                    tls_versions::name(gv)
+                ));
+                break;
+            }
+        }
+        let pq = found.iter().any(|c| ciphers::is_post_quantum(*c));
+        // A hybrid group seen is a fact even when the list is incomplete; its absence is not.
+        out.post_quantum = if pq || cut.is_none() { Some(pq) } else { None };
+        match cut {
+            Some(why) => incomplete.push(why),
+            None => {
+                let mut weak: Vec<String> = found
+                    .iter()
+                    .filter(|c| ciphers::group(**c).is_some_and(|g| g.weak))
+                    .map(|c| ciphers::group_name(*c))
+                    .collect();
+                weak.sort();
+                out.weak_groups = Some(weak);
+                out.groups = Some(found.iter().map(|c| ciphers::group_name(*c)).collect());
+            }
+        }
+    }
+    if !incomplete.is_empty() {
+        out.incomplete = Some(incomplete.join("; "));
     }
 
     // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.

@@ -32,6 +32,18 @@ pub fn label(v: u16) -> &'static str {
     }
 }
 
+/// The version's name for messages ("TLS 1.2", "SSL 3.0").
+pub fn name(v: u16) -> &'static str {
+    match v {
+        SSL3 => "SSL 3.0",
+        TLS10 => "TLS 1.0",
+        TLS11 => "TLS 1.1",
+        TLS12 => "TLS 1.2",
+        TLS13 => "TLS 1.3",
+        _ => "an unknown version",
+    }
+}
+
 impl Versions {
     fn get(&self, v: u16) -> Option<bool> {
         self.0.iter().find(|x| x.version == v).and_then(|x| x.accepted)
@@ -59,25 +71,46 @@ impl Versions {
 }
 
 /// Probes every version, newest first. Err when the endpoint is not TLS or never answers.
+///
+/// A version's suites are offered in hellos of at most [`ciphers::BUNDLE`] suites (one hello of
+/// all 234 is refused by wolfSSL with decode_error, which would read as "version refused"): the
+/// version is accepted when any hello is, refused when every hello is refused — or at once when
+/// the refusal names the version itself (protocol_version, a ServerHello at another version) —
+/// and inconclusive otherwise.
 pub fn detect(t: &Target) -> Result<Versions, String> {
     let mut out = Vec::new();
     let mut answered = false;
     for &v in VERSIONS.iter().rev() {
-        let hello = ClientHello::new(v, ciphers::offer_list(v), t.sni.as_deref(), ciphers::all_groups());
-        let o = t.exchange(&hello, false);
-        let verdict = classify(v, &o);
-        match o {
-            Outcome::Garbage(g) => return Err(format!("not TLS: {g}")),
-            Outcome::Timeout if !answered => {
-                return Err(format!(
-                    "no TLS answer within {:.1} s (the server accepted the connection but never replied)",
-                    t.timeout.as_secs_f64()
-                ));
+        let mut verdict: Option<Verdict> = None;
+        for bundle in ciphers::offer_list(v).chunks(ciphers::BUNDLE) {
+            let hello = ClientHello::new(v, bundle.to_vec(), t.sni.as_deref(), ciphers::all_groups());
+            let o = t.exchange(&hello, false);
+            match o {
+                Outcome::Garbage(g) => return Err(format!("not TLS: {g}")),
+                Outcome::Timeout if !answered => {
+                    return Err(format!(
+                        "no TLS answer within {:.1} s (the server accepted the connection but never replied)",
+                        t.timeout.as_secs_f64()
+                    ));
+                }
+                Outcome::Reply(_) | Outcome::Closed(_) => answered = true,
+                _ => {}
             }
-            Outcome::Reply(_) | Outcome::Closed(_) => answered = true,
-            _ => {}
+            let this = classify(v, &o);
+            let version_refused = matches!(&o, Outcome::Reply(Reply::Alert(_, 70)))
+                || matches!(&o, Outcome::Reply(Reply::Hello(h)) if h.version != v);
+            let done = this.accepted == Some(true) || version_refused;
+            // An inconclusive hello outweighs a refused one: the version is then unknown.
+            if verdict.as_ref().is_none_or(|p| p.accepted == Some(false)) || done {
+                verdict = Some(this);
+            }
+            if done {
+                break;
+            }
         }
-        out.push(verdict);
+        if let Some(verdict) = verdict {
+            out.push(verdict);
+        }
     }
     out.reverse();
     Ok(Versions(out))
