@@ -4,6 +4,7 @@ mod phigen;
 mod support;
 
 mod accuracy;
+mod auditlog_shapes;
 mod baseline_first;
 mod broken;
 mod browser;
