@@ -218,3 +218,23 @@ fn bad_tz_or_timestamp_format_is_a_usage_error_at_the_key() {
         assert!(err.contains(key), "{err}");
     }
 }
+
+/// A date and a time in two columns are read as one timestamp.
+#[test]
+fn date_and_time_in_two_columns_are_one_timestamp() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("split.csv");
+    std::fs::write(
+        &log,
+        "Date,Time (CT),User,Action,Patient ID,IP Address,Result\n\
+         06/01/2026,07:33:00 AM,amy,View Chart,P1,10.0.0.1,ok\n\
+         06/01/2026,07:40:00 AM,amy,Edit Demographics,P1,10.0.0.1,ok\n",
+    )
+    .unwrap();
+    let (f, _) = assess(d.path(), log.to_str().unwrap(), "");
+    assert_eq!(f["error"], serde_json::Value::Null, "{f}");
+    assert_eq!(f["first"], "2026-06-01T12:33:00Z", "{f}");
+    assert_eq!(f["fields"]["timestamp"], 1.0);
+    assert_eq!(f["columns_guessed"]["Date"], "timestamp");
+    assert_eq!(f["columns_guessed"]["Time (CT)"], "timestamp");
+}

@@ -863,6 +863,34 @@ impl<'m> Tally<'m> {
         out
     }
 
+    /// When the timestamp column is a bare `Date` or `Time` (the header's zone mark aside)
+    /// and its partner column is there too: the key both are named by (`Date + Time`) and the
+    /// value `date time`.
+    fn date_and_time(&mut self, key: &str, m: &Map<String, Value>) -> Option<(String, Value)> {
+        let (n, _) = normalise(key);
+        let partner = match n.as_str() {
+            "date" => "time",
+            "time" => "date",
+            _ => return None,
+        };
+        let (other, _) = m.iter().find(|(k, v)| present(Some(v)) && normalise(k).0 == partner)?;
+        if self.manual()[Role::Timestamp as usize].is_none()
+            && self.guessed.len() < MAX_GUESSED
+            && !self.guessed.contains_key(other.as_str())
+        {
+            self.guessed.insert(other.clone(), Role::Timestamp.name());
+        }
+        let (d, t) = if partner == "time" {
+            (key, other.as_str())
+        } else {
+            (other.as_str(), key)
+        };
+        let text = |k: &str| as_text(m.get(k)).unwrap_or_default();
+        let value = format!("{} {}", text(d), text(t));
+        // Either header may carry the zone mark; the joined key keeps it.
+        Some((format!("{d} + {t}"), Value::String(value)))
+    }
+
     /// An entry's timestamp: `timestamp_format` first, then the known layouts; a local time
     /// in the zone its suffix, the header or the manifest names. The flag says whether the log
     /// itself stated the offset or zone.
@@ -954,7 +982,13 @@ impl<'m> Tally<'m> {
                 self.carried[Role::Resource as usize] += 1;
             }
         }
-        let ts = match picked[Role::Timestamp as usize] {
+        // A date and a time in two columns (`Date`, `Time`) are one timestamp.
+        let joined = picked[Role::Timestamp as usize].and_then(|(key, _)| self.date_and_time(key, m));
+        let stamp = match &joined {
+            Some((key, v)) => Some((key.as_str(), v)),
+            None => picked[Role::Timestamp as usize],
+        };
+        let ts = match stamp {
             Some((key, v)) => {
                 self.stamped += 1;
                 let t = self.timestamp(key, v);
