@@ -321,6 +321,13 @@ pub struct AuditLogFacts {
     pub consent: ConsentFacts,
     /// Emergency-access events; null when none are recognisable.
     pub break_glass: Option<u64>,
+    /// Columns (CSV) or keys (JSON) mapped to an audit field by the header vocabulary rather
+    /// than the manifest's `fields`: column → field (actor, action, resource, timestamp,
+    /// outcome, source_ip, fields_accessed).
+    pub columns_guessed: Option<std::collections::BTreeMap<String, String>>,
+    /// The zone in which timestamps written without an offset were read, and where it came
+    /// from (the manifest's `tz` or the header, e.g. `Date/Time (ET)`); null: read as UTC.
+    pub timestamp_tz: Option<String>,
 }
 
 /// Share (0.0–1.0) of entries that carry each field.

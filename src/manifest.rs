@@ -179,6 +179,10 @@ pub struct AuditLog {
     pub business_hours: Option<BusinessHours>,
     pub bulk_export_threshold: Option<u64>,
     pub appointments: Option<Appointments>,
+    /// IANA zone of timestamps written without an offset (overrides a zone in the header).
+    pub tz: Option<String>,
+    /// strftime layout of the timestamps, tried before the built-in layouts.
+    pub timestamp_format: Option<String>,
 }
 
 /// `fields = { ... }`: which column/key of the log carries each audit field.
@@ -1345,6 +1349,24 @@ impl<'t> Checker<'t> {
                 );
             }
         }
+        if let Some(tz) = &a.tz
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            self.err(
+                &p("tz"),
+                format!("tz `{}` is not an IANA time-zone name", tz.escape_debug()),
+                "use a name from the tz database, e.g. \"America/New_York\", \"Europe/Berlin\" or \"UTC\"",
+            );
+        }
+        if let Some(f) = &a.timestamp_format
+            && let Err(e) = check_strftime(f)
+        {
+            self.err(
+                &p("timestamp_format"),
+                format!("timestamp_format: {e}"),
+                "use strftime fields, e.g. timestamp_format = \"%m/%d/%Y %I:%M:%S %p\" or \"%d.%m.%Y %H:%M\"",
+            );
+        }
         if a.bulk_export_threshold == Some(0) {
             self.err(
                 &p("bulk_export_threshold"),
@@ -1482,6 +1504,20 @@ impl<'t> Checker<'t> {
 
 /// The shape of an IANA zone name (`UTC`, `America/Chicago`, `Etc/GMT+5`). Whether the zone
 /// exists is checked when the audit log is read, against the time-zone database.
+/// A `timestamp_format` must be valid strftime and name at least a date.
+fn check_strftime(f: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(f).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(format!("`{}` is not a valid strftime layout", f.escape_debug()));
+    }
+    let day = ["%d", "%e", "%j", "%D", "%F", "%x", "%s", "%c", "%+"];
+    if !day.iter().any(|d| f.contains(d)) {
+        return Err(format!("`{}` names no day (%d, %e, %F, ...)", f.escape_debug()));
+    }
+    Ok(())
+}
+
 fn valid_tz_name(tz: &str) -> bool {
     !tz.is_empty()
         && tz.len() <= 64

@@ -21,7 +21,7 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args, Clone)]
 pub struct Global {
-    /// Show no progress bars.
+    /// Show no progress bars and do not name the files written.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Print no colour (also when NO_COLOR is set or stdout is not a terminal).
@@ -31,9 +31,12 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<chrono::NaiveDate>,
     /// Output format; repeat to write several (each pairs with the --output in the same position).
+    /// A command refuses a format it cannot write.
     #[arg(long, short, global = true, value_enum)]
     pub format: Vec<Format>,
-    /// Write the report to FILE instead of stdout; repeat alongside --format.
+    /// Write the output to FILE instead of stdout (`-` is stdout); repeat alongside --format.
+    /// Without --format the extension names the format (.txt .json .md .sarif .xml .html
+    /// .oscal.json); any other extension is refused. Each file written is named on stderr.
     #[arg(long, short, global = true, value_name = "FILE")]
     pub output: Vec<PathBuf>,
     /// Probe tasks run at once.

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::args::{Global, RegressionArgs};
-use super::{Exit, UsageError, write_stdout};
+use super::{Exit, UsageError, output};
 use vetter::report::diff::{self, Diff, DiffOptions};
 use vetter::report::{Format, Portfolio, Report};
 
@@ -73,6 +73,43 @@ pub fn exit_for(diffs: &[Diff]) -> Exit {
     }
 }
 
+/// Why the comparison fails, one line per vendor with regressions ("2 regressions against
+/// baseline: …").
+pub fn reasons(diffs: &[Diff]) -> Vec<String> {
+    let several = diffs.len() > 1;
+    diffs
+        .iter()
+        .filter(|d| d.regressions > 0)
+        .map(|d| {
+            let mut items: Vec<String> = Vec::new();
+            if d.score_drop_regression {
+                items.push(format!(
+                    "score {} → {}",
+                    d.common_score_before.map_or("none".into(), |s| s.to_string()),
+                    d.common_score_after.map_or("none".into(), |s| s.to_string())
+                ));
+            }
+            items.extend(d.expired_waivers.iter().map(|w| format!("{} (waiver expired)", w.rule)));
+            items.extend(d.changes.iter().filter(|c| c.regression).map(|c| {
+                let to = c.after.map_or("gone", |s| s.as_str());
+                format!("{} ({to})", c.rule)
+            }));
+            let n = d.regressions;
+            let who = if several {
+                format!("{}: ", d.vendor)
+            } else {
+                String::new()
+            };
+            vetter::report::text::escape_controls(&format!(
+                "{who}{n} regression{} against baseline: {}",
+                if n == 1 { "" } else { "s" },
+                super::listing(items.into_iter())
+            ))
+            .into_owned()
+        })
+        .collect()
+}
+
 pub fn render(diffs: &[Diff], format: Option<Format>) -> String {
     match format {
         Some(Format::Json) => {
@@ -83,9 +120,20 @@ pub fn render(diffs: &[Diff], format: Option<Format>) -> String {
 }
 
 pub fn run(g: &Global, old: &Path, new: &Path, r: &RegressionArgs) -> Result<Exit> {
+    let t = output::single(
+        g,
+        &output::Writes {
+            cmd: "diff",
+            formats: output::TEXT_OR_JSON,
+            files: true,
+        },
+    )?;
     let wait = std::time::Duration::from_secs(g.timeout);
     let (old, new) = (load_reports(old, wait)?, load_reports(new, wait)?);
     let diffs = compare(&old, &new, r)?;
-    write_stdout(&render(&diffs, g.format.first().copied()))?;
+    output::write(g, &t.dest, &render(&diffs, Some(t.format)), "the comparison")?;
+    for why in reasons(&diffs) {
+        eprintln!("{why}");
+    }
     Ok(exit_for(&diffs))
 }

@@ -6,6 +6,7 @@ mod diff;
 mod guard;
 mod init;
 mod locate;
+mod output;
 mod progress;
 mod rules_cmd;
 mod verify;
@@ -23,7 +24,7 @@ use vetter::engine::{Attestation, Status, Waiver};
 use vetter::manifest::{self, Manifest};
 use vetter::probe;
 use vetter::probe::input::{self, Kind};
-use vetter::report::{self, Format, RenderOptions, Report};
+use vetter::report::{self, RenderOptions, Report};
 use vetter::rules::{LoadOptions, RuleSet, Severity};
 
 /// Exit codes (DESIGN): 0 thresholds met, 1 a threshold failed; errors (exit 2) travel as `Err`.
@@ -52,24 +53,37 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Verify { report } => verify::run(&g, &report),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Facts { schema: _, markdown } => {
+            let t = output::single(&g, &fixed("facts"))?;
             let text = if markdown {
                 vetter::facts::markdown()
             } else {
                 format!("{}\n", serde_json::to_string_pretty(&vetter::facts::schema())?)
             };
-            write_stdout(&text)?;
+            output::write(&g, &t.dest, &text, "the facts schema")?;
             Ok(Exit::Ok)
         }
-        Command::Init { dir, force } => init::run(&dir, force),
+        Command::Init { dir, force } => {
+            output::plan(
+                &g,
+                &output::Writes {
+                    cmd: "init",
+                    formats: &[],
+                    files: false,
+                },
+            )?;
+            init::run(&dir, force)
+        }
         Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
+            let t = output::single(&g, &fixed("completions"))?;
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "vetter", &mut buf);
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            output::write(&g, &t.dest, &String::from_utf8_lossy(&buf), "the completion script")?;
             Ok(Exit::Ok)
         }
         Command::Man { page } => {
+            let t = output::single(&g, &fixed("man"))?;
             let root = <Cli as clap::CommandFactory>::command();
             let cmd = match page.as_deref() {
                 None => root,
@@ -84,11 +98,27 @@ pub fn run(cli: Cli) -> Result<Exit> {
             };
             let mut buf = Vec::new();
             clap_mangen::Man::new(cmd).render(&mut buf)?;
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            output::write(&g, &t.dest, &String::from_utf8_lossy(&buf), "the man page")?;
             Ok(Exit::Ok)
         }
     }
 }
+
+/// A command that writes one fixed kind of text: no `--format`, `--output` allowed.
+fn fixed(cmd: &'static str) -> output::Writes {
+    output::Writes {
+        cmd,
+        formats: &[],
+        files: true,
+    }
+}
+
+/// What `assess`, `eval` and `demo` write.
+const REPORTS: output::Writes = output::Writes {
+    cmd: "assess",
+    formats: output::REPORT_FORMATS,
+    files: true,
+};
 
 pub fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -223,6 +253,7 @@ fn check_outputs(g: &Global, save_facts: Option<&Path>, inputs: &[guard::RunInpu
     let mut outputs: Vec<guard::RunOutput> = g
         .output
         .iter()
+        .filter(|p| p.as_os_str() != "-")
         .map(|p| guard::RunOutput {
             flag: "--output",
             path: p,
@@ -368,6 +399,8 @@ pub(crate) fn assess(
         guard::manifest_inputs(m, &mut inputs);
     }
     check_outputs(g, save_facts, &inputs)?;
+    // Then what each output is to hold (an overwrite is the graver mistake, so named first).
+    let targets = output::plan(g, &REPORTS)?;
     let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let settings = probe::Settings {
         as_of,
@@ -429,9 +462,9 @@ pub(crate) fn assess(
         reports.push(r?);
     }
     let cmp = compare_baseline(old.as_deref(), &reports, eval)?;
-    emit(g, &reports)?;
-    let exit = reports.iter().map(|r| thresholds(r, eval)).max().unwrap_or(Exit::Ok);
-    Ok(exit.max(print_baseline(cmp)))
+    emit(g, &reports, &targets)?;
+    let exit = print_baseline(cmp);
+    Ok(report_thresholds(&reports, eval).max(exit))
 }
 
 /// Every `auth.env` variable must hold a UTF-8 value: probing without the credential would
@@ -548,6 +581,7 @@ fn assess_one(
     if let Some(path) = save_facts {
         let text = serde_json::to_string_pretty(&a)? + "\n";
         std::fs::write(path, text).with_context(|| format!("cannot write facts to {}", path.display()))?;
+        output::wrote(g, path);
     }
     let report = assessment::evaluate(rules, &a, &eval.framework, extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
@@ -572,6 +606,7 @@ fn with_phrasing_inputs(mut inputs: Vec<report::Input>, m: &Manifest, rules: &Ru
 }
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
+    let targets = output::plan(g, &output::Writes { cmd: "eval", ..REPORTS })?;
     let mut inputs = eval_inputs(eval);
     inputs.push(guard::RunInput::new("the facts file", path));
     check_outputs(g, None, &inputs)?;
@@ -591,8 +626,9 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
     let cmp = compare_baseline(old.as_deref(), std::slice::from_ref(&report), eval)?;
-    emit(g, std::slice::from_ref(&report))?;
-    Ok(thresholds(&report, eval).max(print_baseline(cmp)))
+    emit(g, std::slice::from_ref(&report), &targets)?;
+    let exit = print_baseline(cmp);
+    Ok(report_thresholds(std::slice::from_ref(&report), eval).max(exit))
 }
 
 /// Before a facts file is read as such: its version is one this vetter knows, and every
@@ -648,7 +684,12 @@ fn compare_baseline(old: Option<&[Report]>, reports: &[Report], eval: &EvalArgs)
         return Ok(None);
     };
     let diffs = diff::compare(old, reports, &eval.regression)?;
-    Ok(Some((diff::render(&diffs, None), diff::exit_for(&diffs))))
+    let mut text = diff::render(&diffs, None);
+    for why in diff::reasons(&diffs) {
+        text.push_str(&why);
+        text.push('\n');
+    }
+    Ok(Some((text, diff::exit_for(&diffs))))
 }
 
 fn print_baseline(cmp: Option<(String, Exit)>) -> Exit {
@@ -661,66 +702,87 @@ fn print_baseline(cmp: Option<(String, Exit)>) -> Exit {
     }
 }
 
-/// Exit code from --fail-under and --fail-on.
-pub fn thresholds(r: &Report, eval: &EvalArgs) -> Exit {
-    let mut exit = Exit::Ok;
-    if let Some(min) = eval.fail_under
-        && r.score.overall.unwrap_or(0.0) < min
-    {
-        exit = Exit::Threshold;
+/// Why --fail-under and --fail-on fail, one line each ("score 62.5 is under --fail-under 70";
+/// "3 findings at or above high: …"); empty when they hold.
+pub fn threshold_reasons(r: &Report, eval: &EvalArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(min) = eval.fail_under {
+        match r.score.overall {
+            Some(s) if s < min => out.push(format!("score {s} is under --fail-under {min}")),
+            None => out.push(format!(
+                "no overall score (nothing was scored), which is under --fail-under {min}"
+            )),
+            _ => {}
+        }
     }
     if let Some(sev) = eval.fail_on {
         let sev: Severity = sev.into();
-        if r.findings
+        let hits: Vec<&vetter::engine::Finding> = r
+            .findings
             .iter()
-            .any(|f| matches!(f.status, Status::Fail | Status::Error) && f.severity >= sev)
-        {
+            .filter(|f| matches!(f.status, Status::Fail | Status::Error) && f.severity >= sev)
+            .collect();
+        if !hits.is_empty() {
+            let n = hits.len();
+            out.push(format!(
+                "{n} finding{} at or above {sev}: {}",
+                if n == 1 { "" } else { "s" },
+                listing(hits.iter().map(|f| {
+                    let how = if f.status == Status::Error {
+                        ", could not assess"
+                    } else {
+                        ""
+                    };
+                    format!("{} ({}{how})", f.rule, f.severity)
+                }))
+            ));
+        }
+    }
+    out
+}
+
+/// At most five items, then how many more.
+pub(crate) fn listing(items: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = items.collect();
+    let mut s = all.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if all.len() > 5 {
+        s.push_str(&format!(" and {} more", all.len() - 5));
+    }
+    s
+}
+
+/// Print every threshold failure on stderr (also with --output and --quiet: it is the
+/// outcome of the run, not progress) and return the exit code.
+fn report_thresholds(reports: &[Report], eval: &EvalArgs) -> Exit {
+    let mut exit = Exit::Ok;
+    let mut err = std::io::stderr().lock();
+    for r in reports {
+        for why in threshold_reasons(r, eval) {
             exit = Exit::Threshold;
+            let text = if reports.len() > 1 {
+                format!("{}: {why}", r.vendor.name)
+            } else {
+                why
+            };
+            let _ = writeln!(err, "{}", vetter::report::text::escape_controls(&text));
         }
     }
     exit
 }
 
 /// Write every requested format: the i-th --format pairs with the i-th --output.
-fn emit(g: &Global, reports: &[Report]) -> Result<()> {
-    let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
-    let n = g.format.len().max(g.output.len()).max(1);
-    for i in 0..n {
-        let out = g.output.get(i).cloned();
-        let fmt = match g.format.get(i) {
-            Some(f) => *f,
-            None if out
-                .as_ref()
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".oscal.json")) =>
-            {
-                Format::Oscal
-            }
-            None => match out.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-                Some("json") => Format::Json,
-                Some("md") => Format::Markdown,
-                Some("sarif") => Format::Sarif,
-                Some("xml") => Format::Junit,
-                Some("html" | "htm") => Format::Html,
-                _ => Format::Table,
-            },
-        };
-        pairs.push((fmt, out));
-    }
-    for (fmt, out) in pairs {
-        let color = out.is_none() && use_color(g);
-        let width = if out.is_none() { terminal_width() } else { None };
+fn emit(g: &Global, reports: &[Report], targets: &[output::Target]) -> Result<()> {
+    for t in targets {
+        let to_stdout = t.dest == output::Dest::Stdout;
+        let color = to_stdout && use_color(g);
+        let width = if to_stdout { terminal_width() } else { None };
         let opts = RenderOptions { color, width };
         let text = if reports.len() == 1 {
-            report::render(&reports[0], fmt, opts)
+            report::render(&reports[0], t.format, opts)
         } else {
-            report::render_portfolio(reports, fmt, opts)
+            report::render_portfolio(reports, t.format, opts)
         };
-        match out {
-            Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write report to {}", p.display()))?,
-            None => write_stdout(&text)?,
-        }
+        output::write(g, &t.dest, &text, "the report")?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use anyhow::{Result, anyhow};
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::args::{Global, RulesCommand};
-use super::{Exit, UsageError, write_stdout};
+use super::{Exit, UsageError, output};
 use vetter::report::Format;
 use vetter::report::text::escape_controls;
 use vetter::rules::{LoadOptions, RuleSet, read_pack_files};
@@ -20,12 +20,29 @@ fn load(extra: &[String], metadata_only: bool) -> Result<RuleSet> {
     .map_err(|e| anyhow!(e))
 }
 
+/// What each `rules` subcommand writes.
+fn writes(cmd: &RulesCommand) -> output::Writes {
+    let (cmd, formats): (&'static str, &'static [Format]) = match cmd {
+        RulesCommand::List { .. } => ("rules list", output::TEXT_OR_JSON),
+        RulesCommand::Explain { scoring: true, .. } => ("rules explain --scoring", &[Format::Table]),
+        RulesCommand::Explain { .. } => ("rules explain", output::TEXT_OR_JSON),
+        RulesCommand::Check { .. } => ("rules check", &[Format::Table]),
+    };
+    output::Writes {
+        cmd,
+        formats,
+        files: true,
+    }
+}
+
 pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
+    let t = output::single(g, &writes(&cmd))?;
+    let out = |text: &str| output::write(g, &t.dest, text, "the rules");
     match cmd {
-        RulesCommand::List { rules, framework } => list(g, &rules, &framework),
+        RulesCommand::List { rules, framework } => list(&rules, &framework, t.format, out),
         RulesCommand::Explain { id, scoring, rules } => {
             if scoring {
-                write_stdout(vetter::score::EXPLANATION)?;
+                out(vetter::score::EXPLANATION)?;
                 return Ok(Exit::Ok);
             }
             let set = load(&rules, false)?;
@@ -45,11 +62,11 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
                 };
                 return Err(anyhow!(UsageError(format!("no rule `{id}`\n  help: {hint}"))));
             };
-            if g.format.first() == Some(&Format::Json) {
-                write_stdout(&(serde_json::to_string_pretty(&r.rule)? + "\n"))?;
+            if t.format == Format::Json {
+                out(&(serde_json::to_string_pretty(&r.rule)? + "\n"))?;
             } else {
                 // Pack text is the pack author's: escaped for the terminal.
-                write_stdout(&escape_controls(&explain_text(&set, &r.rule)))?;
+                out(&escape_controls(&explain_text(&set, &r.rule)))?;
             }
             Ok(Exit::Ok)
         }
@@ -77,7 +94,7 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
                         .iter()
                         .filter(|r| set.packs.iter().any(|p| p.id == r.rule.pack && !p.source.builtin))
                         .count();
-                    write_stdout(&format!(
+                    out(&format!(
                         "{dir}: {n} file(s), {user} pack(s), {rules} rule(s): no problems\n"
                     ))?;
                     Ok(Exit::Ok)
@@ -88,7 +105,7 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
     }
 }
 
-fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
+fn list(extra: &[String], framework: &[String], format: Format, out: impl Fn(&str) -> Result<()>) -> Result<Exit> {
     let set = load(extra, true)?;
     let rules: Vec<_> = set
         .rules
@@ -96,12 +113,12 @@ fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
         .map(|r| &r.rule)
         .filter(|r| framework.is_empty() || framework.contains(&r.pack))
         .collect();
-    if g.format.first() == Some(&Format::Json) {
+    if format == Format::Json {
         let rows: Vec<serde_json::Value> = rules
             .iter()
             .map(|r| serde_json::json!({"id": r.id, "pack": r.pack, "severity": r.severity, "category": r.category, "title": r.title, "ref": r.refs.first(), "manual": r.manual}))
             .collect();
-        write_stdout(&(serde_json::to_string_pretty(&rows)? + "\n"))?;
+        out(&(serde_json::to_string_pretty(&rows)? + "\n"))?;
         return Ok(Exit::Ok);
     }
     let mut t = Table::new();
@@ -129,7 +146,7 @@ fn list(g: &Global, extra: &[String], framework: &[String]) -> Result<Exit> {
             r.refs.first().cloned().unwrap_or_default(),
         ]);
     }
-    write_stdout(&escape_controls(&format!("{t}\n{} rules\n", rules.len())))?;
+    out(&escape_controls(&format!("{t}\n{} rules\n", rules.len())))?;
     Ok(Exit::Ok)
 }
 

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use vetter::probe::input::{self, Kind};
 
+use super::Exit;
 use super::args::Global;
-use super::{Exit, write_stdout};
 use vetter::report::{Format, Input, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -107,6 +107,14 @@ fn check(r: &Report, i: &Input, manifest: Option<&Path>, report_dir: &Path, wait
 }
 
 pub fn run(g: &Global, report: &Path) -> Result<Exit> {
+    let t = super::output::single(
+        g,
+        &super::output::Writes {
+            cmd: "verify",
+            formats: super::output::TEXT_OR_JSON,
+            files: true,
+        },
+    )?;
     let wait = Duration::from_secs(g.timeout);
     let reports = super::diff::load_reports(report, wait)?;
     let report_dir = report.parent().unwrap_or(Path::new("."));
@@ -121,7 +129,7 @@ pub fn run(g: &Global, report: &Path) -> Result<Exit> {
         .iter()
         .filter(|r| matches!(r.state, State::Changed | State::Missing | State::Unreadable))
         .count();
-    let text = if g.format.first() == Some(&Format::Json) {
+    let text = if t.format == Format::Json {
         serde_json::to_string_pretty(&serde_json::json!({ "inputs": rows, "changed_or_missing": bad }))? + "\n"
     } else {
         let mut o = String::new();
@@ -153,6 +161,6 @@ pub fn run(g: &Global, report: &Path) -> Result<Exit> {
         // Paths, kinds and vendor names come from the report file: escaped for the terminal.
         vetter::report::text::escape_controls(&o).into_owned()
     };
-    write_stdout(&text)?;
+    super::output::write(g, &t.dest, &text, "the verification")?;
     Ok(if bad > 0 { Exit::Threshold } else { Exit::Ok })
 }

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::*;
-use crate::manifest::{AuditFields, AuditLog};
+use crate::manifest::AuditLog;
 
 /// Scans every `[[audit_log]]`.
 pub struct AuditLogProbe;
@@ -73,90 +73,214 @@ impl Probe for AuditLogProbe {
     }
 }
 
-/// Default key names for each audit field, tried in order.
-const DEFAULTS: [(&str, &[&str]); 7] = [
+/// The seven audit fields a log entry can carry, in `AuditFields` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Actor,
+    Action,
+    Resource,
+    Timestamp,
+    Outcome,
+    SourceIp,
+    FieldsAccessed,
+}
+
+impl Role {
+    const ALL: [Role; 7] = [
+        Role::Actor,
+        Role::Action,
+        Role::Resource,
+        Role::Timestamp,
+        Role::Outcome,
+        Role::SourceIp,
+        Role::FieldsAccessed,
+    ];
+    /// The manifest's `fields` key, and the name used in `columns_guessed`.
+    fn name(self) -> &'static str {
+        match self {
+            Role::Actor => "actor",
+            Role::Action => "action",
+            Role::Resource => "resource",
+            Role::Timestamp => "timestamp",
+            Role::Outcome => "outcome",
+            Role::SourceIp => "source_ip",
+            Role::FieldsAccessed => "fields_accessed",
+        }
+    }
+}
+
+/// The header vocabulary: how exports name each audit field. Compared case-, space- and
+/// punctuation-insensitively after dropping a parenthesised part (so `Date/Time (ET)`,
+/// `date_time` and `DATETIME` are one name); where a file has several, the earlier spelling
+/// wins. A spelling with a dot is a path into nested JSON (`user.id`). The lists are disjoint:
+/// a column names one field.
+const VOCABULARY: [(Role, &[&str]); 7] = [
     (
-        "actor",
+        Role::Actor,
         &[
             "actor",
             "user",
             "user_id",
-            "userId",
-            "username",
-            "user_name",
+            "User Name",
+            "Performed By",
             "actor_id",
             "principal",
             "who",
             "account",
+            "Login",
+            "Login Name",
+            "User Login",
+            "Employee",
+            "Staff Member",
+            "User Email",
+            "Operator",
             "user.id",
             "actor.id",
+            "user.name",
         ],
     ),
     (
-        "action",
+        Role::Action,
         &[
             "action",
             "event",
             "event_type",
-            "eventType",
+            "Activity",
+            "Access Action",
+            "Event Name",
+            "Action Type",
+            "Activity Type",
             "verb",
-            "activity",
             "operation",
             "op",
             "type",
         ],
     ),
     (
-        "resource",
+        Role::Resource,
         &[
             "resource",
             "record_id",
-            "patient_id",
-            "patientId",
+            "Patient ID",
+            "MRN",
+            "Patient MRN",
+            "Pat MRN ID",
+            "Medical Record Number",
+            "Record",
+            "Chart",
+            "Chart ID",
+            "Patient",
+            "Patient Number",
             "resource_id",
             "object",
             "target",
             "entity_id",
-            "record",
             "subject",
             "resource.id",
+            "patient.id",
         ],
     ),
     (
-        "timestamp",
+        Role::Timestamp,
         &[
             "ts",
             "timestamp",
+            "Date/Time",
+            "Event Time",
+            "Access Time",
+            "Event Date/Time",
+            "Event Timestamp",
             "time",
-            "@timestamp",
-            "datetime",
             "date",
-            "event_time",
             "occurred_at",
             "created_at",
             "logged_at",
+            "When",
+            "Access Date/Time",
+            "Log Time",
+            "Activity Date",
         ],
     ),
-    ("outcome", &["outcome", "result", "status", "success", "status_code"]),
     (
-        "source_ip",
+        Role::Outcome,
         &[
-            "source_ip",
+            "outcome",
+            "result",
+            "status",
+            "success",
+            "status_code",
+            "Access Result",
+            "Event Result",
+            "Event Status",
+        ],
+    ),
+    (
+        Role::SourceIp,
+        &[
+            "Source IP",
             "ip",
+            "IP Address",
             "src_ip",
             "client_ip",
             "remote_addr",
-            "ip_address",
-            "ipAddress",
             "sourceIPAddress",
             "remote_ip",
+            "Workstation IP",
+            "Client Address",
+            "IP Addr",
+            "Source Address",
         ],
     ),
     (
-        "fields_accessed",
+        Role::FieldsAccessed,
         &["fields_accessed", "fields", "columns", "attributes", "data_elements"],
     ),
 ];
+
+/// A header or key reduced for comparison: lower-case letters and digits only, any
+/// parenthesised or bracketed part removed and returned on its own (`Date/Time (ET)` →
+/// (`datetime`, `ET`)).
+fn normalise(h: &str) -> (String, Option<String>) {
+    let mut out = String::with_capacity(h.len());
+    let mut inside = String::new();
+    let mut depth = 0u32;
+    let mut hint = None;
+    for c in h.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    hint = Some(std::mem::take(&mut inside).trim().to_string());
+                }
+            }
+            _ if depth > 0 => inside.push(c),
+            _ if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    (out, hint.filter(|h| !h.is_empty()))
+}
+
+/// The time zone a header's or value's zone mark names: US zone letters as exports print them
+/// (`ET`, `EST`, `CT`, ...; standard or daylight, they mean the region's local time), `UTC`,
+/// `GMT`, `Z`, or an IANA name.
+fn zone_named(mark: &str) -> Option<chrono_tz::Tz> {
+    use chrono_tz::Tz;
+    let m = mark.trim();
+    let z = match m.to_ascii_uppercase().as_str() {
+        "ET" | "EST" | "EDT" | "EASTERN" => Tz::America__New_York,
+        "CT" | "CST" | "CDT" | "CENTRAL" => Tz::America__Chicago,
+        "MT" | "MST" | "MDT" | "MOUNTAIN" => Tz::America__Denver,
+        "PT" | "PST" | "PDT" | "PACIFIC" => Tz::America__Los_Angeles,
+        "AKT" | "AKST" | "AKDT" => Tz::America__Anchorage,
+        "HT" | "HST" => Tz::Pacific__Honolulu,
+        "UTC" | "GMT" | "Z" => Tz::UTC,
+        "CET" | "CEST" => Tz::Europe__Berlin,
+        _ => return m.parse().ok(),
+    };
+    Some(z)
+}
 
 /// Accounts that several people share (164.312(a)(2)(i) wants a unique user per person).
 const SHARED: &[&str] = &[
@@ -249,6 +373,9 @@ pub fn default_verb(action: &str) -> &'static str {
     ]) {
         return "permission_change";
     }
+    if configuration(action) {
+        return "other";
+    }
     if has(&["export", "exported", "download", "downloaded", "extract", "bulk"]) {
         return "export";
     }
@@ -278,46 +405,166 @@ pub fn default_verb(action: &str) -> &'static str {
     "other"
 }
 
-/// An instant and whether the log stated its UTC offset.
+/// An instant and whether the log stated its UTC offset; a time without one is read as UTC.
 pub fn parse_ts(v: &Value) -> Option<(DateTime<Utc>, bool)> {
+    match parse_value(v, None)? {
+        Stamp::Instant(t) => Some((t, true)),
+        Stamp::Local(n, _) => Some((n.and_utc(), false)),
+    }
+}
+
+/// A timestamp as written: an instant (offset or epoch), or a local time with the zone its own
+/// suffix names (`07:33 AM EST`).
+enum Stamp {
+    Instant(DateTime<Utc>),
+    Local(NaiveDateTime, Option<chrono_tz::Tz>),
+}
+
+/// Layouts of local times tried in order: ISO, US (month first, 12- or 24-hour), European
+/// (day first with dots). Slashed dates are read month first, as US practice systems write them;
+/// two-digit years are tried first because `%Y` would read `26` as the year 26.
+const LOCAL_LAYOUTS: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %I:%M:%S%.f %p",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y %I:%M:%S%.f %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S%.f",
+    "%m/%d/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y/%m/%d %H:%M",
+    "%d-%b-%Y %H:%M:%S%.f",
+    "%d-%b-%Y %I:%M:%S%.f %p",
+];
+
+fn parse_value(v: &Value, format: Option<&str>) -> Option<Stamp> {
     match v {
         Value::Number(n) => {
             let x = n.as_f64()?;
             let secs = if x > 1e11 { x / 1000.0 } else { x };
-            DateTime::from_timestamp(secs as i64, 0).map(|d| (d, true))
+            DateTime::from_timestamp(secs as i64, 0).map(Stamp::Instant)
         }
-        Value::String(s) => {
-            let s = s.trim();
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                let n: f64 = s.parse().ok()?;
-                return parse_ts(&Value::from(n));
-            }
-            if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-                return Some((d.with_timezone(&Utc), true));
-            }
-            for f in [
-                "%Y-%m-%d %H:%M:%S%.f%:z",
-                "%Y-%m-%d %H:%M:%S%.f%z",
-                "%Y-%m-%dT%H:%M:%S%.f%z",
-            ] {
-                if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(s, f) {
-                    return Some((d.with_timezone(&Utc), true));
-                }
-            }
-            for f in [
-                "%Y-%m-%dT%H:%M:%S%.f",
-                "%Y-%m-%d %H:%M:%S%.f",
-                "%m/%d/%Y %H:%M:%S",
-                "%m/%d/%Y %H:%M",
-            ] {
-                if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
-                    return Some((d.and_utc(), false));
-                }
-            }
-            None
-        }
+        Value::String(s) => parse_text(s.trim(), format),
         _ => None,
     }
+}
+
+fn parse_text(s: &str, format: Option<&str>) -> Option<Stamp> {
+    if let Some(f) = format {
+        if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(s, f) {
+            return Some(Stamp::Instant(d.with_timezone(&Utc)));
+        }
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(Stamp::Local(n, None));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return Some(Stamp::Local(d.and_time(chrono::NaiveTime::MIN), None));
+        }
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: f64 = s.parse().ok()?;
+        return parse_value(&Value::from(n), None);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(Stamp::Instant(d.with_timezone(&Utc)));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
+        if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(s, f) {
+            return Some(Stamp::Instant(d.with_timezone(&Utc)));
+        }
+    }
+    let local = |t: &str| {
+        LOCAL_LAYOUTS
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+    };
+    if let Some(n) = local(s) {
+        return Some(Stamp::Local(n, None));
+    }
+    // A zone mark after the time: `06/01/2026 07:33:00 AM EST`, `2026-06-01 07:33 UTC`.
+    let (head, mark) = s.rsplit_once(' ')?;
+    let zone = zone_named(mark).filter(|_| mark.chars().all(|c| c.is_ascii_alphabetic()))?;
+    local(head.trim_end()).map(|n| Stamp::Local(n, Some(zone)))
+}
+
+/// A local time in `zone`: the earlier instant when a clock change repeats it, the hour after
+/// when a clock change skips it.
+fn in_zone(n: NaiveDateTime, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    zone.from_local_datetime(&n)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(n + chrono::Duration::hours(1))).earliest())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// What a timestamp that parsed not at all looks like, without its content: digits become `9`,
+/// letters `x` except zone marks, AM/PM and month names (a mis-mapped column may hold PHI).
+fn shape(s: &str) -> String {
+    const KEEP: &[&str] = &[
+        "am", "pm", "t", "z", "utc", "gmt", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+        "nov", "dec", "et", "ct", "mt", "pt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt",
+    ];
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if KEEP.contains(&word.to_lowercase().as_str()) {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().map(|_| 'x'));
+        }
+        word.clear();
+    };
+    for c in s.chars().take(48) {
+        if c.is_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        out.push(if c.is_numeric() {
+            '9'
+        } else if c.is_control() {
+            ' '
+        } else {
+            c
+        });
+    }
+    flush(&mut word, &mut out);
+    if s.chars().count() > 48 {
+        out.push('…');
+    }
+    out
+}
+
+/// `1500` → `1,500`.
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Configuration and settings changes: system events that carry no patient record.
+fn configuration(words: &str) -> bool {
+    let w = words.to_lowercase();
+    ["config", "setting", "preference"].iter().any(|k| w.contains(k))
 }
 
 /// The canonical form that the hash chain hashes (see the module docs).
@@ -392,7 +639,18 @@ fn as_text(v: Option<&Value>) -> Option<String> {
 
 /// Running tallies over one log.
 struct Tally<'m> {
-    keys: [Vec<String>; 7],
+    /// Key → the role it names and its rank (0 = named by the manifest); bounded.
+    roles: HashMap<String, Option<(Role, usize)>>,
+    /// Keys mapped by the vocabulary rather than the manifest: key → role (bounded).
+    guessed: std::collections::BTreeMap<String, &'static str>,
+    /// The zone of timestamps without one, and where it came from.
+    zone: Option<(chrono_tz::Tz, ZoneFrom)>,
+    format: Option<String>,
+    /// Entries with a timestamp value, and the first that did not parse (where, shape, key).
+    stamped: u64,
+    first_unparsed: Option<(String, String, String)>,
+    /// Entries that by nature name a record (not logins, logouts, configuration changes).
+    record_bearing: u64,
     verbs: HashMap<String, &'static str>,
     log: &'m AuditLog,
     entries: u64,
@@ -442,31 +700,19 @@ impl Hours {
     }
 }
 
+/// Where the zone of timestamps written without one came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ZoneFrom {
+    Manifest,
+    Header,
+}
+
+/// How many distinct keys are remembered (a JSON log with a key per entry stays bounded).
+const MAX_KEYS: usize = 4096;
+const MAX_GUESSED: usize = 64;
+
 impl<'m> Tally<'m> {
     fn new(log: &'m AuditLog) -> Self {
-        let f = log.fields.clone().unwrap_or_default();
-        let mapped = |x: &Option<String>, i: usize| match x {
-            Some(k) => vec![k.clone()],
-            None => DEFAULTS[i].1.iter().map(|s| s.to_string()).collect(),
-        };
-        let AuditFields {
-            actor,
-            action,
-            resource,
-            timestamp,
-            outcome,
-            source_ip,
-            fields_accessed,
-        } = &f;
-        let keys = [
-            mapped(actor, 0),
-            mapped(action, 1),
-            mapped(resource, 2),
-            mapped(timestamp, 3),
-            mapped(outcome, 4),
-            mapped(source_ip, 5),
-            mapped(fields_accessed, 6),
-        ];
         let mut verbs = HashMap::new();
         for (verb, names) in log.actions.iter().flatten() {
             if let Some(v) = VERBS.iter().find(|v| *v == verb) {
@@ -484,7 +730,17 @@ impl<'m> Tally<'m> {
             })
         });
         Tally {
-            keys,
+            roles: HashMap::new(),
+            guessed: Default::default(),
+            zone: log
+                .tz
+                .as_deref()
+                .and_then(|z| z.parse().ok())
+                .map(|z| (z, ZoneFrom::Manifest)),
+            format: log.timestamp_format.clone(),
+            stamped: 0,
+            first_unparsed: None,
+            record_bearing: 0,
             verbs,
             log,
             entries: 0,
@@ -515,10 +771,143 @@ impl<'m> Tally<'m> {
         }
     }
 
-    fn get<'a>(&self, m: &'a Map<String, Value>, i: usize) -> Option<&'a Value> {
-        self.keys[i]
-            .iter()
-            .find_map(|k| lookup(m, k).filter(|v| present(Some(v))))
+    /// The manifest's `fields`, by role: when given, the only key that carries that field.
+    fn manual(&self) -> [Option<&'m str>; 7] {
+        let log: &'m AuditLog = self.log;
+        match &log.fields {
+            Some(f) => [
+                f.actor.as_deref(),
+                f.action.as_deref(),
+                f.resource.as_deref(),
+                f.timestamp.as_deref(),
+                f.outcome.as_deref(),
+                f.source_ip.as_deref(),
+                f.fields_accessed.as_deref(),
+            ],
+            None => [None; 7],
+        }
+    }
+
+    /// The role a key names: the manifest's mapping first, then the vocabulary.
+    fn classify(&self, key: &str) -> Option<(Role, usize)> {
+        let (n, _) = normalise(key);
+        let manual = self.manual();
+        for (r, name) in Role::ALL.iter().zip(manual) {
+            if let Some(name) = name
+                && (name == key || normalise(name).0 == n)
+            {
+                return Some((*r, 0));
+            }
+        }
+        VOCABULARY.iter().find_map(|(r, names)| {
+            if manual[*r as usize].is_some() {
+                return None;
+            }
+            let rank = names.iter().position(|s| !s.contains('.') && normalise(s).0 == n)?;
+            Some((*r, rank + 1))
+        })
+    }
+
+    /// Each role's key and value in one entry: the best-ranked key present with a value, then
+    /// nested paths (`user.id`).
+    fn pick<'a>(&mut self, m: &'a Map<String, Value>) -> [Option<(&'a str, &'a Value)>; 7]
+    where
+        'm: 'a,
+    {
+        let manual = self.manual();
+        let mut best: [Option<(usize, &'a str, &'a Value)>; 7] = [None; 7];
+        for (k, v) in m {
+            if !present(Some(v)) {
+                continue;
+            }
+            let class = match self.roles.get(k.as_str()) {
+                Some(c) => *c,
+                None => {
+                    let c = self.classify(k);
+                    if self.roles.len() < MAX_KEYS {
+                        self.roles.insert(k.clone(), c);
+                    }
+                    c
+                }
+            };
+            if let Some((r, rank)) = class {
+                let slot = &mut best[r as usize];
+                if slot.is_none_or(|(b, _, _)| rank < b) {
+                    *slot = Some((rank, k.as_str(), v));
+                }
+            }
+        }
+        let mut out = [None; 7];
+        for (i, r) in Role::ALL.iter().enumerate() {
+            if let Some((rank, k, v)) = best[i] {
+                if rank > 0 && self.guessed.len() < MAX_GUESSED && !self.guessed.contains_key(k) {
+                    self.guessed.insert(k.to_string(), r.name());
+                }
+                out[i] = Some((k, v));
+                continue;
+            }
+            let paths: Vec<&'a str> = match manual[i] {
+                Some(name) => vec![name],
+                None => VOCABULARY[i].1.iter().copied().filter(|s| s.contains('.')).collect(),
+            };
+            for p in paths {
+                if let Some(v) = lookup(m, p).filter(|v| present(Some(v))) {
+                    if manual[i].is_none() && self.guessed.len() < MAX_GUESSED && !self.guessed.contains_key(p) {
+                        self.guessed.insert(p.to_string(), r.name());
+                    }
+                    out[i] = Some((p, v));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// When the timestamp column is a bare `Date` or `Time` (the header's zone mark aside)
+    /// and its partner column is there too: the key both are named by (`Date + Time`) and the
+    /// value `date time`.
+    fn date_and_time(&mut self, key: &str, m: &Map<String, Value>) -> Option<(String, Value)> {
+        let (n, _) = normalise(key);
+        let partner = match n.as_str() {
+            "date" => "time",
+            "time" => "date",
+            _ => return None,
+        };
+        let (other, _) = m.iter().find(|(k, v)| present(Some(v)) && normalise(k).0 == partner)?;
+        if self.manual()[Role::Timestamp as usize].is_none()
+            && self.guessed.len() < MAX_GUESSED
+            && !self.guessed.contains_key(other.as_str())
+        {
+            self.guessed.insert(other.clone(), Role::Timestamp.name());
+        }
+        let (d, t) = if partner == "time" {
+            (key, other.as_str())
+        } else {
+            (other.as_str(), key)
+        };
+        let text = |k: &str| as_text(m.get(k)).unwrap_or_default();
+        let value = format!("{} {}", text(d), text(t));
+        // Either header may carry the zone mark; the joined key keeps it.
+        Some((format!("{d} + {t}"), Value::String(value)))
+    }
+
+    /// An entry's timestamp: `timestamp_format` first, then the known layouts; a local time
+    /// in the zone its suffix, the header or the manifest names. The flag says whether the log
+    /// itself stated the offset or zone.
+    fn timestamp(&mut self, key: &str, v: &Value) -> Option<(DateTime<Utc>, bool)> {
+        if self.zone.is_none()
+            && let Some(z) = normalise(key).1.as_deref().and_then(zone_named)
+        {
+            self.zone = Some((z, ZoneFrom::Header));
+        }
+        match parse_value(v, self.format.as_deref())? {
+            Stamp::Instant(t) => Some((t, true)),
+            Stamp::Local(n, Some(z)) => Some((in_zone(n, z)?, true)),
+            Stamp::Local(n, None) => match self.zone {
+                Some((z, from)) => Some((in_zone(n, z)?, from == ZoneFrom::Header)),
+                None => Some((n.and_utc(), false)),
+            },
+        }
     }
 
     fn verb(&self, action: &str) -> &'static str {
@@ -537,14 +926,18 @@ impl<'m> Tally<'m> {
         }
     }
 
-    fn entry(&mut self, m: &Map<String, Value>) {
+    /// One entry; `line` is its line in a CSV file (JSON entries are counted instead).
+    fn entry(&mut self, m: &Map<String, Value>, line: Option<u64>) {
         self.entries += 1;
         let n = self.entries;
-        for i in 0..7 {
-            if self.get(m, i).is_some() {
+        let picked = self.pick(m);
+        for (i, p) in picked.iter().enumerate() {
+            // Timestamps count when they parse, records when the event has one (below).
+            if p.is_some() && i != Role::Timestamp as usize && i != Role::Resource as usize {
                 self.carried[i] += 1;
             }
         }
+        let value = |r: Role| picked[r as usize].map(|(_, v)| v);
         // Hash chain: decided by the first entry.
         let hash = m.get("hash").and_then(Value::as_str);
         let prev = m.get("prev_hash").or_else(|| m.get("previous_hash"));
@@ -564,7 +957,7 @@ impl<'m> Tally<'m> {
             }
             self.prev_hash = Some(computed);
         }
-        let actor = as_text(self.get(m, 0)).unwrap_or_default();
+        let actor = as_text(value(Role::Actor)).unwrap_or_default();
         if actor.is_empty() {
             self.blank += 1;
         } else {
@@ -575,12 +968,44 @@ impl<'m> Tally<'m> {
                 self.actors.insert(actor.clone());
             }
         }
-        let action = as_text(self.get(m, 1)).unwrap_or_default();
+        let action = as_text(value(Role::Action)).unwrap_or_default();
         let verb = if action.is_empty() { "other" } else { self.verb(&action) };
         let vi = VERBS.iter().position(|v| *v == verb).unwrap_or(VERBS.len() - 1);
         self.actions[vi] += 1;
-        let resource = as_text(self.get(m, 2)).unwrap_or_default();
-        let ts = self.get(m, 3).and_then(parse_ts);
+        let resource = as_text(value(Role::Resource)).unwrap_or_default();
+        // Logins, logouts, failed logins, permission and configuration changes concern no
+        // patient record, so they are not counted against record-id completeness.
+        let recordless = matches!(verb, "login" | "login_failed" | "permission_change") || configuration(&action);
+        if !recordless {
+            self.record_bearing += 1;
+            if !resource.is_empty() {
+                self.carried[Role::Resource as usize] += 1;
+            }
+        }
+        // A date and a time in two columns (`Date`, `Time`) are one timestamp.
+        let joined = picked[Role::Timestamp as usize].and_then(|(key, _)| self.date_and_time(key, m));
+        let stamp = match &joined {
+            Some((key, v)) => Some((key.as_str(), v)),
+            None => picked[Role::Timestamp as usize],
+        };
+        let ts = match stamp {
+            Some((key, v)) => {
+                self.stamped += 1;
+                let t = self.timestamp(key, v);
+                if t.is_some() {
+                    self.carried[Role::Timestamp as usize] += 1;
+                } else if self.first_unparsed.is_none() {
+                    let at = match line {
+                        Some(l) => format!("line {l}"),
+                        None => format!("entry {n}"),
+                    };
+                    let text = as_text(Some(v)).unwrap_or_default();
+                    self.first_unparsed = Some((at, shape(&text), key.to_string()));
+                }
+                t
+            }
+            None => None,
+        };
         if let Some((t, offset)) = ts {
             if offset {
                 self.with_offset += 1;
@@ -616,11 +1041,8 @@ impl<'m> Tally<'m> {
             }
         }
         let lower = action.to_lowercase();
-        if lower.contains("break_glass")
-            || lower.contains("breakglass")
-            || lower.contains("break-glass")
-            || lower.contains("emergency")
-        {
+        let squashed = normalise(&action).0;
+        if squashed.contains("breakglass") || squashed.contains("breaktheglass") || squashed.contains("emergency") {
             self.break_glass += 1;
         }
         if lower.contains("consent")
@@ -672,7 +1094,14 @@ impl<'m> Tally<'m> {
         facts.fields = LogFieldShares {
             actor: share(self.carried[0]),
             action: share(self.carried[1]),
-            resource: share(self.carried[2]),
+            // Of the entries that concern a record; all of them when none does.
+            resource: (n > 0).then(|| {
+                if self.record_bearing == 0 {
+                    1.0
+                } else {
+                    self.carried[2] as f64 / self.record_bearing as f64
+                }
+            }),
             timestamp: share(self.carried[3]),
             timestamp_offset: share(self.with_offset),
             outcome: share(self.carried[4]),
@@ -725,6 +1154,27 @@ impl<'m> Tally<'m> {
             };
         }
         facts.break_glass = (self.break_glass > 0).then_some(self.break_glass);
+        facts.columns_guessed = Some(self.guessed.iter().map(|(k, r)| (k.clone(), r.to_string())).collect());
+        facts.timestamp_tz = self.zone.map(|(z, from)| {
+            let from = match from {
+                ZoneFrom::Manifest => "from the manifest",
+                ZoneFrom::Header => "from the header",
+            };
+            format!("{} ({from})", z.name())
+        });
+        // No timestamp read at all is vetter failing to read the log, not a fact about it.
+        if self.stamped > 0
+            && self.carried[3] == 0
+            && let Some((at, shape, key)) = &self.first_unparsed
+        {
+            facts.error.get_or_insert(format!(
+                "0 of {} timestamps parsed (column `{}`): the first, on {at}, has the shape `{shape}`; \
+                 give its layout as `timestamp_format` on this [[audit_log]] (strftime, e.g. \
+                 timestamp_format = \"%m/%d/%Y %I:%M:%S %p\"), and `tz` if it names no zone",
+                thousands(self.stamped),
+                key.escape_debug(),
+            ));
+        }
     }
 }
 
@@ -859,7 +1309,7 @@ fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
         .find(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
     if first == Some(b'{') {
         return json_lines(r, |v| match v {
-            Ok(Value::Object(m)) => tally.entry(&m),
+            Ok(Value::Object(m)) => tally.entry(&m, None),
             _ => tally.bad_entry(),
         });
     }
@@ -884,7 +1334,7 @@ fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
                     .zip(rec.iter())
                     .map(|(h, v)| (h.clone(), Value::String(v.to_string())))
                     .collect();
-                tally.entry(&m);
+                tally.entry(&m, rec.position().map(|p| p.line()));
             }
             Err(e) => match e.into_kind() {
                 csv::ErrorKind::Io(io) => return Err(io),
@@ -933,5 +1383,69 @@ mod tests {
         assert!(!parse_ts(&Value::from("2026-11-02 09:14:03")).unwrap().1);
         assert!(parse_ts(&Value::from(1_700_000_000_000u64)).unwrap().1);
         assert!(parse_ts(&Value::from("yesterday")).is_none());
+        let utc = |s: &str, f: Option<&str>| match parse_text(s, f) {
+            Some(Stamp::Local(n, None)) => n.and_utc().to_rfc3339(),
+            Some(Stamp::Local(n, Some(z))) => in_zone(n, z).unwrap().to_rfc3339(),
+            Some(Stamp::Instant(t)) => t.to_rfc3339(),
+            None => "none".into(),
+        };
+        for (s, want) in [
+            ("06/01/2026 07:33:00 AM", "2026-06-01T07:33:00+00:00"),
+            ("6/1/2026 7:33 pm", "2026-06-01T19:33:00+00:00"),
+            ("06/01/26 12:05 AM", "2026-06-01T00:05:00+00:00"),
+            ("01.06.2026 19:33", "2026-06-01T19:33:00+00:00"),
+            ("2026-06-01 07:33:00 PM", "2026-06-01T19:33:00+00:00"),
+            ("06/01/2026 07:33:00 AM EDT", "2026-06-01T11:33:00+00:00"),
+            ("01-Jun-2026 07:33:00", "2026-06-01T07:33:00+00:00"),
+        ] {
+            assert_eq!(utc(s, None), want, "{s}");
+        }
+        assert_eq!(
+            utc("2026|06|01~07h33", Some("%Y|%m|%d~%Hh%M")),
+            "2026-06-01T07:33:00+00:00"
+        );
+        // A clock change: 01:30 happens twice (the first is taken), 02:30 never (an hour on).
+        let ny = chrono_tz::Tz::America__New_York;
+        let at = |s| {
+            in_zone(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(), ny)
+                .unwrap()
+                .to_rfc3339()
+        };
+        assert_eq!(at("2026-11-01 01:30"), "2026-11-01T05:30:00+00:00");
+        assert_eq!(at("2026-03-08 02:30"), "2026-03-08T07:30:00+00:00");
+    }
+
+    #[test]
+    fn headers_match_the_vocabulary_whatever_their_spelling() {
+        assert_eq!(normalise("Date/Time (ET)"), ("datetime".into(), Some("ET".into())));
+        assert_eq!(normalise(" User_Name "), ("username".into(), None));
+        assert_eq!(zone_named("ET"), Some(chrono_tz::Tz::America__New_York));
+        assert_eq!(zone_named("Europe/Berlin"), Some(chrono_tz::Tz::Europe__Berlin));
+        assert_eq!(zone_named("Mars"), None);
+        // Every spelling names one field only.
+        let mut seen = std::collections::HashMap::new();
+        for (r, names) in VOCABULARY {
+            for n in names.iter().filter(|n| !n.contains('.')) {
+                if let Some(prev) = seen.insert(normalise(n).0, r) {
+                    panic!("{n} names both {prev:?} and {r:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unparsed_value_is_shown_by_its_shape_only() {
+        assert_eq!(shape("06/01/2026 07:33:00 AM"), "99/99/9999 99:99:99 AM");
+        assert_eq!(shape("Jane Doe 555-0100"), "xxxx xxx 999-9999");
+        assert_eq!(thousands(1500), "1,500");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn configuration_changes_are_other_not_updates() {
+        assert_eq!(default_verb("Configuration Change"), "other");
+        assert_eq!(default_verb("practice.settings.updated"), "other");
+        assert_eq!(default_verb("User Role Changed"), "permission_change");
     }
 }

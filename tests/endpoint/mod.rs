@@ -2,6 +2,7 @@
 //! configurations, scripted responders for what OpenSSL 3 can no longer serve (SSL 3.0, 3DES,
 //! post-quantum groups), a rustls HTTPS server for HTTP facts, and hostile servers.
 
+mod bodies;
 mod runner;
 mod security;
 pub mod servers;

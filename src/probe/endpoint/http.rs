@@ -288,19 +288,21 @@ fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Res
         .get(reqwest::header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
         .unwrap_or_default();
+    let framing = Framing::of(&headers);
     let mut body = Vec::new();
+    let mut read = 0u64;
     let mut buf = [0u8; 16 * 1024];
     loop {
         // The request's own timeout (the same deadline) may fire inside a read: same message.
         if Instant::now() + Duration::from_millis(50) >= deadline {
             return Err(format!(
-                "HTTP body of {url} not complete within the exchange deadline during {phase} ({} bytes read; the server sends too slowly)",
-                body.len()
+                "HTTP body of {url} not complete within the exchange deadline during {phase} ({read} bytes read; the server sends too slowly)"
             ));
         }
         match resp.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                read += n as u64;
                 let room = (MAX_BODY as usize).saturating_sub(body.len());
                 body.extend_from_slice(&buf[..n.min(room)]);
                 if body.len() >= MAX_BODY as usize {
@@ -309,7 +311,10 @@ fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Res
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) if Instant::now() + Duration::from_millis(50) >= deadline => continue,
-            Err(e) => return Err(describe_io(&e, phase, &url, body.len())),
+            // A body that ends when the connection does (HTTP/1.0, no Content-Length) is whole
+            // when the server closes, with or without a TLS close_notify: curl reads it so.
+            Err(e) if framing == Framing::Close && closed_by_peer(&e) => break,
+            Err(e) => return Err(describe_io(&e, phase, &url, read, framing)),
         }
     }
     let looks = looks_like_data(&ct, &body);
@@ -349,13 +354,95 @@ fn describe(e: reqwest::Error, phase: &str, url: &reqwest::Url) -> String {
     msg
 }
 
-fn describe_io(e: &std::io::Error, phase: &str, url: &str, read: usize) -> String {
+/// How a response says where its body ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Length(u64),
+    Chunked,
+    /// Neither: the body ends when the connection closes.
+    Close,
+}
+
+impl Framing {
+    fn of(h: &HeaderMap) -> Framing {
+        let chunked = h.get_all(reqwest::header::TRANSFER_ENCODING).iter().any(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .to_ascii_lowercase()
+                .contains("chunked")
+        });
+        if chunked {
+            return Framing::Chunked;
+        }
+        match h
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            Some(n) => Framing::Length(n),
+            None => Framing::Close,
+        }
+    }
+}
+
+/// Every cause under an I/O error, outermost first, without repeats (reqwest's and hyper's
+/// own texts are often just "request or response body error").
+fn causes(e: &std::io::Error) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|i| i as _);
+    if src.is_none() {
+        out.push(e.to_string());
+    }
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !t.is_empty() && !out.iter().any(|c| c.contains(&t)) {
+            out.push(t);
+        }
+        src = s.source();
+    }
+    out
+}
+
+/// Whether the read failed because the server closed the connection (a TCP close, with or
+/// without a TLS close_notify), rather than a timeout, a reset or bad framing bytes.
+fn closed_by_peer(e: &std::io::Error) -> bool {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|i| i as _);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::UnexpectedEof
+        {
+            return true;
+        }
+        // hyper's IncompleteMessage and rustls's missing close_notify, by their text (hyper is
+        // not a direct dependency, so its error type cannot be named).
+        let t = s.to_string();
+        if t.contains("close_notify") || t.contains("connection closed before message completed") {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
+fn describe_io(e: &std::io::Error, phase: &str, url: &str, read: u64, framing: Framing) -> String {
     let timed_out = e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("timed out");
     if timed_out {
-        format!("HTTP body of {url} timed out during {phase} after {read} bytes")
-    } else {
-        format!("HTTP body of {url} could not be read during {phase} after {read} bytes: {e}")
+        return format!("HTTP body of {url} timed out during {phase} after {read} bytes");
     }
+    if closed_by_peer(e) {
+        let promised = match framing {
+            Framing::Length(n) => format!(" of the {n} its Content-Length promised"),
+            Framing::Chunked => " before the last chunk of its chunked body".to_string(),
+            Framing::Close => String::new(),
+        };
+        return format!("HTTP body of {url} cut short during {phase}: connection closed after {read} bytes{promised}");
+    }
+    format!(
+        "HTTP body of {url} could not be read during {phase} after {read} bytes: {}",
+        causes(e).join(": ")
+    )
 }
 
 /// Whether a body is records (JSON objects, CSV rows, FHIR resources) rather than a page or an error.
