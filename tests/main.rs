@@ -16,6 +16,7 @@ mod evidence;
 mod export_bad_input;
 mod exports;
 mod fixtures;
+mod fuzz_regressions;
 mod html;
 mod oscal;
 mod portfolio;
