@@ -17,6 +17,7 @@ mod evidence;
 mod export_bad_input;
 mod exports;
 mod fixtures;
+mod fuzz_regressions;
 mod html;
 mod input_limits;
 mod missing;

@@ -513,3 +513,25 @@ fn integrity_proof(path: &Path, sha: Option<&str>) -> bool {
                 .is_ok_and(|t| String::from_utf8(t).is_ok_and(|t| t.to_ascii_lowercase().contains(sha)))
     })
 }
+
+/// The reading half of [`scan_export`] on bytes already in memory: container, encryption,
+/// format and records, without the file's hash, size check or sidecars. The fuzz targets
+/// (`fuzz/`) drive the whole export reader through this; the probe itself reads files.
+pub fn scan_bytes(bytes: &[u8], e: &crate::manifest::Export, as_of: chrono::NaiveDate) -> ExportFacts {
+    let mut facts = ExportFacts {
+        path: e.path.clone(),
+        ..Default::default()
+    };
+    let mut scan = Scan::new(recognizers());
+    if let Some(r) = &e.retention {
+        let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
+        scan = scan.with_retention(&r.date_field, retention::Retention::new(as_of, max));
+    }
+    let mut src = bytes;
+    if let Err(err) = scan_stream(&mut src, &mut scan, &mut facts) {
+        facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
+    }
+    scan.flush();
+    fill(&mut facts, &scan, e);
+    facts
+}

@@ -913,7 +913,16 @@ pub fn read_pdf_text<R: Read>(r: R, scan: &mut Scan) -> io::Result<()> {
 /// streamed cell by cell. Per sheet, the first non-empty row is a header when it looks like
 /// one (as in CSV, judged with the rows after it); each later row is a record.
 pub fn read_xlsx<RS: io::Read + io::Seek>(rs: RS, scan: &mut Scan) -> io::Result<()> {
-    let r = read_xlsx_records(rs, scan);
+    // calamine is a third-party parser of hostile bytes: a panic inside it (its cell-reference
+    // arithmetic overflows on a long column name in debug builds) becomes this export's error
+    // fact instead of ending the run.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_records(rs, &mut *scan)))
+        .unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "xlsx: the workbook is malformed (its reader failed)",
+            ))
+        });
     scan.flush();
     r
 }
@@ -943,6 +952,11 @@ fn shared_strings<R: BufRead>(r: R, cap: u64) -> io::Result<u64> {
         buf.clear();
     }
 }
+
+/// Columns of a worksheet (Excel's limit, XFD). A cell reference further right is malformed:
+/// the cell is skipped as a parse error, so one cell cannot make the scan create millions of
+/// columns.
+pub const MAX_XLSX_COLUMNS: u32 = 16_384;
 
 fn read_xlsx_records<RS: io::Read + io::Seek>(mut rs: RS, scan: &mut Scan) -> io::Result<()> {
     use calamine::Reader;
@@ -1067,6 +1081,10 @@ impl XlsxSheet {
 
 fn xlsx_record(scan: &mut Scan, h: &mut Vec<usize>, row: Vec<(u32, String)>, bad: bool) {
     for (c, t) in row {
+        if c >= MAX_XLSX_COLUMNS {
+            scan.parse_errors += 1;
+            continue;
+        }
         let c = c as usize;
         if c >= MAX_COLUMNS {
             continue; // past Excel's own 16,384 columns: a hostile sheet
