@@ -622,6 +622,18 @@ fn eval_one<'v>(
         f.message = Some(format!("could not assess: {err}"));
         return f;
     }
+    // An HTTP exchange that failed after TLS was probed: only the rules that read the HTTP
+    // facts could not run; the TLS and certificate rules judge what was collected.
+    if let Some(err) = item
+        .and_then(|i| i.get("http"))
+        .and_then(|h| h.get("error"))
+        .and_then(|e| e.as_str())
+        && cr.reads.iter().any(|r| r == "it.http" || r.starts_with("it.http."))
+    {
+        f.status = Status::Error;
+        f.message = Some(format!("could not assess: {err}"));
+        return f;
+    }
     if !loose.is_empty() {
         f.status = Status::Fail;
         f.message = Some(loose.join("; "));

@@ -138,6 +138,10 @@ pub struct CertFacts {
 pub struct HttpFacts {
     pub status: Option<u16>,
     pub final_url: Option<String>,
+    /// Why the HTTP exchange failed (the TLS and certificate facts of the endpoint still
+    /// stand; only the rules that read HTTP facts are errors). null when it succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// A redirect vetter refused to follow, and why (an address the endpoint's own class does
     /// not allow — loopback, private, link-local, cloud metadata — or a host `resolve` does not
     /// pin). The answer judged is then the redirect itself. null when none was refused.

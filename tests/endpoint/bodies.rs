@@ -83,7 +83,7 @@ fn body_cut_short_names_the_cause_and_keeps_tls_facts() {
     });
     let srv = server(CUT.as_slice());
     let f = probe(srv);
-    let e = f.error.clone().unwrap_or_default();
+    let e = f.http.error.clone().or(f.error.clone()).unwrap_or_default();
     assert!(e.contains("connection closed after 312 bytes"), "{e}");
     assert!(!e.contains("other error"), "{e}");
     tls_kept(&f);
@@ -93,7 +93,7 @@ fn body_cut_short_names_the_cause_and_keeps_tls_facts() {
 fn chunked_body_cut_short_names_the_cause() {
     let srv = server(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789");
     let f = probe(srv);
-    let e = f.error.clone().unwrap_or_default();
+    let e = f.http.error.clone().or(f.error.clone()).unwrap_or_default();
     assert!(e.contains("connection closed after 10 bytes"), "{e}");
     tls_kept(&f);
 }

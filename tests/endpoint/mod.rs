@@ -372,7 +372,7 @@ fn post_quantum_group_scripted() {
 // ───────────────────────────── hostile servers ─────────────────────────────
 
 fn assert_errors_fast(f: &EndpointFacts, started: Instant, limit: Duration, want: &str) {
-    let e = f.error.clone().unwrap_or_default();
+    let e = f.http.error.clone().or(f.error.clone()).unwrap_or_default();
     assert!(e.contains(want), "error {e:?} should mention {want:?}");
     assert!(started.elapsed() < limit, "took {:?}", started.elapsed());
 }
@@ -438,7 +438,11 @@ fn https_hostile(act: fn(&str) -> Act) -> (EndpointFacts, Duration) {
 #[test]
 fn hostile_http_redirect_loop() {
     let (f, took) = https_hostile(|_| Act::Respond(response("302 Found", &[("Location", "/again")], "")));
-    assert!(f.error.clone().unwrap().contains("redirect loop"), "{:?}", f.error);
+    assert!(
+        f.http.error.clone().unwrap().contains("redirect loop"),
+        "{:?}",
+        f.http.error
+    );
     assert_eq!(f.tls.versions.tls1_3, Some(true), "TLS facts kept");
     assert!(took < Duration::from_secs(8), "{took:?}");
 }
@@ -453,7 +457,7 @@ fn hostile_http_huge_headers() {
         r.extend_from_slice(b"\r\n");
         Act::Respond(r)
     });
-    assert!(f.error.is_some(), "huge headers are an error");
+    assert!(f.http.error.is_some(), "huge headers are an error");
     assert!(took < Duration::from_secs(8), "{took:?}");
 }
 
@@ -466,16 +470,21 @@ fn hostile_http_endless_body() {
     });
     // The body is cut at 1 MiB (never kept): judged on what was read, or an error; never a hang.
     assert!(took < Duration::from_secs(8), "{took:?}");
-    assert!(f.error.is_some() || f.http.unauthenticated_looks_like_data == Some(false));
+    assert!(f.http.error.is_some() || f.http.unauthenticated_looks_like_data == Some(false));
 }
 
 #[test]
 fn hostile_http_drips_headers() {
     let (f, took) = https_hostile(|_| Act::Drip(response("200 OK", &[], "hello"), Duration::from_millis(300)));
     assert!(
-        f.error.clone().unwrap_or_default().contains("timed out"),
+        f.http
+            .error
+            .clone()
+            .or(f.error.clone())
+            .unwrap_or_default()
+            .contains("timed out"),
         "{:?}",
-        f.error
+        f.http.error
     );
     assert!(took < Duration::from_secs(8), "{took:?}");
 }

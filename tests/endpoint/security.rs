@@ -125,7 +125,7 @@ fn slow_body_is_bounded_by_the_exchange_deadline() {
         Act::Trickle(head, Duration::from_millis(100))
     });
     let (f, took) = bounded(ep(port, "/", None), settings(Some(&pki), 1000), Duration::from_secs(20));
-    let err = f.error.clone().unwrap_or_default();
+    let err = f.http.error.clone().or(f.error.clone()).unwrap_or_default();
     assert!(err.contains("deadline") || err.contains("timed out"), "{err}");
     // 8 connections' worth is the host's whole budget.
     assert!(took < Duration::from_secs(10), "{took:?}");
@@ -206,7 +206,11 @@ fn host_budget_holds_across_http_requests() {
     );
     // Two walks of 9 answers at 0.8 s each are ~15 s; the host's budget is 8 × 1 s.
     assert!(took < Duration::from_secs(11), "{took:?}");
-    assert!(f.error.clone().unwrap_or_default().contains("budget"), "{:?}", f.error);
+    assert!(
+        f.http.error.clone().unwrap_or_default().contains("budget"),
+        "{:?}",
+        f.http.error
+    );
 }
 
 /// A banner with a non-ASCII character is kept (lossy), not dropped: it still names a version.
@@ -235,7 +239,7 @@ fn http_errors_name_the_url_and_phase() {
         settings(Some(&pki), 1000),
         Duration::from_secs(20),
     );
-    let err = f.error.unwrap_or_default();
+    let err = f.http.error.clone().unwrap_or_default();
     assert!(
         err.contains(&format!("https://localhost:{port}/v1/x")) && err.contains("during"),
         "{err}"
@@ -394,4 +398,53 @@ fn ten_thousand_endpoints_are_located_in_linear_time() {
         .expect("10,000 endpoints located within 60 s");
     assert_eq!(lines[0], Some(4));
     assert_eq!(lines[9_999], Some(4 + 3 * 9_999));
+}
+
+/// An HTTP exchange that fails after TLS was probed keeps the TLS and certificate verdicts:
+/// only the rules that read HTTP facts are errors.
+#[test]
+fn http_failure_keeps_tls_verdicts() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "tlsonly");
+    // TLS completes, then the connection closes with no HTTP answer.
+    let port = https_server(&leaf, |_| Act::Respond(Vec::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("vendor.toml");
+    std::fs::write(
+        &manifest,
+        format!("[vendor]\nname = \"TLS only\"\n\n[[endpoint]]\nurl = \"https://localhost:{port}/\"\nresolve = \"127.0.0.1\"\n"),
+    )
+    .unwrap();
+    let o = crate::support::vetter()
+        .args([
+            "assess",
+            "--timeout",
+            "2",
+            "--as-of",
+            "2030-06-01",
+            "--format",
+            "json",
+            "--ca-file",
+        ])
+        .arg(&pki.ca_pem)
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    crate::support::assert_no_panic(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ep = &j["facts"]["endpoints"][0];
+    assert!(ep["error"].is_null(), "{ep}");
+    assert!(ep["http"]["error"].as_str().unwrap_or("").contains("during"), "{ep}");
+    let status = |rule: &str| {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["status"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(status("hipaa-tls-legacy"), "pass");
+    assert_eq!(status("hipaa-cert-unexpired"), "pass");
+    assert_eq!(status("hipaa-hsts"), "error");
 }

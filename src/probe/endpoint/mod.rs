@@ -160,6 +160,8 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         // The HTTP client speaks TLS 1.2/1.3 only: a legacy-only server keeps its TLS facts
         // (which already fail the rules) and its HTTP facts stay unknown rather than erroring.
         Err(_) if url.scheme() == "https" && !modern && f.tls.min_version.is_some() => {}
+        // TLS was probed: its facts stand, the HTTP failure is the HTTP facts' own error.
+        Err(e) if url.scheme() == "https" => f.http.error = Some(e),
         Err(e) => f.error = Some(e),
     }
     f
