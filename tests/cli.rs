@@ -290,3 +290,30 @@ fn user_packs_and_overrides() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["overrides"][0]["rule"], first.as_str());
 }
+
+/// CI logs are not terminals but render colour: FORCE_COLOR / CLICOLOR_FORCE turn it on,
+/// NO_COLOR and --no-color still win.
+#[test]
+fn colour_can_be_forced_for_ci_logs() {
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut c = crate::support::vetter();
+        c.env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c
+            .args(["eval", "fixtures/facts/weak.json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        crate::support::text(&o.stdout).contains("\u{1b}[")
+    };
+    assert!(!run(&[], &[]), "a pipe gets no colour by default");
+    assert!(run(&[("FORCE_COLOR", "1")], &[]));
+    assert!(run(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(!run(&[("FORCE_COLOR", "0")], &[]));
+    assert!(!run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[]));
+    assert!(!run(&[("FORCE_COLOR", "1")], &["--no-color"]));
+}

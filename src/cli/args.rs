@@ -24,7 +24,8 @@ pub struct Global {
     /// Show no progress bars and do not name the files written.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Print no colour (also when NO_COLOR is set or stdout is not a terminal).
+    /// Print no colour (also when NO_COLOR is set, or stdout is not a terminal and neither
+    /// FORCE_COLOR nor CLICOLOR_FORCE is set).
     #[arg(long, global = true)]
     pub no_color: bool,
     /// Assess as of this date (YYYY-MM-DD) instead of today: ages, expiry and waivers use it.

@@ -127,8 +127,13 @@ pub fn write_stdout(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Colour on a terminal; off with --no-color or NO_COLOR; forced on a pipe by FORCE_COLOR or
+/// CLICOLOR_FORCE (CI logs render ANSI colour but are not terminals). NO_COLOR wins.
 fn use_color(g: &Global) -> bool {
-    !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+    let forced = set("FORCE_COLOR") || set("CLICOLOR_FORCE");
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !g.no_color && !no_color && (forced || std::io::stdout().is_terminal())
 }
 
 /// The pack files a `--rules` argument stands for: a directory's `*.toml` files, or the file.
