@@ -50,6 +50,35 @@ fn names(f: &EndpointFacts) -> Vec<String> {
         .collect()
 }
 
+/// `vetter assess --format json` of one endpoint `https://localhost:{port}/` pinned to
+/// 127.0.0.1 and trusting `pki`'s CA, at a fixed date: the parsed report.
+pub fn assess_json(pki: &Pki, port: u16) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("vendor.toml");
+    std::fs::write(
+        &manifest,
+        format!("[vendor]\nname = \"Loopback\"\n\n[[endpoint]]\nurl = \"https://localhost:{port}/\"\nresolve = \"127.0.0.1\"\n"),
+    )
+    .unwrap();
+    let o = crate::support::vetter()
+        .args([
+            "assess",
+            "--timeout",
+            "2",
+            "--as-of",
+            "2030-06-01",
+            "--format",
+            "json",
+            "--ca-file",
+        ])
+        .arg(&pki.ca_pem)
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    crate::support::assert_no_panic(&o);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 fn good_leaf(pki: &Pki, tag: &str) -> Leaf {
     pki.leaf(tag, &["localhost"], (2025, 1, 1), (2035, 1, 1), Kind::Signed)
 }

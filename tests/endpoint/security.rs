@@ -408,30 +408,7 @@ fn http_failure_keeps_tls_verdicts() {
     let leaf = good_leaf(&pki, "tlsonly");
     // TLS completes, then the connection closes with no HTTP answer.
     let port = https_server(&leaf, |_| Act::Respond(Vec::new()));
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("vendor.toml");
-    std::fs::write(
-        &manifest,
-        format!("[vendor]\nname = \"TLS only\"\n\n[[endpoint]]\nurl = \"https://localhost:{port}/\"\nresolve = \"127.0.0.1\"\n"),
-    )
-    .unwrap();
-    let o = crate::support::vetter()
-        .args([
-            "assess",
-            "--timeout",
-            "2",
-            "--as-of",
-            "2030-06-01",
-            "--format",
-            "json",
-            "--ca-file",
-        ])
-        .arg(&pki.ca_pem)
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    crate::support::assert_no_panic(&o);
-    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let j = super::assess_json(&pki, port);
     let ep = &j["facts"]["endpoints"][0];
     assert!(ep["error"].is_null(), "{ep}");
     assert!(ep["http"]["error"].as_str().unwrap_or("").contains("during"), "{ep}");

@@ -91,32 +91,7 @@ fn weak_cipher_rule_never_passes_on_an_interrupted_list() {
     let leaf = good_leaf(&pki, "stallcli");
     let s = SServer::start(&leaf, &["-tls1_2", "-cipher", THREE_SUITES]);
     let (port, _) = stalling(s.port, 2);
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("vendor.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "[vendor]\nname = \"Stalled\"\n\n[[endpoint]]\nurl = \"https://localhost:{port}/\"\nresolve = \"127.0.0.1\"\n"
-        ),
-    )
-    .unwrap();
-    let o = crate::support::vetter()
-        .args([
-            "assess",
-            "--timeout",
-            "2",
-            "--as-of",
-            "2030-06-01",
-            "--format",
-            "json",
-            "--ca-file",
-        ])
-        .arg(&pki.ca_pem)
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    crate::support::assert_no_panic(&o);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let json = super::assess_json(&pki, port);
     let ep = &json["facts"]["endpoints"][0];
     assert!(ep["tls"]["weak_ciphers"].is_null(), "{ep}");
     assert!(
