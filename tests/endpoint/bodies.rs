@@ -3,7 +3,7 @@
 //! vetter must too, and a body cut short is an error naming the cause while the TLS facts stay.
 
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::servers::*;
 use super::{good_leaf, settings};
@@ -50,7 +50,6 @@ fn tls_kept(f: &EndpointFacts) {
 
 #[test]
 fn http10_close_delimited_body_reads_like_curl() {
-    let t = Instant::now();
     let srv = server(
         b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nServer: legacy\r\n\r\n{\"error\":\"unauthorized\"}",
     );
@@ -59,7 +58,6 @@ fn http10_close_delimited_body_reads_like_curl() {
     assert_eq!(f.http.status, Some(200));
     assert_eq!(f.http.server_banner.as_deref(), Some("legacy"));
     tls_kept(&f);
-    assert!(t.elapsed() < Duration::from_secs(30));
 }
 
 #[test]
