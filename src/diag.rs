@@ -28,22 +28,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at a byte span of `source`.
     pub fn at(file: &str, source: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
-        let (line, column, snippet) = match span {
-            Some(span) => {
-                let (l, c) = line_col(source, span.start);
-                let text = source.lines().nth(l.saturating_sub(1)).map(str::to_string);
-                (l, c, text)
-            }
-            None => (0, 0, None),
-        };
-        Problem {
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-            help: None,
-            snippet,
-        }
+        Self::at_indexed(file, &LineIndex::new(source), span, message)
     }
 
     /// [`Problem::at`] with the file's line index: for a loader that may report thousands of

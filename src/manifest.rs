@@ -488,10 +488,8 @@ impl Manifest {
 
 /// Header line of every top-level table and array-of-tables item, by kind.
 fn header_lines(text: &str, root: &DeTable) -> BTreeMap<String, Vec<usize>> {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line = |offset: usize| starts.partition_point(|&s| s <= offset);
+    let index = crate::diag::LineIndex::new(text);
+    let line = |offset: usize| index.line_col(offset).0;
     let mut out = BTreeMap::new();
     for (k, v) in root.iter() {
         let lines = match v.get_ref() {

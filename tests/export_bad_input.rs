@@ -12,16 +12,7 @@ use vetter::facts::ExportFacts;
 use vetter::manifest;
 use vetter::probe::export;
 
-/// Run `f` on its own thread (a big stack is *not* given: overflow must not happen on the
-/// default one) and fail if it takes longer than `secs`.
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .unwrap_or_else(|_| panic!("did not finish within {secs} s (or panicked)"))
-}
+use crate::support::within;
 
 fn scan_file(dir: &Path, name: &str) -> ExportFacts {
     let path = dir.join("vendor.toml");

@@ -6,7 +6,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -15,16 +14,7 @@ use vetter::manifest;
 use vetter::probe::evidence::{phrasing, read_document};
 use vetter::probe::export;
 
-use crate::support::assert_no_panic;
-
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .unwrap_or_else(|_| panic!("did not finish within {secs} s (or panicked)"))
-}
+use crate::support::{assert_no_panic, within};
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()

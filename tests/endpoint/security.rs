@@ -2,7 +2,6 @@
 //! every case runs a real server on loopback and is bounded by the test's own timeout.
 
 use std::io::{Read, Write};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,12 +15,7 @@ use vetter::probe::endpoint::probe_endpoint;
 /// Runs the probe on a thread; panics if it does not end within `limit` (a hang guard, far
 /// above any honest run: behaviour is asserted on the facts, never on the time taken).
 fn bounded(ep: Endpoint, s: Settings, limit: Duration) -> EndpointFacts {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(probe_endpoint(&ep, &s));
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("the probe did not end within {limit:?}"))
+    crate::support::within(limit.as_secs(), move || probe_endpoint(&ep, &s))
 }
 
 fn ep(port: u16, path: &str, env: Option<&str>) -> Endpoint {
@@ -378,15 +372,12 @@ fn ten_thousand_endpoints_are_located_in_linear_time() {
     for i in 0..10_000 {
         text.push_str(&format!("[[endpoint]]\nurl = \"https://127.0.0.1:1/p{i}\"\n\n"));
     }
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    let lines = crate::support::within(60, move || {
         let m = vetter::manifest::parse(&text, "scale.toml").unwrap();
-        let lines: Vec<Option<usize>> = (0..10_000).map(|i| m.line_of("endpoint", i)).collect();
-        let _ = tx.send(lines);
+        (0..10_000)
+            .map(|i| m.line_of("endpoint", i))
+            .collect::<Vec<Option<usize>>>()
     });
-    let lines = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("10,000 endpoints located within 60 s");
     assert_eq!(lines[0], Some(4));
     assert_eq!(lines[9_999], Some(4 + 3 * 9_999));
 }
