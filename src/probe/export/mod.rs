@@ -13,7 +13,6 @@ pub mod phi;
 pub mod reader;
 pub mod records;
 pub mod retention;
-pub mod shapes;
 
 use std::cell::Cell;
 use std::collections::HashSet;

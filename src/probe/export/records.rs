@@ -258,6 +258,7 @@ impl<'r> Scan<'r> {
 
     pub fn end_record(&mut self) {
         self.records += 1;
+        self.phi.set_row(self.records);
     }
 }
 

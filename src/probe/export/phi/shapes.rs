@@ -9,10 +9,10 @@
 //! deterministic once its first bytes are known (each optional part is told apart by one
 //! byte), so a byte-class skip or a `memchr` for the shape's literal, then a few comparisons
 //! per candidate, replaces the automaton. Each `next_*` returns exactly the leftmost-first
-//! match of its entries of [`super::phi::PATTERNS`]; `tests/accuracy.rs` compares the merged
+//! match of its entries of [`super::PATTERNS`]; `tests/accuracy.rs` compares the merged
 //! result with one regex of the whole alternation on generated and random text.
 
-use super::phi::Kind;
+use super::Kind;
 
 /// Bytes at which a digit-led shape can start: digits, `(` and `+` (phone).
 static START: [bool; 256] = {

@@ -3,12 +3,15 @@
 //! *masked* samples. No I/O.
 //!
 //! Strategy: every pattern-shaped type is one entry of [`PATTERNS`], searched leftmost-first
-//! once per batch of fields by the hand-written matchers of [`super::shapes`], merged in
+//! once per batch of fields by the hand-written matchers of [`shapes`], merged in
 //! order so the matches are exactly those of one search of the whole alternation; every
 //! match is then checked by code (word boundaries, SSA ranges, NANP, Luhn, Luhn-80840, DEA
 //! check digit, MBI alphabet, IPv4 octets). Types a pattern
 //! cannot decide (names, dates of birth, MRNs, member ids, addresses, ZIPs, diagnoses) come
 //! from the column name. A raw value never leaves this module: only [`mask`]ed shapes do.
+
+pub mod score;
+pub mod shapes;
 
 use std::collections::BTreeSet;
 
@@ -49,9 +52,44 @@ pub enum Kind {
 
 const KINDS: usize = 26;
 
+impl Kind {
+    /// The facts field this kind is reported under (`phi.types.<field>`).
+    pub fn field(self) -> &'static str {
+        use Kind::*;
+        match self {
+            Ssn => "ssn",
+            Phone => "phone",
+            Email => "email",
+            DateOfBirth => "date_of_birth",
+            Mrn => "mrn",
+            HealthPlanId => "health_plan_id",
+            Npi => "npi",
+            Dea => "dea",
+            Mbi => "mbi",
+            IpAddress => "ip_address",
+            StreetAddress => "street_address",
+            Zip => "zip",
+            Name => "name",
+            CreditCard => "credit_card",
+            Diagnosis => "diagnosis",
+            Url => "url",
+            AccountNumber => "account_number",
+            LicenseNumber => "license_number",
+            VehicleId => "vehicle_id",
+            DeviceId => "device_id",
+            Biometric => "biometric",
+            Photo => "photo",
+            UniqueId => "unique_id",
+            Date => "date",
+            AgeOver89 => "age_over_89",
+            ZipRestricted => "zip_restricted",
+        }
+    }
+}
+
 /// The pattern-shaped types, in priority order (leftmost-first: at one start position the
 /// earlier pattern wins, so the longest digit shapes come first). They are not compiled:
-/// they specify what the matchers of [`super::shapes`] find (a test checks the two agree),
+/// they specify what the matchers of [`shapes`] find (a test checks the two agree),
 /// and `bench/export-phi.sh` gives them to ripgrep.
 pub const PATTERNS: &[(Kind, &str)] = &[
     (Kind::Url, r"(?i:https?://)[A-Za-z0-9._~:/?#@!$&()*+;=%\-]+"),
@@ -364,13 +402,13 @@ impl Recognizers {
     }
 }
 
-/// The matchers of [`super::shapes`], each covering some entries of [`PATTERNS`].
+/// The matchers of [`shapes`], each covering some entries of [`PATTERNS`].
 type Source = fn(&[u8], usize) -> Option<(usize, usize, Kind)>;
 const SOURCES: [Source; 4] = [
-    super::shapes::next_url,
-    super::shapes::next_email,
-    super::shapes::next_mrn,
-    super::shapes::next_digit_led,
+    shapes::next_url,
+    shapes::next_email,
+    shapes::next_mrn,
+    shapes::next_digit_led,
 ];
 
 /// One source's last answer and the position it was searched from.
@@ -439,6 +477,8 @@ pub struct PhiScanner<'r> {
     names: Vec<String>,
     /// The batch being filled: field values, each followed by a newline, and their spans.
     batch: Batch,
+    /// The record the next pushed fields belong to (for the trace).
+    row: u64,
 }
 
 /// What the scan has found so far.
@@ -451,6 +491,11 @@ struct State {
     found: [bool; KINDS],
     /// Reused for masking.
     scratch: String,
+    /// The record of the field being scanned.
+    cur_row: u64,
+    /// Every hit as (record, column, kind), when asked for (the labelled benches score cells
+    /// with it); positions only, never a value.
+    trace: Option<Vec<(u64, u32, Kind)>>,
 }
 
 /// Queued fields.
@@ -473,6 +518,7 @@ struct Worker {
 struct Span {
     start: usize,
     end: usize,
+    row: u64,
     col: usize,
     class: ColumnClass,
 }
@@ -761,6 +807,8 @@ impl State {
             col_phi: Vec::new(),
             found: [false; KINDS],
             scratch: String::new(),
+            cur_row: 0,
+            trace: None,
         }
     }
 
@@ -779,6 +827,9 @@ impl State {
         }
         self.col_phi[col] = true;
         self.found[kind as usize] = true;
+        if let Some(t) = &mut self.trace {
+            t.push((self.cur_row, u32::try_from(col).unwrap_or(u32::MAX), kind));
+        }
     }
 
     /// Scan a batch: one leftmost-first search over it, each match mapped back to its field
@@ -789,6 +840,7 @@ impl State {
         let mut found = rec.matches(buf.as_bytes()).peekable();
         for sp in &batch.spans {
             self.found = [false; KINDS];
+            self.cur_row = sp.row;
             let value = &buf[sp.start..sp.end];
             let bytes = value.as_bytes();
             let col = sp.col;
@@ -913,7 +965,27 @@ impl<'r> PhiScanner<'r> {
             worker: None,
             names: Vec::new(),
             batch: Batch::default(),
+            row: 0,
         }
+    }
+
+    /// Record every hit's (record, column, kind) from now on: see [`trace`](Self::trace).
+    pub fn with_trace(mut self) -> Self {
+        if let Some(st) = &mut self.state {
+            st.trace = Some(Vec::new());
+        }
+        self
+    }
+
+    /// The record the fields pushed next belong to (0-based; the readers set it).
+    pub fn set_row(&mut self, row: u64) {
+        self.row = row;
+    }
+
+    /// Every hit so far as (record, column, kind), if tracing was asked for; complete after
+    /// [`finish`](Self::finish).
+    pub fn trace(&self) -> &[(u64, u32, Kind)] {
+        self.state().trace.as_deref().unwrap_or_default()
     }
 
     /// Scan one field on its own (tests and one-off callers): [`push`](Self::push) + finish.
@@ -936,6 +1008,7 @@ impl<'r> PhiScanner<'r> {
         b.spans.push(Span {
             start,
             end: b.text.len(),
+            row: self.row,
             col,
             class,
         });
