@@ -53,5 +53,65 @@ fn main() {
             println!("{}\t{t}\t{v}\t{}/{}\t{:.3}", set.name(), c.tp, c.planted(), c.recall());
         }
     }
+    if let Ok(want) = std::env::var("PHISCORE_SHOW") {
+        show(&dir, &labels, &named, &neutral, &free, &want);
+    }
     println!("\nscan of both files: {secs:.2} s");
+}
+
+/// `PHISCORE_SHOW=TYPE`: up to 15 missed and 15 falsely reported cells of TYPE per setting,
+/// with their (generated) values, for working on the recognizers.
+fn show(
+    dir: &str,
+    labels: &[Label],
+    named: &[(u64, u32, vetter::probe::export::phi::Kind)],
+    neutral: &[(u64, u32, vetter::probe::export::phi::Kind)],
+    free: &HashSet<u32>,
+    want: &str,
+) {
+    use std::collections::HashMap;
+    let text = std::fs::read_to_string(format!("{dir}/named.csv")).expect("named.csv");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("csv"))
+        .collect();
+    let norm = |k: &str| match k {
+        "date_of_birth" => "date".to_string(),
+        "zip_restricted" => "zip".to_string(),
+        k => k.to_string(),
+    };
+    for (name, trace) in [("named", named), ("neutral", neutral)] {
+        let mut planted: HashMap<(u64, u32), u32> = HashMap::new();
+        for l in labels.iter().filter(|l| norm(&l.kind) == want) {
+            *planted.entry((l.row, l.col)).or_default() += l.n;
+        }
+        let mut got: HashMap<(u64, u32), u32> = HashMap::new();
+        for &(r, c, k) in trace.iter().filter(|t| norm(t.2.field()) == want) {
+            *got.entry((r, c)).or_default() += 1;
+        }
+        let (mut missed, mut extra) = (0, 0);
+        let mut cells: Vec<_> = planted.keys().chain(got.keys()).copied().collect();
+        cells.sort_unstable();
+        cells.dedup();
+        for cell in cells {
+            if name == "neutral" && free.contains(&cell.1) {
+                continue;
+            }
+            let (p, g) = (
+                planted.get(&cell).copied().unwrap_or(0),
+                got.get(&cell).copied().unwrap_or(0),
+            );
+            let v = rows
+                .get(cell.0 as usize)
+                .and_then(|r| r.get(cell.1 as usize))
+                .unwrap_or("");
+            if p > g && missed < 15 {
+                missed += 1;
+                println!("{name} MISSED {p}-{g} col {}: {v}", cell.1);
+            } else if g > p && extra < 15 {
+                extra += 1;
+                println!("{name} FALSE {g}-{p} col {}: {v}", cell.1);
+            }
+        }
+    }
 }

@@ -274,6 +274,10 @@ pub struct PhiTypes {
     pub date: PhiType,
     pub age_over_89: PhiType,
     pub zip_restricted: PhiType,
+    /// City, town or county names (Safe Harbor (B): geographic subdivisions smaller than a
+    /// state), by column name, in an address line or after `lives in`-like context.
+    #[serde(default)]
+    pub city: PhiType,
 }
 
 /// One identifier type's occurrences.

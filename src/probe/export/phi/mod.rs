@@ -10,8 +10,11 @@
 //! cannot decide (names, dates of birth, MRNs, member ids, addresses, ZIPs, diagnoses) come
 //! from the column name. A raw value never leaves this module: only [`mask`]ed shapes do.
 
+pub mod dates;
+pub mod lists;
 pub mod score;
 pub mod shapes;
+pub mod text;
 
 use std::collections::BTreeSet;
 
@@ -48,9 +51,10 @@ pub enum Kind {
     Date,
     AgeOver89,
     ZipRestricted,
+    City,
 }
 
-const KINDS: usize = 26;
+const KINDS: usize = 27;
 
 impl Kind {
     /// The facts field this kind is reported under (`phi.types.<field>`).
@@ -83,6 +87,7 @@ impl Kind {
             Date => "date",
             AgeOver89 => "age_over_89",
             ZipRestricted => "zip_restricted",
+            City => "city",
         }
     }
 }
@@ -91,28 +96,40 @@ impl Kind {
 /// earlier pattern wins, so the longest digit shapes come first). They are not compiled:
 /// they specify what the matchers of [`shapes`] find (a test checks the two agree),
 /// and `bench/export-phi.sh` gives them to ripgrep.
-pub const PATTERNS: &[(Kind, &str)] = &[
-    (Kind::Url, r"(?i:https?://)[A-Za-z0-9._~:/?#@!$&()*+;=%\-]+"),
-    (
-        Kind::Email,
-        r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}",
-    ),
-    (Kind::CreditCard, r"[3-6]\d{3}(?:[ \-]?\d{4}){2}[ \-]?\d{1,7}"),
-    (Kind::Ssn, r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4}"),
-    (
-        Kind::Phone,
-        r"(?:\+?1[ .\-]?)?(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}",
-    ),
-    (Kind::Mbi, r"[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}"),
-    (Kind::Npi, r"[12]\d{9}"),
-    (Kind::Dea, r"[A-Za-z][A-Za-z9]\d{7}"),
-    (Kind::Mrn, r"(?:MRN|MR#|MR-)[ :#\-]*\d{5,12}"),
-    (Kind::IpAddress, r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"),
-    (
-        Kind::StreetAddress,
-        r"\d{1,6} (?:[A-Z][a-z]+ ){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Hwy)(?:[ ,.;:#\-\t\r\n)\x22'/]|$)",
-    ),
-];
+pub static PATTERNS: std::sync::LazyLock<Vec<(Kind, String)>> = std::sync::LazyLock::new(|| {
+    let suffixes = lists::suffix_words().join("|");
+    vec![
+        (Kind::Url, r"(?i:https?://)[A-Za-z0-9._~:/?#@!$&()*+;=%\-]+".into()),
+        (
+            Kind::Email,
+            r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}".into(),
+        ),
+        (
+            Kind::CreditCard,
+            r"[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?".into(),
+        ),
+        (
+            Kind::Ssn,
+            r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4}".into(),
+        ),
+        (
+            Kind::Phone,
+            r"(?:\+?1[ .\-]?)?(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}".into(),
+        ),
+        (
+            Kind::Mbi,
+            r"[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}".into(),
+        ),
+        (Kind::Npi, r"[12]\d{9}".into()),
+        (Kind::Dea, r"[A-Za-z][A-Za-z9]\d{7}".into()),
+        (Kind::Mrn, r"(?:MRN|MR#|MR-)[ :#\-]*\d{5,12}".into()),
+        (Kind::IpAddress, r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}".into()),
+        (
+            Kind::StreetAddress,
+            format!(r"\d{{1,6}} (?:[A-Z][a-z]+ ){{1,3}}(?:{suffixes})(?:[ ,.;:#\-\t\r\n)\x22'/]|$)"),
+        ),
+    ]
+});
 
 /// Each kind's rank in [`PATTERNS`], by `Kind as usize` (lower wins a tie at one start).
 static RANKS: std::sync::LazyLock<[usize; KINDS]> = std::sync::LazyLock::new(|| {
@@ -270,7 +287,8 @@ pub fn classify(name: &str) -> ColumnClass {
         "payer_id",
         "group_number",
         "memberid",
-    ]) {
+    ]) && !any(&["name", "first", "last", "fname", "lname"])
+    {
         return Holds(HealthPlanId);
     }
     if any(&["npi"]) {
@@ -285,8 +303,24 @@ pub fn classify(name: &str) -> ColumnClass {
     if any(&["phone", "tel", "telephone", "mobile", "cell", "fax", "contact_number"]) {
         return Holds(Phone);
     }
-    if any(&["zip", "zipcode", "postal", "postcode", "zip_code", "postal_code"]) {
+    if any(&[
+        "zip",
+        "zipcode",
+        "postal",
+        "postcode",
+        "zip_code",
+        "postal_code",
+        "zip5",
+        "zip9",
+        "zip4",
+        "zipcode5",
+        "plus4",
+    ]) {
         return Holds(Zip);
+    }
+    // Geographic subdivisions smaller than a state (Safe Harbor (B)).
+    if any(&["city", "town", "municipality", "county", "locality", "suburb"]) {
+        return Holds(City);
     }
     if any(&[
         "address",
@@ -338,7 +372,7 @@ pub fn classify(name: &str) -> ColumnClass {
     if any(&["age"]) {
         return Holds(AgeOver89);
     }
-    if any(&[
+    if (any(&[
         "name",
         "first",
         "last",
@@ -354,10 +388,35 @@ pub fn classify(name: &str) -> ColumnClass {
         "first_name",
         "last_name",
         "full_name",
-    ]) && !any(&[
-        "user", "username", "file", "filename", "provider", "practice", "clinic", "company", "org", "drug", "product",
-        "plan", "host", "hostname", "column", "table",
-    ]) {
+        // People around the patient: their names are identifiers of relatives, employers
+        // and household members (Safe Harbor (A)).
+        "guarantor",
+        "next_of_kin",
+        "kin",
+        "nok",
+        "spouse",
+        "caregiver",
+        "emergency_contact",
+        "contact_name",
+        "contact_person",
+        "lname",
+        "fname",
+        "mname",
+        "insured",
+        "policyholder",
+        "beneficiary",
+        "mother",
+        "father",
+        "parent",
+        "relative",
+        "responsible_party",
+    ]) || joined == "contact"
+        || joined == "emergency")
+        && !any(&[
+            "user", "username", "file", "filename", "provider", "practice", "clinic", "company", "org", "drug",
+            "product", "plan", "host", "hostname", "column", "table",
+        ])
+    {
         return Holds(Name);
     }
     if any(&["website", "homepage", "url"]) {
@@ -379,12 +438,14 @@ struct Tally {
 #[derive(Clone)]
 pub struct Recognizers {
     icd: Regex,
+    lists: std::sync::Arc<lists::Lists>,
 }
 
 impl Recognizers {
     pub fn new() -> Self {
         Recognizers {
             icd: Regex::new(r"^[A-TV-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?$").expect("ICD pattern compiles"),
+            lists: std::sync::Arc::new(lists::Lists::new()),
         }
     }
 
@@ -493,6 +554,10 @@ struct State {
     scratch: String,
     /// The record of the field being scanned.
     cur_row: u64,
+    /// Pattern matches accepted in the field being scanned (field offsets), so the word
+    /// recognizers never count the same text twice.
+    covered: Vec<(usize, usize, Kind)>,
+    text: text::Scratch,
     /// Every hit as (record, column, kind), when asked for (the labelled benches score cells
     /// with it); positions only, never a value.
     trace: Option<Vec<(u64, u32, Kind)>>,
@@ -680,19 +745,69 @@ pub fn valid_ipv4(s: &str) -> bool {
 
 /// Card: 13–19 digits, Luhn, a known issuer prefix.
 pub fn valid_card(d: &[u8]) -> bool {
-    if !(13..=19).contains(&d.len()) || !luhn(d) || d.iter().all(|&x| x == d[0]) {
+    let n = d.len();
+    if !(12..=19).contains(&n) || !luhn(d) || d.iter().all(|&x| x == d[0]) {
         return false;
     }
-    let p2 = d[0] * 10 + d[1];
+    let p2 = u32::from(d[0] * 10 + d[1]);
+    let p3 = d[..3].iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
     let p4 = d[..4].iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
-    d[0] == 4
-        || (51..=55).contains(&p2)
-        || (2221..=2720).contains(&p4)
-        || p2 == 34
-        || p2 == 37
-        || p4 == 6011
-        || p2 == 65
-        || p2 == 35
+    let long = (16..=19).contains(&n);
+    // Issuer ranges (IIN) with their lengths: Visa, Mastercard (51–55, 2221–2720), Amex,
+    // Discover, JCB (35; 2131 and 1800 at 15), Diners (300–305, 3095, 36, 38, 39),
+    // Maestro (50, 56–69, 12–19 digits), UnionPay (62).
+    (d[0] == 4 && matches!(n, 13 | 16 | 19))
+        || ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && n == 16
+        || (p2 == 34 || p2 == 37) && n == 15
+        || (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65) && long
+        || p2 == 35 && long
+        || (p4 == 2131 || p4 == 1800) && n == 15
+        || ((300..=305).contains(&p3) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&n)
+        || (p2 == 50 || (56..=69).contains(&p2)) && (12..=19).contains(&n)
+}
+
+/// EAN-13: weights 1 and 3 from the left, the last digit checks.
+pub fn valid_ean13(d: &[u8]) -> bool {
+    d.len() == 13
+        && d.iter()
+            .enumerate()
+            .map(|(i, &x)| u32::from(x) * if i % 2 == 0 { 1 } else { 3 })
+            .sum::<u32>()
+            .is_multiple_of(10)
+}
+
+/// A phone column's value: NANP (an extension, `+1`/`1`/`001` prefix allowed), or an
+/// international number with its country code (`+44 …`, `0044 …`), or a national one with a
+/// trunk `0` (`01632 960123`).
+fn phone_value(v: &str) -> bool {
+    let v = v.trim();
+    let b = v.as_bytes();
+    let mut end = b.len();
+    if let Some(p) = b.iter().position(u8::is_ascii_alphabetic) {
+        // Only an extension may hold letters.
+        let q = if p > 0 && b[p - 1] == b' ' { p - 1 } else { p };
+        if text::ext_end(b, q) != b.len() {
+            return false;
+        }
+        end = q;
+    }
+    let main = &v[..end];
+    let d = digits(main);
+    if main.starts_with("001") && d.len() == 13 {
+        return valid_nanp(&d[3..]);
+    }
+    if valid_nanp(&d) {
+        return true;
+    }
+    if main.starts_with('+') || main.starts_with("00") {
+        let n = if main.starts_with("00") {
+            d.len().saturating_sub(2)
+        } else {
+            d.len()
+        };
+        return (8..=15).contains(&n);
+    }
+    (main.starts_with('0') || main.starts_with("(0")) && (10..=11).contains(&d.len())
 }
 
 /// HHS Safe Harbor: 3-digit ZIP prefixes with 20,000 people or fewer (2000 census).
@@ -769,7 +884,7 @@ fn mask_into(kind: Kind, v: &str, out: &mut String) {
         | Kind::Photo
         | Kind::Url => out.extend(v.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).take(24)),
         Kind::Diagnosis => out.extend(v.chars().take(1).chain("**".chars())),
-        Kind::Zip | Kind::ZipRestricted => out.push_str("*****"),
+        Kind::Zip | Kind::ZipRestricted | Kind::City => out.push_str("*****"),
         _ => keep_last(v, 2, out),
     }
 }
@@ -808,6 +923,8 @@ impl State {
             found: [false; KINDS],
             scratch: String::new(),
             cur_row: 0,
+            covered: Vec::new(),
+            text: text::Scratch::default(),
             trace: None,
         }
     }
@@ -840,6 +957,7 @@ impl State {
         let mut found = rec.matches(buf.as_bytes()).peekable();
         for sp in &batch.spans {
             self.found = [false; KINDS];
+            self.covered.clear();
             self.cur_row = sp.row;
             let value = &buf[sp.start..sp.end];
             let bytes = value.as_bytes();
@@ -856,8 +974,17 @@ impl State {
                         s == 0 || !is_word_byte(bytes[s - 1]) || kind == Kind::Url
                     }
                     Kind::Ssn => bounded(bytes, s, e) && valid_ssn(&digits(text)),
-                    Kind::Phone => bounded(bytes, s, e) && valid_nanp(&digits(text)),
-                    Kind::CreditCard => bounded(bytes, s, e) && valid_card(&digits(text)),
+                    // An extension may follow (`x481`, ` ext. 12`), a `+1-`/`001-` prefix
+                    // precede (the word recognizers read the latter whole).
+                    Kind::Phone => bounded(bytes, s, text::ext_end(bytes, e)) && valid_nanp(&digits(text)),
+                    // A 13-digit EAN barcode passes Luhn one time in ten: not a card unless
+                    // the column says so.
+                    Kind::CreditCard => {
+                        let d = digits(text);
+                        bounded(bytes, s, e)
+                            && valid_card(&d)
+                            && (col_kind == Some(Kind::CreditCard) || !valid_ean13(&d))
+                    }
                     Kind::Mbi => bounded(bytes, s, e) && valid_mbi(text),
                     // A check digit admits 1 in 10 random strings: also require context.
                     Kind::Npi => {
@@ -883,12 +1010,33 @@ impl State {
                 // An MRN column's prefixed ids are counted once, below.
                 if ok && !(kind == Kind::Mrn && col_kind == Some(Kind::Mrn)) {
                     self.hit(kind, col, text);
+                    self.covered.push((s, e, kind));
                 }
+            }
+            if sp.class == ColumnClass::Other {
+                self.words(rec, value, col);
             }
             if let Some(k) = col_kind {
                 self.column_value(rec, k, col, value);
             }
         }
+    }
+
+    /// The word recognizers ([`text`]) on a field whose column does not say what it holds.
+    fn words(&mut self, rec: &Recognizers, value: &str, col: usize) {
+        let mut scratch = std::mem::take(&mut self.text);
+        let covered = std::mem::take(&mut self.covered);
+        let mut hits: Vec<(Kind, usize, usize)> = Vec::new();
+        // A short value alone in its cell may be a whole name (`Estrada, Matthew`).
+        let whole = value.len() <= 64;
+        text::scan(&rec.lists, value, whole, &covered, &mut scratch, |k, s, e| {
+            hits.push((k, s, e))
+        });
+        for (k, s, e) in hits {
+            self.hit(k, col, &value[s..e]);
+        }
+        self.text = scratch;
+        self.covered = covered;
     }
 
     /// Types decided by the column: count the value unless a pattern already found that type
@@ -903,10 +1051,7 @@ impl State {
                 let d = digits(v);
                 v.len() <= 11 && valid_ssn(&d)
             }
-            Kind::Phone => {
-                let d = digits(v);
-                v.len() <= 20 && valid_nanp(&d)
-            }
+            Kind::Phone => v.len() <= 32 && phone_value(v),
             Kind::Npi => valid_npi(&digits(v)) && v.len() == 10,
             Kind::Dea => valid_dea(v),
             Kind::Mbi => valid_mbi(v) && v.len() <= 13,
@@ -914,7 +1059,9 @@ impl State {
             Kind::IpAddress => valid_ipv4(v) || (v.contains(':') && v.parse::<std::net::Ipv6Addr>().is_ok()),
             Kind::Zip => {
                 let d = digits(v);
-                if (d.len() == 5 || d.len() == 9) && v.len() <= 10 {
+                if text::postcode(v.as_bytes(), 0, true) == Some(v.len()) {
+                    true
+                } else if (d.len() == 5 || d.len() == 9) && v.len() <= 10 {
                     if v.get(..3).is_some_and(|z3| RESTRICTED_ZIP3.contains(&z3)) {
                         self.hit(Kind::ZipRestricted, col, v);
                         return;
@@ -928,7 +1075,9 @@ impl State {
                 .split([',', ';', '|', ' '])
                 .filter(|c| !c.is_empty())
                 .any(|c| rec.icd.is_match(c)),
-            Kind::DateOfBirth | Kind::Date => super::retention::parse_date(v).is_some(),
+            Kind::DateOfBirth | Kind::Date => {
+                super::retention::parse_date(v).is_some() || dates::parse_value(v, dates::Order::MonthFirst).is_some()
+            }
             Kind::AgeOver89 => v.parse::<f64>().is_ok_and(|a| a > 89.0 && a < 150.0),
             Kind::Name => {
                 v.chars().any(char::is_alphabetic) && v.chars().all(|c| c.is_alphabetic() || " .'-,".contains(c))
@@ -948,6 +1097,12 @@ impl State {
                 (3..=64).contains(&v.len())
                     && v.chars().any(|c| c.is_ascii_digit())
                     && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.{}".contains(c))
+            }
+            Kind::City => {
+                v.len() >= 2
+                    && v.len() <= 64
+                    && v.chars().next().is_some_and(char::is_alphabetic)
+                    && v.chars().all(|c| c.is_alphabetic() || " .'-,".contains(c))
             }
             Kind::ZipRestricted => false,
         };
@@ -1174,6 +1329,7 @@ impl<'r> PhiScanner<'r> {
             date: t(Date),
             age_over_89: t(AgeOver89),
             zip_restricted: t(ZipRestricted),
+            city: t(City),
         };
         // Provider identifiers (NPI, DEA) are reported but are not patient PHI; diagnosis
         // codes are health information, not identifiers: neither counts toward the total.

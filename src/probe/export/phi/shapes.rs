@@ -64,9 +64,9 @@ fn run(h: &[u8], i: usize, max: usize) -> usize {
     k
 }
 
-/// `[3-6]\d{3}(?:[ \-]?\d{4}){2}[ \-]?\d{1,7}`
+/// `[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?`
 fn card(h: &[u8], s: usize) -> Option<usize> {
-    if !(b'3'..=b'6').contains(&at(h, s)) || !digs(h, s + 1, 3) {
+    if !(b'1'..=b'6').contains(&at(h, s)) || !digs(h, s + 1, 3) {
         return None;
     }
     let mut i = s + 4;
@@ -81,11 +81,10 @@ fn card(h: &[u8], s: usize) -> Option<usize> {
         }
         i += 4;
     }
-    if matches!(at(h, i), b' ' | b'-') {
-        i += 1;
-    }
-    let k = run(h, i, 7);
-    (k > 0).then_some(i + k)
+    // The optional tail: taken when a digit follows (after a separator or not).
+    let j = if matches!(at(h, i), b' ' | b'-') { i + 1 } else { i };
+    let k = run(h, j, 7);
+    Some(if k > 0 { j + k } else { i })
 }
 
 /// `\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4}`
@@ -171,30 +170,8 @@ fn ipv4(h: &[u8], s: usize) -> Option<usize> {
     Some(i)
 }
 
-/// Street suffixes, in the pattern's alternation order.
-const SUFFIXES: [&[u8]; 21] = [
-    b"St",
-    b"Street",
-    b"Ave",
-    b"Avenue",
-    b"Rd",
-    b"Road",
-    b"Blvd",
-    b"Boulevard",
-    b"Dr",
-    b"Drive",
-    b"Ln",
-    b"Lane",
-    b"Ct",
-    b"Court",
-    b"Way",
-    b"Pl",
-    b"Place",
-    b"Ter",
-    b"Terrace",
-    b"Pkwy",
-    b"Hwy",
-];
+/// The USPS street suffixes (`data/usps-suffixes.txt`), looked up by whole word.
+static SUFFIXES: std::sync::LazyLock<super::lists::WordSet> = std::sync::LazyLock::new(super::lists::suffix_set);
 
 /// The byte that ends a street suffix: `[ ,.;:#\-\t\r\n)"'/]`.
 fn street_end(b: u8) -> bool {
@@ -230,17 +207,23 @@ fn street(h: &[u8], s: usize) -> Option<usize> {
         word_at[n] = q + 1;
     }
     for w in (1..=n).rev() {
+        // A Title-case word (as the pattern spells the suffixes) that the list holds.
         let p = word_at[w];
-        for suf in SUFFIXES {
-            if h[p.min(h.len())..].starts_with(suf) {
-                let e = p + suf.len();
-                if e == h.len() {
-                    return Some(e);
-                }
-                if street_end(h[e]) {
-                    return Some(e + 1);
-                }
-            }
+        if !upper(h, p) {
+            continue;
+        }
+        let mut e = p + 1;
+        while at(h, e).is_ascii_lowercase() {
+            e += 1;
+        }
+        if at(h, e).is_ascii_alphabetic() || !SUFFIXES.contains(&h[p..e]) {
+            continue;
+        }
+        if e == h.len() {
+            return Some(e);
+        }
+        if street_end(h[e]) {
+            return Some(e + 1);
         }
     }
     None
@@ -264,7 +247,7 @@ fn match_at(h: &[u8], s: usize, k: usize, after: u8) -> Option<(usize, Kind)> {
     // dates, ids and timestamps fail here without trying every shape.
     if k >= 4 {
         // Only a card, a `1`-prefixed phone, an NPI or a street number can start so.
-        if (b'3'..=b'6').contains(&b)
+        if (b'1'..=b'6').contains(&b)
             && let Some(e) = card(h, s)
         {
             return Some((e, Kind::CreditCard));

@@ -1,0 +1,662 @@
+//! ② Collect (export probe): recognizers that read words rather than one shape — person
+//! names, dates, phones with a country code or a national trunk `0`, postcodes, ZIP codes and
+//! cities in an address line, SSNs without dashes next to their label, IPv6. They run on
+//! fields whose column does not say what they hold (free text, neutral headers). Input: one
+//! field and the pattern matches already accepted in it (never counted twice); output:
+//! (kind, start, end) per hit. No I/O.
+//!
+//! Precision comes from shape plus lists or context: a name is a capitalised given name
+//! (US Census list) followed by a capitalised surname (Census list), or a title (`Dr.`) and a
+//! surname, and not the start of a street (`Mark Twain Ave`); a ZIP code needs an address
+//! line or its label before it; a city needs an address line or `lives in`-like context.
+
+use super::Kind;
+use super::dates;
+use super::lists::Lists;
+
+/// A word: its byte range.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    s: usize,
+    e: usize,
+}
+
+/// Titles before a name.
+const TITLES: [&[u8]; 8] = [b"dr", b"mr", b"mrs", b"ms", b"miss", b"mx", b"prof", b"rev"];
+
+/// Words after which a capitalised phrase is a place.
+const PLACE_CONTEXT: [&[u8]; 6] = [
+    b"lives in",
+    b"living in",
+    b"resides in",
+    b"moved to",
+    b"relocated to",
+    b"born in",
+];
+
+/// Words before a plain 10-digit number that make it a phone.
+const PHONE_LABELS: &[&[u8]] = &[
+    b"phone", b"tel", b"call", b"called", b"cell", b"mobile", b"fax", b"ph", b"contact", b"text", b"sms",
+];
+
+/// Secondary units that start a street line without a house number (`Flat 66, Roy Lakes`).
+const UNITS: [&[u8]; 7] = [b"flat", b"studio", b"apartment", b"apt", b"unit", b"suite", b"ste"];
+
+/// US state and territory abbreviations (USPS).
+const STATES: [&[u8]; 56] = [
+    b"AL", b"AK", b"AZ", b"AR", b"CA", b"CO", b"CT", b"DE", b"DC", b"FL", b"GA", b"HI", b"ID", b"IL", b"IN", b"IA",
+    b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT", b"NE", b"NV", b"NH", b"NJ", b"NM",
+    b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI", b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA",
+    b"WV", b"WI", b"WY", b"PR", b"GU", b"VI", b"AS", b"MP",
+];
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'\''
+}
+
+/// A capitalised word (`Smith`, `McDonald`, `O'Brien`) or, in a whole cell, an upper-case one.
+fn capitalised(b: &[u8], t: Tok, upper_ok: bool) -> bool {
+    let w = &b[t.s..t.e];
+    w.len() >= 2
+        && w[0].is_ascii_uppercase()
+        && (w[1].is_ascii_lowercase()
+            || w[1] == b'\''
+            || upper_ok && w.iter().all(|c| c.is_ascii_uppercase() || *c == b'\''))
+}
+
+/// The words of a field (letters and apostrophes), at most `cap` of them.
+fn words(b: &[u8], out: &mut Vec<Tok>) {
+    out.clear();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_alphabetic() {
+            let s = i;
+            while i < b.len() && word_byte(b[i]) {
+                i += 1;
+            }
+            // A word glued to digits (`A12`, `x481`) is not a name part.
+            let glued = s > 0 && b[s - 1].is_ascii_digit() || b.get(i).is_some_and(u8::is_ascii_digit);
+            if !glued {
+                out.push(Tok { s, e: i });
+            }
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// What lies between two words: a single space, or `. ` after an initial or a title.
+fn adjacent(b: &[u8], a: Tok, c: Tok) -> bool {
+    let gap = &b[a.e..c.s];
+    gap == b" " || gap == b". " && (a.e - a.s == 1 || TITLES.iter().any(|t| lower_eq(&b[a.s..a.e], t)))
+}
+
+fn lower_eq(w: &[u8], x: &[u8]) -> bool {
+    w.eq_ignore_ascii_case(x)
+}
+
+/// Scratch space reused across fields.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    toks: Vec<Tok>,
+}
+
+/// Whether `[s, e)` overlaps an accepted match.
+fn overlaps(covered: &[(usize, usize, Kind)], s: usize, e: usize) -> bool {
+    covered.iter().any(|&(cs, ce, _)| s < ce && cs < e)
+}
+
+/// Scan one field. `whole` says the field is a cell of a column that may hold one value per
+/// cell (neutral headers), where `Estrada, Matthew` and upper-case names are read too.
+pub fn scan(
+    lists: &Lists,
+    v: &str,
+    whole: bool,
+    covered: &[(usize, usize, Kind)],
+    scratch: &mut Scratch,
+    mut hit: impl FnMut(Kind, usize, usize),
+) {
+    let b = v.as_bytes();
+    let mut emit = |k: Kind, s: usize, e: usize, cov: &[(usize, usize, Kind)]| {
+        if !overlaps(cov, s, e) {
+            hit(k, s, e);
+        }
+    };
+    // Dates.
+    dates::find_all(v, |s, e| emit(Kind::Date, s, e, covered));
+    digits_led(b, whole, covered, &mut emit);
+    // Streets written without a house number (`Flat 66, Roy Lakes`) before names, so their
+    // words are not read as a person's.
+    words(b, &mut scratch.toks);
+    let mut cov = covered.to_vec();
+    unit_streets(lists, b, &scratch.toks, &mut cov, &mut emit);
+    names(lists, b, whole, &cov, scratch, &mut emit);
+    places(b, &cov, &scratch.toks, &mut emit);
+}
+
+/// Phones with a country code or trunk `0`, postcodes, SSNs by their label, IPv6, ZIP codes
+/// with a label or after an address line.
+fn digits_led(
+    b: &[u8],
+    whole: bool,
+    covered: &[(usize, usize, Kind)],
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i == 0 || !b[i - 1].is_ascii_alphanumeric() && !matches!(b[i - 1], b'.' | b'-' | b'/' | b'+');
+        if !start {
+            i += 1;
+            continue;
+        }
+        if (c == b'+' || c == b'(' || c == b'0')
+            && let Some(e) = intl_phone(b, i)
+        {
+            emit(Kind::Phone, i, e, covered);
+            i = e;
+            continue;
+        }
+        if c.is_ascii_uppercase()
+            && let Some(e) = postcode(b, i, whole && i == 0)
+        {
+            emit(Kind::Zip, i, e, covered);
+            i = e;
+            continue;
+        }
+        if c.is_ascii_hexdigit() || c == b':' {
+            let mut e = i;
+            while e < b.len() && (b[e].is_ascii_hexdigit() || b[e] == b':' || b[e] == b'.') {
+                e += 1;
+            }
+            let t = &b[i..e];
+            let t = t.strip_suffix(b".").unwrap_or(t);
+            if t.iter().filter(|&&x| x == b':').count() >= 2
+                && !b.get(i + t.len()).is_some_and(u8::is_ascii_alphanumeric)
+                && t.len() >= 6
+                && std::str::from_utf8(t).is_ok_and(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
+            {
+                emit(Kind::IpAddress, i, i + t.len(), covered);
+                i = e;
+                continue;
+            }
+        }
+        if c.is_ascii_digit() {
+            let mut e = i;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            let n = e - i;
+            let free = !b.get(e).is_some_and(|x| {
+                x.is_ascii_alphanumeric() || *x == b'.' && b.get(e + 1).is_some_and(u8::is_ascii_digit)
+            });
+            if n == 9 && free && label_before(b, i, &[b"ssn", b"social", b"ss#", b"ss"]) {
+                let d: Vec<u8> = b[i..e].iter().map(|x| x - b'0').collect();
+                if super::valid_ssn(&d) {
+                    emit(Kind::Ssn, i, e, covered);
+                }
+            } else if n == 10 && free && label_before(b, i, PHONE_LABELS) {
+                let d: Vec<u8> = b[i..e].iter().map(|x| x - b'0').collect();
+                if super::valid_nanp(&d) {
+                    emit(Kind::Phone, i, e, covered);
+                }
+            } else if n == 5 && free {
+                let mut end = e;
+                if b.get(e) == Some(&b'-')
+                    && b.get(e + 1..e + 5).is_some_and(|x| x.iter().all(u8::is_ascii_digit))
+                    && !b.get(e + 5).is_some_and(u8::is_ascii_alphanumeric)
+                {
+                    end = e + 5;
+                }
+                if &b[i..i + 5] != b"00000"
+                    && (label_before(b, i, &[b"zip", b"zipcode", b"postal", b"postcode"])
+                        || state_before(b, i)
+                        || after_address(b, i, covered))
+                {
+                    let restricted = super::RESTRICTED_ZIP3.iter().any(|z| z.as_bytes() == &b[i..i + 3]);
+                    emit(
+                        if restricted { Kind::ZipRestricted } else { Kind::Zip },
+                        i,
+                        end,
+                        covered,
+                    );
+                }
+                i = end;
+                continue;
+            }
+            i = e;
+            continue;
+        }
+        i += 1;
+    }
+}
+
+/// A label word among the two words before `i` (`SSN 219456789`, `zip: 73265`).
+fn label_before(b: &[u8], i: usize, labels: &[&[u8]]) -> bool {
+    let from = i.saturating_sub(24);
+    b[from..i]
+        .split(|c| !c.is_ascii_alphanumeric() && *c != b'#')
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(2)
+        .any(|w| labels.iter().any(|l| lower_eq(w, l)))
+}
+
+/// `..., ST 12345`: a state abbreviation right before.
+fn state_before(b: &[u8], i: usize) -> bool {
+    i >= 3 && b[i - 1] == b' ' && {
+        let s = &b[i - 3..i - 1];
+        STATES.contains(&s) && (i == 3 || !b[i - 4].is_ascii_alphanumeric())
+    }
+}
+
+/// After an accepted street address in the same field, within an address line's reach.
+fn after_address(b: &[u8], i: usize, covered: &[(usize, usize, Kind)]) -> bool {
+    covered
+        .iter()
+        .any(|&(_, e, k)| k == Kind::StreetAddress && e <= i && i - e <= 48 && !b[e..i].contains(&b'\n'))
+}
+
+/// `+1 (613) 555-0199`, `+18653215181`, `+44(0)1632 960 123`, `001-704-452-3080` (an
+/// international prefix), `(0114) 496 0765`, `01632 960123` (a national trunk `0`): digits,
+/// spaces, `-`, `.` and parentheses, 10–15 digits with a country code, 10–11 with a trunk `0`.
+fn intl_phone(b: &[u8], i: usize) -> Option<usize> {
+    let plus = b[i] == b'+';
+    let mut j = i + usize::from(plus);
+    let mut digits = 0;
+    let mut first = None;
+    let mut groups = 0;
+    let mut last_digit_end = j;
+    while j < b.len() {
+        let c = b[j];
+        if c.is_ascii_digit() {
+            if first.is_none() {
+                first = Some(j);
+            }
+            digits += 1;
+            if j == 0 || !b[j - 1].is_ascii_digit() {
+                groups += 1;
+            }
+            j += 1;
+            last_digit_end = j;
+        } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')')
+            && b.get(j + 1).is_some_and(|x| x.is_ascii_digit() || *x == b'(')
+        {
+            j += 1;
+        } else if c == b')' {
+            j += 1;
+        } else {
+            break;
+        }
+        if digits > 15 {
+            return None;
+        }
+    }
+    let e = last_digit_end;
+    if b.get(e).is_some_and(|x| x.is_ascii_alphanumeric()) && !ext_at(b, e) {
+        return None;
+    }
+    let f = b[first?];
+    let ok = if plus {
+        (10..=15).contains(&digits) && f != b'0'
+    } else if b[i..].starts_with(b"00") {
+        (12..=15).contains(&digits) && groups >= 2
+    } else {
+        // A trunk `0` number: grouped, as people write them.
+        f == b'0' && b.get(first? + 1).is_some_and(|x| *x != b'0') && (10..=11).contains(&digits) && groups >= 2
+    };
+    ok.then(|| ext_end(b, e))
+}
+
+/// An extension right after a phone: `x481`, ` ext. 12`, ` x 12`.
+fn ext_at(b: &[u8], e: usize) -> bool {
+    ext_end(b, e) > e
+}
+
+/// The end of a phone with its extension, if one follows at `e`.
+pub fn ext_end(b: &[u8], e: usize) -> usize {
+    let mut j = e;
+    if b.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    let rest = &b[j.min(b.len())..];
+    let skip = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"ext") {
+        3 + usize::from(rest.get(3) == Some(&b'.'))
+    } else if rest.first().is_some_and(|c| *c == b'x' || *c == b'X') {
+        1
+    } else {
+        return e;
+    };
+    let mut k = j + skip;
+    if b.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    let s = k;
+    while k < b.len() && b[k].is_ascii_digit() && k - s < 6 {
+        k += 1;
+    }
+    if k > s && !b.get(k).is_some_and(u8::is_ascii_alphanumeric) {
+        k
+    } else {
+        e
+    }
+}
+
+/// A UK (`SW1A 1AA`, `M1 1AE`) or Canadian (`K1A 0B1`, `N4X5T9`) postcode at `i`; without the
+/// space only in a whole cell.
+pub fn postcode(b: &[u8], i: usize, whole: bool) -> Option<usize> {
+    let up = |k: usize| b.get(k).is_some_and(u8::is_ascii_uppercase);
+    let dg = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+    let end_ok = |k: usize| !b.get(k).is_some_and(u8::is_ascii_alphanumeric);
+    // Canada: A9A 9A9 (no D, F, I, O, Q, U; no W or Z first).
+    let ca_letter = |k: usize| up(k) && !b"DFIOQU".contains(&b[k]);
+    if ca_letter(i) && !b"WZ".contains(&b[i]) && dg(i + 1) && ca_letter(i + 2) {
+        let j = if b.get(i + 3) == Some(&b' ') { i + 4 } else { i + 3 };
+        if (j == i + 4 || whole) && dg(j) && ca_letter(j + 1) && dg(j + 2) && end_ok(j + 3) {
+            return Some(j + 3);
+        }
+    }
+    // UK: outward code A9, A99, AA9, AA99, A9A, AA9A; inward 9AA.
+    if !up(i) || b"QVX".contains(&b[i]) {
+        return None;
+    }
+    let mut j = i + 1;
+    if up(j) {
+        j += 1;
+    }
+    if !dg(j) {
+        return None;
+    }
+    j += 1;
+    if dg(j) || up(j) {
+        j += 1;
+    }
+    let k = if b.get(j) == Some(&b' ') { j + 1 } else { j };
+    let inward = |k: usize| up(k) && !b"CIKMOV".contains(&b[k]);
+    if (k == j + 1 || whole) && dg(k) && inward(k + 1) && inward(k + 2) && end_ok(k + 3) {
+        return Some(k + 3);
+    }
+    None
+}
+
+/// Person names: a title and a surname, or a given name and a surname (an initial between
+/// allowed), never the words before a street suffix or after a house number.
+fn names(
+    lists: &Lists,
+    b: &[u8],
+    whole: bool,
+    covered: &[(usize, usize, Kind)],
+    scratch: &mut Scratch,
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    words(b, &mut scratch.toks);
+    let t = &scratch.toks;
+    let cap = |k: usize| k < t.len() && capitalised(b, t[k], whole);
+    let w = |k: usize| &b[t[k].s..t[k].e];
+    let adj = |k: usize| k + 1 < t.len() && adjacent(b, t[k], t[k + 1]);
+    // The surname ends the name unless a street suffix follows it.
+    let street_after = |k: usize| k + 1 < t.len() && adj(k) && lists.suffixes.contains(w(k + 1)) && cap(k + 1);
+    let number_before = |k: usize| {
+        let s = t[k].s;
+        s >= 2 && b[s - 1] == b' ' && b[s - 2].is_ascii_digit()
+    };
+    let mut k = 0;
+    while k < t.len() {
+        if !cap(k) {
+            k += 1;
+            continue;
+        }
+        let title = TITLES.iter().any(|x| lower_eq(w(k), x));
+        let mut j = k + 1;
+        // A given name (or title), an optional initial, then a surname.
+        let lead = title || lists.given.contains(w(k));
+        if lead && adj(k) {
+            if j < t.len() && t[j].e - t[j].s == 1 && b[t[j].s].is_ascii_uppercase() && adj(j) {
+                j += 1;
+            }
+            // After a title a first name may come before the surname (`Dr. Jane Doe`,
+            // `Dr Gareth Harris`): the title is the evidence.
+            if title && cap(j) && adj(j) && cap(j + 1) && lists.surnames.contains(w(j + 1)) {
+                j += 1;
+            }
+            if cap(j)
+                && lists.surnames.contains(w(j))
+                && !(title && lists.given.contains(w(j)) && !lists.surnames.contains(w(j)))
+            {
+                // A second surname (`Mary Ann Smith`, `Smith-Jones` is one word).
+                if adj(j) && cap(j + 1) && lists.surnames.contains(w(j + 1)) && !street_after(j + 1) {
+                    j += 1;
+                }
+                if !street_after(j) && !number_before(k) {
+                    emit(Kind::Name, t[k].s, t[j].e, covered);
+                    k = j + 1;
+                    continue;
+                }
+            }
+        }
+        // `Estrada, Matthew` in a cell of its own.
+        if whole
+            && k == 0
+            && t.len() == 2
+            && &b[t[0].e..t[1].s] == b", "
+            && cap(1)
+            && lists.surnames.contains(w(0))
+            && lists.given.contains(w(1))
+        {
+            emit(Kind::Name, t[0].s, t[1].e, covered);
+            return;
+        }
+        k += 1;
+    }
+}
+
+/// `Flat 66, Roy Lakes`, `Studio 48a, King Mills`: a unit, its number, a comma, then up to
+/// three capitalised words ending in a USPS suffix.
+fn unit_streets(
+    lists: &Lists,
+    b: &[u8],
+    toks: &[Tok],
+    cov: &mut Vec<(usize, usize, Kind)>,
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    for (k, t) in toks.iter().enumerate() {
+        if !UNITS.iter().any(|u| lower_eq(&b[t.s..t.e], u)) || !capitalised(b, *t, true) {
+            continue;
+        }
+        // ` 66, ` / ` 48a, `: the unit number.
+        let mut j = t.e;
+        if b.get(j) != Some(&b' ') {
+            continue;
+        }
+        j += 1;
+        let n0 = j;
+        while j < b.len() && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if j == n0 || !b[n0].is_ascii_digit() || b.get(j..j + 2) != Some(b", ") {
+            continue;
+        }
+        let first = j + 2;
+        let Some(f) = toks[k + 1..].iter().position(|x| x.s == first).map(|p| p + k + 1) else {
+            continue;
+        };
+        let mut last = f;
+        while last < toks.len() && last - f < 3 {
+            if !capitalised(b, toks[last], false) {
+                break;
+            }
+            if last > f && lists.suffixes.contains(&b[toks[last].s..toks[last].e]) {
+                let e = toks[last].e;
+                emit(Kind::StreetAddress, t.s, e, cov);
+                cov.push((t.s, e, Kind::StreetAddress));
+                break;
+            }
+            if last + 1 < toks.len() && &b[toks[last].e..toks[last + 1].s] != b" " {
+                break;
+            }
+            last += 1;
+        }
+    }
+}
+
+/// Cities: the capitalised words after an address line's street (`7162 Macias Point, Lake
+/// Nicole 73265`) or after `lives in`-like context, up to a comma, state, ZIP or the end.
+fn places(
+    b: &[u8],
+    covered: &[(usize, usize, Kind)],
+    toks: &[Tok],
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    let mut starts: Vec<usize> = Vec::new();
+    for &(_, e, k) in covered {
+        if k == Kind::StreetAddress {
+            // The street match ends after its suffix's terminator: `, ` then the city.
+            let mut j = e;
+            // `Suite 727, `: a secondary unit and its number.
+            let rest = &b[j.min(b.len())..];
+            if let Some(u) = UNITS
+                .iter()
+                .find(|u| rest.len() > u.len() && rest[..u.len()].eq_ignore_ascii_case(u) && rest[u.len()] == b' ')
+            {
+                let mut k = j + u.len() + 1;
+                while k < b.len() && b[k].is_ascii_alphanumeric() {
+                    k += 1;
+                }
+                j = k;
+            }
+            let from = j;
+            while j < b.len() && (b[j] == b' ' || b[j] == b',') {
+                j += 1;
+            }
+            if b[from.min(b.len())..j].contains(&b',') || b.get(e.wrapping_sub(1)) == Some(&b',') {
+                starts.push(j);
+            }
+        }
+    }
+    let lower = b.to_ascii_lowercase();
+    for ctx in PLACE_CONTEXT {
+        let mut from = 0;
+        while let Some(p) = memchr::memmem::find(&lower[from..], ctx) {
+            let at = from + p + ctx.len();
+            if b.get(at) == Some(&b' ') {
+                starts.push(at + 1);
+            }
+            from = at;
+        }
+    }
+    for s in starts {
+        // Up to three capitalised words, adjacent by single spaces.
+        let Some(first) = toks.iter().position(|t| t.s == s) else {
+            continue;
+        };
+        let mut last = first;
+        if !capitalised(b, toks[first], false) || STATES.contains(&&b[toks[first].s..toks[first].e]) {
+            continue;
+        }
+        while last + 1 < toks.len()
+            && last + 1 - first < 3
+            && &b[toks[last].e..toks[last + 1].s] == b" "
+            && capitalised(b, toks[last + 1], false)
+        {
+            last += 1;
+        }
+        emit(Kind::City, toks[first].s, toks[last].e, covered);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(v: &str, whole: bool) -> Vec<(Kind, String)> {
+        let lists = Lists::new();
+        let mut out = Vec::new();
+        scan(&lists, v, whole, &[], &mut Scratch::default(), |k, s, e| {
+            out.push((k, v[s..e].to_string()))
+        });
+        out
+    }
+
+    fn kinds(v: &str, whole: bool) -> Vec<Kind> {
+        found(v, whole).into_iter().map(|x| x.0).collect()
+    }
+
+    #[test]
+    fn names_in_text() {
+        assert_eq!(
+            found(
+                "Patient Matthew Estrada seen today; spoke with Dr. Jane Doe and Mrs. Kayla Richardson.",
+                false
+            ),
+            [
+                (Kind::Name, "Matthew Estrada".to_string()),
+                (Kind::Name, "Dr. Jane Doe".to_string()),
+                (Kind::Name, "Mrs. Kayla Richardson".to_string())
+            ]
+        );
+        assert_eq!(kinds("Referred by Dr. Vasquez.", false), [Kind::Name]);
+        assert_eq!(kinds("John Q. Smith called", false), [Kind::Name]);
+        assert_eq!(kinds("Estrada, Matthew", true), [Kind::Name]);
+        assert_eq!(kinds("MATTHEW ESTRADA", true), [Kind::Name]);
+    }
+
+    #[test]
+    fn name_near_misses() {
+        for v in [
+            "Mark Twain Ave",         // a street
+            "12 Grant Street",        // a house number and a street
+            "Herself teacher allow.", // one capitalised word
+            "Walker Group",           // a company: not a surname after
+            "will smith the parts",   // lower case
+            "MATTHEW ESTRADA",        // upper case in free text
+            "Estrada, Matthew",       // last-first only in a cell of its own
+            "Engineer, petroleum",
+            "Port Cheryl. Short nature", // a sentence break is not a name
+            "Flat 66, Roy Lakes",        // a street
+        ] {
+            assert!(
+                !kinds(v, v == "Walker Group").contains(&Kind::Name),
+                "{v}: {:?}",
+                found(v, false)
+            );
+        }
+    }
+
+    #[test]
+    fn phones_postcodes_and_more() {
+        assert_eq!(kinds("call +18653215181 today", false), [Kind::Phone]);
+        assert_eq!(kinds("tel +44(0)1632 960 123", false), [Kind::Phone]);
+        assert_eq!(
+            kinds("ring (0114) 496 0765 or 01632 960123", false),
+            [Kind::Phone, Kind::Phone]
+        );
+        assert_eq!(kinds("+1-704-452-3080x391", false), [Kind::Phone]);
+        assert_eq!(found("at SW1A 1AA and K1A 0B1", false).len(), 2);
+        assert_eq!(kinds("N4X5T9", true), [Kind::Zip]);
+        assert_eq!(kinds("SSN 219456789 on file", false), [Kind::Ssn]);
+        assert_eq!(kinds("from 2001:db8::8a2e:370:7334 at", false), [Kind::IpAddress]);
+        assert_eq!(kinds("Austin, TX 78701", false), [Kind::Zip]);
+        assert_eq!(kinds("zip code 30301-1234", false), [Kind::Zip]);
+        assert_eq!(kinds("Lives in Lake Nicole. Fine.", false), [Kind::City]);
+        assert_eq!(kinds("called at 6243756529, no answer", false), [Kind::Phone]);
+        assert_eq!(kinds("Studio 48a, King Mills", true), [Kind::StreetAddress]);
+    }
+
+    #[test]
+    fn digit_near_misses() {
+        for v in [
+            "order 219456789 shipped", // nine digits, no SSN label
+            "qty 73265 units",         // five digits, no ZIP context
+            "at 10:00:00 sharp",       // a time is not IPv6
+            "+12",                     // too short for a phone
+            "ref 0000000000",          // trunk 0 then 0
+            "0123456789",              // ungrouped
+            "part N4X5T9",             // a postcode without its space in text
+            "lot AB12CDE",
+            "v1.2.2019",
+            "order 6243756529 shipped", // ten digits, no phone label
+        ] {
+            assert!(found(v, false).is_empty(), "{v}: {:?}", found(v, false));
+        }
+    }
+}
