@@ -372,7 +372,8 @@ pub fn row(r: &mut Rng, i: u64) -> Row {
                     &mut truth
                 )
             ),
-            _ => format!("seen {}", date(r, 2020, 2025)),
+            // A date in a note is a date of care (Safe Harbor (C)).
+            _ => format!("seen {}", plant("date", date(r, 2020, 2025), &mut truth)),
         };
         notes.push(piece);
         notes.push(r.pick(&WORDS).to_string());

@@ -12,6 +12,7 @@
 
 pub mod dates;
 pub mod lists;
+pub mod profile;
 pub mod score;
 pub mod shapes;
 pub mod text;
@@ -558,6 +559,8 @@ struct State {
     /// recognizers never count the same text twice.
     covered: Vec<(usize, usize, Kind)>,
     text: text::Scratch,
+    /// Per column (by index): the value profile of a column whose name says nothing.
+    profiles: Vec<profile::Profile>,
     /// Every hit as (record, column, kind), when asked for (the labelled benches score cells
     /// with it); positions only, never a value.
     trace: Option<Vec<(u64, u32, Kind)>>,
@@ -738,6 +741,13 @@ pub fn valid_mbi(s: &str) -> bool {
     c.len() == 11 && !c.iter().any(|b| b"SLOIBZ".contains(b))
 }
 
+/// A whole value that is four dot-separated numbers of at most three digits.
+fn valid_quad(v: &str) -> bool {
+    v.split('.').count() == 4
+        && v.split('.')
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub fn valid_ipv4(s: &str) -> bool {
     s.split('.')
         .all(|o| o.len() <= 3 && o.parse::<u16>().is_ok_and(|v| v <= 255) && !(o.len() > 1 && o.starts_with('0')))
@@ -779,7 +789,7 @@ pub fn valid_ean13(d: &[u8]) -> bool {
 /// A phone column's value: NANP (an extension, `+1`/`1`/`001` prefix allowed), or an
 /// international number with its country code (`+44 …`, `0044 …`), or a national one with a
 /// trunk `0` (`01632 960123`).
-fn phone_value(v: &str) -> bool {
+fn phone_value(v: &str, column: bool) -> bool {
     let v = v.trim();
     let b = v.as_bytes();
     let mut end = b.len();
@@ -793,6 +803,13 @@ fn phone_value(v: &str) -> bool {
     }
     let main = &v[..end];
     let d = digits(main);
+    if column
+        && main.bytes().all(|c| c.is_ascii_digit() || b" ()+-.".contains(&c))
+        && (d.len() == 10 || d.len() == 11 && d[0] == 1 || d.len() == 13 && main.starts_with("001"))
+    {
+        // A phone column's NANP-shaped number, even one no NANP line has.
+        return true;
+    }
     if main.starts_with("001") && d.len() == 13 {
         return valid_nanp(&d[3..]);
     }
@@ -925,19 +942,29 @@ impl State {
             cur_row: 0,
             covered: Vec::new(),
             text: text::Scratch::default(),
+            profiles: Vec::new(),
             trace: None,
         }
     }
 
     fn hit(&mut self, kind: Kind, col: usize, value: &str) {
+        if self.tallies[kind as usize].samples.len() < 3 {
+            let mut m = std::mem::take(&mut self.scratch);
+            mask_into(kind, value, &mut m);
+            self.hit_masked(kind, col, &m);
+            self.scratch = m;
+        } else {
+            self.hit_masked(kind, col, "");
+        }
+    }
+
+    /// [`hit`](Self::hit) with the value already masked.
+    fn hit_masked(&mut self, kind: Kind, col: usize, masked: &str) {
         let t = &mut self.tallies[kind as usize];
         t.count += 1;
         t.columns.insert(col);
-        if t.samples.len() < 3 {
-            mask_into(kind, value, &mut self.scratch);
-            if !t.samples.contains(&self.scratch) {
-                t.samples.push(self.scratch.clone());
-            }
+        if t.samples.len() < 3 && !masked.is_empty() && !t.samples.iter().any(|x| x == masked) {
+            t.samples.push(masked.to_string());
         }
         if self.col_phi.len() <= col {
             self.col_phi.resize(col + 1, false);
@@ -976,7 +1003,10 @@ impl State {
                     Kind::Ssn => bounded(bytes, s, e) && valid_ssn(&digits(text)),
                     // An extension may follow (`x481`, ` ext. 12`), a `+1-`/`001-` prefix
                     // precede (the word recognizers read the latter whole).
-                    Kind::Phone => bounded(bytes, s, text::ext_end(bytes, e)) && valid_nanp(&digits(text)),
+                    Kind::Phone => {
+                        bounded(bytes, s, text::ext_end(bytes, e))
+                            && (valid_nanp(&digits(text)) || text::phone_label_before(bytes, s))
+                    }
                     // A 13-digit EAN barcode passes Luhn one time in ten: not a card unless
                     // the column says so.
                     Kind::CreditCard => {
@@ -1009,15 +1039,122 @@ impl State {
                 };
                 // An MRN column's prefixed ids are counted once, below.
                 if ok && !(kind == Kind::Mrn && col_kind == Some(Kind::Mrn)) {
-                    self.hit(kind, col, text);
+                    if kind == Kind::IpAddress && sp.class == ColumnClass::Other {
+                        // A column of version numbers is told apart from its values.
+                        self.ip_in_unnamed(col, text);
+                    } else {
+                        self.hit(kind, col, text);
+                    }
                     self.covered.push((s, e, kind));
                 }
             }
             if sp.class == ColumnClass::Other {
                 self.words(rec, value, col);
+                self.profile(value, col);
             }
             if let Some(k) = col_kind {
                 self.column_value(rec, k, col, value);
+            }
+        }
+    }
+
+    /// Profile a value of a column whose name says nothing; once the column is decided, count
+    /// its values of that type (see [`profile`]).
+    fn profile(&mut self, value: &str, col: usize) {
+        let v = value.trim();
+        if v.len() > 32 || protected(v) {
+            return;
+        }
+        if self.profiles.len() <= col {
+            self.profiles.resize_with(col + 1, profile::Profile::default);
+        }
+        let d = digits(v);
+        let all_digits = v.bytes().all(|b| b.is_ascii_digit());
+        let zip5 = (v.len() == 5 && all_digits || v.len() == 10 && v.as_bytes()[5] == b'-' && d.len() == 9)
+            && &d[..5] != [0; 5];
+        let phone_shaped =
+            !all_digits && phone_value(v, true) || all_digits && (d.len() == 10 || d.len() == 11 && d[0] == 1);
+        let shape = profile::Shape {
+            zip: zip5 || self.found[Kind::Zip as usize],
+            phone: phone_shaped && !valid_npi(&d) || self.found[Kind::Phone as usize],
+            number: all_digits.then(|| v.parse().ok()).flatten(),
+            quad: valid_quad(v).then(|| {
+                let parts: Vec<u32> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+                parts.iter().all(|&p| p < 32) && parts[0] != 10 && parts[0] != 127
+            }),
+        };
+        // This value's own candidate (not already counted by a pattern or the word pass).
+        let own = if zip5 && !self.found[Kind::Zip as usize] && !self.found[Kind::ZipRestricted as usize] {
+            Some(if RESTRICTED_ZIP3.iter().any(|z| z.as_bytes() == &v.as_bytes()[..3]) {
+                Kind::ZipRestricted
+            } else {
+                Kind::Zip
+            })
+        } else if phone_shaped && !self.found[Kind::Phone as usize] {
+            Some(Kind::Phone)
+        } else {
+            None
+        };
+        let p = &mut self.profiles[col];
+        match p.decision {
+            profile::Decision::Holds(k) => {
+                if let Some(o) = own
+                    && (o == k || k == Kind::Zip && o == Kind::ZipRestricted)
+                {
+                    self.hit(o, col, v);
+                }
+            }
+            profile::Decision::Nothing | profile::Decision::Versions => {}
+            profile::Decision::Undecided => {
+                if let Some(o) = own {
+                    p.pending.push((self.cur_row, o, mask(o, v)));
+                }
+                if let Some(d) = p.see(shape) {
+                    self.decided(col, d);
+                }
+            }
+        }
+    }
+
+    /// An IPv4 match in a column whose name says nothing: counted unless the column turns
+    /// out to hold version numbers (held until its profile is decided).
+    fn ip_in_unnamed(&mut self, col: usize, text: &str) {
+        if self.profiles.len() <= col {
+            self.profiles.resize_with(col + 1, profile::Profile::default);
+        }
+        self.found[Kind::IpAddress as usize] = true;
+        match self.profiles[col].decision {
+            profile::Decision::Versions => {}
+            profile::Decision::Undecided => {
+                let m = mask(Kind::IpAddress, text);
+                self.profiles[col].pending.push((self.cur_row, Kind::IpAddress, m));
+            }
+            _ => self.hit(Kind::IpAddress, col, text),
+        }
+    }
+
+    /// Count a column's held candidates of the type it was decided to hold.
+    fn decided(&mut self, col: usize, d: profile::Decision) {
+        let pending = std::mem::take(&mut self.profiles[col].pending);
+        let row = self.cur_row;
+        for (r, o, masked) in pending {
+            let counts = match d {
+                profile::Decision::Holds(k) => o == k || k == Kind::Zip && o == Kind::ZipRestricted,
+                _ => false,
+            } || o == Kind::IpAddress && d != profile::Decision::Versions;
+            if counts {
+                self.cur_row = r;
+                self.hit_masked(o, col, &masked);
+            }
+        }
+        self.cur_row = row;
+    }
+
+    /// At the end: decide the columns too short to reach the sample size.
+    fn settle(&mut self) {
+        for col in 0..self.profiles.len() {
+            if let Some(d) = self.profiles[col].settle() {
+                self.decided(col, d);
             }
         }
     }
@@ -1051,7 +1188,7 @@ impl State {
                 let d = digits(v);
                 v.len() <= 11 && valid_ssn(&d)
             }
-            Kind::Phone => v.len() <= 32 && phone_value(v),
+            Kind::Phone => v.len() <= 32 && phone_value(v, true),
             Kind::Npi => valid_npi(&digits(v)) && v.len() == 10,
             Kind::Dea => valid_dea(v),
             Kind::Mbi => valid_mbi(v) && v.len() <= 13,
@@ -1263,6 +1400,9 @@ impl<'r> PhiScanner<'r> {
             }
         }
         self.join();
+        if let Some(st) = &mut self.state {
+            st.settle();
+        }
     }
 
     fn state(&self) -> &State {

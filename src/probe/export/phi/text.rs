@@ -124,12 +124,12 @@ pub fn scan(
     };
     // Dates.
     dates::find_all(v, |s, e| emit(Kind::Date, s, e, covered));
-    digits_led(b, whole, covered, &mut emit);
-    // Streets written without a house number (`Flat 66, Roy Lakes`) before names, so their
-    // words are not read as a person's.
+    // Streets written without a house number (`Flat 66, Roy Lakes`) first: their words are
+    // not a person's, and a ZIP code may follow them.
     words(b, &mut scratch.toks);
     let mut cov = covered.to_vec();
     unit_streets(lists, b, &scratch.toks, &mut cov, &mut emit);
+    digits_led(b, whole, &cov, &mut emit);
     names(lists, b, whole, &cov, scratch, &mut emit);
     places(b, &cov, &scratch.toks, &mut emit);
 }
@@ -158,7 +158,7 @@ fn digits_led(
             continue;
         }
         if c.is_ascii_uppercase()
-            && let Some(e) = postcode(b, i, whole && i == 0)
+            && let Some(e) = postcode(b, i, whole && i == 0 || after_address(b, i, covered))
         {
             emit(Kind::Zip, i, e, covered);
             i = e;
@@ -190,16 +190,15 @@ fn digits_led(
             let free = !b.get(e).is_some_and(|x| {
                 x.is_ascii_alphanumeric() || *x == b'.' && b.get(e + 1).is_some_and(u8::is_ascii_digit)
             });
-            if n == 9 && free && label_before(b, i, &[b"ssn", b"social", b"ss#", b"ss"]) {
+            if n == 9 && free && label_before(b, i, &[b"ssn", b"social", b"ss#", b"ss"], 2) {
                 let d: Vec<u8> = b[i..e].iter().map(|x| x - b'0').collect();
                 if super::valid_ssn(&d) {
                     emit(Kind::Ssn, i, e, covered);
                 }
-            } else if n == 10 && free && label_before(b, i, PHONE_LABELS) {
-                let d: Vec<u8> = b[i..e].iter().map(|x| x - b'0').collect();
-                if super::valid_nanp(&d) {
-                    emit(Kind::Phone, i, e, covered);
-                }
+            } else if n == 10 && free && phone_label_before(b, i) {
+                // Labelled: the layout is enough (numbers no NANP line has are still meant
+                // as phones here).
+                emit(Kind::Phone, i, ext_end(b, e), covered);
             } else if n == 5 && free {
                 let mut end = e;
                 if b.get(e) == Some(&b'-')
@@ -209,7 +208,7 @@ fn digits_led(
                     end = e + 5;
                 }
                 if &b[i..i + 5] != b"00000"
-                    && (label_before(b, i, &[b"zip", b"zipcode", b"postal", b"postcode"])
+                    && (label_before(b, i, &[b"zip", b"zipcode", b"postal", b"postcode"], 2)
                         || state_before(b, i)
                         || after_address(b, i, covered))
                 {
@@ -231,15 +230,23 @@ fn digits_led(
     }
 }
 
-/// A label word among the two words before `i` (`SSN 219456789`, `zip: 73265`).
-fn label_before(b: &[u8], i: usize, labels: &[&[u8]]) -> bool {
-    let from = i.saturating_sub(24);
+/// A label word among the `n` words before `i` (`SSN 219456789`, `zip: 73265`).
+fn label_before(b: &[u8], i: usize, labels: &[&[u8]], n: usize) -> bool {
+    let mut from = i.saturating_sub(12 * n);
+    while from > 0 && b[from].is_ascii_alphanumeric() {
+        from -= 1;
+    }
     b[from..i]
         .split(|c| !c.is_ascii_alphanumeric() && *c != b'#')
         .filter(|w| !w.is_empty())
         .rev()
-        .take(2)
+        .take(n)
         .any(|w| labels.iter().any(|l| lower_eq(w, l)))
+}
+
+/// A phone's label among the four words before `i` (`Called Jasmine Perez at …`).
+pub fn phone_label_before(b: &[u8], i: usize) -> bool {
+    label_before(b, i, PHONE_LABELS, 4)
 }
 
 /// `..., ST 12345`: a state abbreviation right before.
@@ -514,11 +521,12 @@ fn places(
             let mut j = e;
             // `Suite 727, `: a secondary unit and its number.
             let rest = &b[j.min(b.len())..];
-            if let Some(u) = UNITS
-                .iter()
-                .find(|u| rest.len() > u.len() && rest[..u.len()].eq_ignore_ascii_case(u) && rest[u.len()] == b' ')
-            {
-                let mut k = j + u.len() + 1;
+            if let Some(u) = UNITS.iter().find(|u| {
+                rest.len() > u.len() + 1
+                    && rest[..u.len()].eq_ignore_ascii_case(u)
+                    && (rest[u.len()] == b' ' || rest[u.len()..].starts_with(b". "))
+            }) {
+                let mut k = j + u.len() + 1 + usize::from(rest[u.len()] == b'.');
                 while k < b.len() && b[k].is_ascii_alphanumeric() {
                     k += 1;
                 }

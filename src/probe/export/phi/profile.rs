@@ -1,0 +1,143 @@
+//! ② Collect (export probe): a column's type decided from its values when its name says
+//! nothing (`c07`, `column_3`). Input: each value's shape; output: whether the column holds
+//! ZIP codes or phone numbers. No I/O.
+//!
+//! A bare `73265` or `3097239987` is not an identifier on its own (a quantity, an order
+//! number); a column whose first values are nearly all ZIP-shaped or phone-shaped is a ZIP or
+//! phone column. The decision is taken on the first [`SAMPLE`] values (their candidates are
+//! held, masked, until then) and holds for the rest of the column: memory stays bounded.
+
+use super::Kind;
+
+/// Values looked at before deciding.
+pub const SAMPLE: u32 = 100;
+/// A column of fewer values is still decided at the end, from at least this many.
+pub const MIN_AT_END: u32 = 20;
+/// Share of the sample that must have the shape.
+const SHARE: f64 = 0.9;
+
+/// What a value looks like, as far as the profile cares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shape {
+    /// `73265`, `73265-1234`, or a postcode already found.
+    pub zip: bool,
+    /// Laid out as a phone number (NANP-valid or not), or a phone already found.
+    pub phone: bool,
+    /// Its digits as a number, when it is all digits (row ids count up: not ZIP codes).
+    pub number: Option<u64>,
+    /// A whole dotted quad; `Some(true)` when every part is under 32 (`13.17.16.8`), as
+    /// version numbers are and few addresses outside 10/8 and 127/8 are.
+    pub quad: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decision {
+    #[default]
+    Undecided,
+    Holds(Kind),
+    /// Four-part version numbers, not IPv4 addresses.
+    Versions,
+    Nothing,
+}
+
+/// One column's profile.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub decision: Decision,
+    values: u32,
+    zip: u32,
+    phone: u32,
+    rising: u32,
+    quads: u32,
+    small_quads: u32,
+    last: Option<u64>,
+    /// Candidates seen before the decision: (record, kind, masked value).
+    pub pending: Vec<(u64, Kind, String)>,
+}
+
+impl Profile {
+    /// Count one value; returns the decision if it was just taken.
+    pub fn see(&mut self, s: Shape) -> Option<Decision> {
+        if self.decision != Decision::Undecided {
+            return None;
+        }
+        self.values += 1;
+        self.zip += u32::from(s.zip);
+        self.phone += u32::from(s.phone);
+        self.quads += u32::from(s.quad.is_some());
+        self.small_quads += u32::from(s.quad == Some(true));
+        if let (Some(n), Some(l)) = (s.number, self.last)
+            && n > l
+        {
+            self.rising += 1;
+        }
+        self.last = s.number;
+        (self.values >= SAMPLE).then(|| self.decide())
+    }
+
+    /// Decide from what was seen (at [`SAMPLE`] values, or at the end of the column).
+    pub fn decide(&mut self) -> Decision {
+        let n = f64::from(self.values.max(1));
+        self.decision = if f64::from(self.zip) >= SHARE * n && f64::from(self.rising) < 0.9 * n {
+            Decision::Holds(Kind::Zip)
+        } else if f64::from(self.phone) >= SHARE * n {
+            Decision::Holds(Kind::Phone)
+        } else if f64::from(self.quads) >= SHARE * n && f64::from(self.small_quads) >= SHARE * n {
+            Decision::Versions
+        } else {
+            Decision::Nothing
+        };
+        self.decision
+    }
+
+    /// At the end of the scan: decide a column that never reached the sample size.
+    pub fn settle(&mut self) -> Option<Decision> {
+        (self.decision == Decision::Undecided && self.values >= MIN_AT_END).then(|| self.decide())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip(n: u64) -> Shape {
+        Shape {
+            zip: true,
+            phone: false,
+            number: Some(n),
+            quad: None,
+        }
+    }
+
+    #[test]
+    fn decides_on_the_sample() {
+        let mut p = Profile::default();
+        for i in 0..SAMPLE - 1 {
+            assert_eq!(p.see(zip(u64::from(i * 7919 % 99_991))), None);
+        }
+        assert_eq!(p.see(zip(12)), Some(Decision::Holds(Kind::Zip)));
+        // Row numbers counting up are not ZIP codes; a mixed column is nothing.
+        let mut p = Profile::default();
+        for i in 0..SAMPLE {
+            p.see(zip(10_000 + u64::from(i)));
+        }
+        assert_eq!(p.decision, Decision::Nothing);
+        let mut p = Profile::default();
+        for i in 0..30 {
+            p.see(Shape {
+                zip: i % 3 == 0,
+                ..Shape::default()
+            });
+        }
+        assert_eq!(p.settle(), Some(Decision::Nothing));
+        let mut p = Profile::default();
+        for i in 0..SAMPLE {
+            p.see(Shape {
+                quad: Some(i % 20 != 0),
+                ..Shape::default()
+            });
+        }
+        assert_eq!(p.decision, Decision::Versions);
+        assert_eq!(Profile::default().settle(), None);
+    }
+}
