@@ -107,7 +107,7 @@ pub static PATTERNS: std::sync::LazyLock<Vec<(Kind, String)>> = std::sync::LazyL
         ),
         (
             Kind::CreditCard,
-            r"[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?".into(),
+            r"[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?|3[47]\d{2}[ \-]\d{6}[ \-]\d{5}".into(),
         ),
         (
             Kind::Ssn,
@@ -1071,7 +1071,8 @@ impl State {
         let d = digits(v);
         let all_digits = v.bytes().all(|b| b.is_ascii_digit());
         let zip5 = (v.len() == 5 && all_digits || v.len() == 10 && v.as_bytes()[5] == b'-' && d.len() == 9)
-            && &d[..5] != [0; 5];
+            && &d[..5] != [0; 5]
+            || text::postcode_like(v.as_bytes());
         let phone_shaped =
             !all_digits && phone_value(v, true) || all_digits && (d.len() == 10 || d.len() == 11 && d[0] == 1);
         let shape = profile::Shape {
@@ -1196,7 +1197,7 @@ impl State {
             Kind::IpAddress => valid_ipv4(v) || (v.contains(':') && v.parse::<std::net::Ipv6Addr>().is_ok()),
             Kind::Zip => {
                 let d = digits(v);
-                if text::postcode(v.as_bytes(), 0, true) == Some(v.len()) {
+                if text::postcode(v.as_bytes(), 0, true) == Some(v.len()) || text::postcode_like(v.as_bytes()) {
                     true
                 } else if (d.len() == 5 || d.len() == 9) && v.len() <= 10 {
                     if v.get(..3).is_some_and(|z3| RESTRICTED_ZIP3.contains(&z3)) {

@@ -64,8 +64,26 @@ fn run(h: &[u8], i: usize, max: usize) -> usize {
     k
 }
 
-/// `[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?`
+/// `[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?|3[47]\d{2}[ \-]\d{6}[ \-]\d{5}` (the second
+/// is an American Express number as printed, 4-6-5).
 fn card(h: &[u8], s: usize) -> Option<usize> {
+    card_4s(h, s).or_else(|| amex(h, s))
+}
+
+/// `3[47]\d{2}[ \-]\d{6}[ \-]\d{5}`
+fn amex(h: &[u8], s: usize) -> Option<usize> {
+    let ok = at(h, s) == b'3'
+        && matches!(at(h, s + 1), b'4' | b'7')
+        && digs(h, s + 2, 2)
+        && matches!(at(h, s + 4), b' ' | b'-')
+        && digs(h, s + 5, 6)
+        && matches!(at(h, s + 11), b' ' | b'-')
+        && digs(h, s + 12, 5);
+    ok.then_some(s + 17)
+}
+
+/// `[1-6]\d{3}(?:[ \-]?\d{4}){2}(?:[ \-]?\d{1,7})?`
+fn card_4s(h: &[u8], s: usize) -> Option<usize> {
     if !(b'1'..=b'6').contains(&at(h, s)) || !digs(h, s + 1, 3) {
         return None;
     }

@@ -21,6 +21,34 @@ struct Tok {
     e: usize,
 }
 
+/// Words after which a capitalised pair is a company (`Ann Taylor Inc`, `Time Warner Cable`).
+const COMPANY: [&[u8]; 24] = [
+    b"inc",
+    b"corp",
+    b"co",
+    b"llc",
+    b"ltd",
+    b"plc",
+    b"group",
+    b"company",
+    b"services",
+    b"associates",
+    b"partners",
+    b"bank",
+    b"foods",
+    b"industries",
+    b"cable",
+    b"holdings",
+    b"brands",
+    b"stores",
+    b"systems",
+    b"solutions",
+    b"technologies",
+    b"international",
+    b"motors",
+    b"and",
+];
+
 /// Titles before a name.
 const TITLES: [&[u8]; 8] = [b"dr", b"mr", b"mrs", b"ms", b"miss", b"mx", b"prof", b"rev"];
 
@@ -51,7 +79,8 @@ const STATES: [&[u8]; 56] = [
 ];
 
 fn word_byte(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'\''
+    // Letters (any UTF-8 letter's bytes: `Cédric` is one word) and apostrophes.
+    b.is_ascii_alphabetic() || b == b'\'' || b >= 0x80
 }
 
 /// A capitalised word (`Smith`, `McDonald`, `O'Brien`) or, in a whole cell, an upper-case one.
@@ -69,7 +98,7 @@ fn words(b: &[u8], out: &mut Vec<Tok>) {
     out.clear();
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_alphabetic() {
+        if b[i].is_ascii_alphabetic() || b[i] >= 0x80 {
             let s = i;
             while i < b.len() && word_byte(b[i]) {
                 i += 1;
@@ -130,8 +159,18 @@ pub fn scan(
     let mut cov = covered.to_vec();
     unit_streets(lists, b, &scratch.toks, &mut cov, &mut emit);
     digits_led(b, whole, &cov, &mut emit);
+    // Places before names: `Lives in Moses Lake` is a city, not a person.
+    let mut cities = Vec::new();
+    places(b, &cov, &scratch.toks, &mut |k, s, e, c: &[(usize, usize, Kind)]| {
+        if !overlaps(c, s, e) {
+            cities.push((s, e, k));
+        }
+    });
+    for &(s, e, k) in &cities {
+        emit(k, s, e, &cov);
+    }
+    cov.extend(cities);
     names(lists, b, whole, &cov, scratch, &mut emit);
-    places(b, &cov, &scratch.toks, &mut emit);
 }
 
 /// Phones with a country code or trunk `0`, postcodes, SSNs by their label, IPv6, ZIP codes
@@ -158,7 +197,17 @@ fn digits_led(
             continue;
         }
         if c.is_ascii_uppercase()
-            && let Some(e) = postcode(b, i, whole && i == 0 || after_address(b, i, covered))
+            && let Some(e) = postcode(b, i, whole && i == 0 || after_address(b, i, covered)).or_else(|| {
+                // After an address line any postcode-like code is one.
+                let mut e = i;
+                while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b' ' && e - i <= 4) {
+                    e += 1;
+                }
+                while e > i && b[e - 1] == b' ' {
+                    e -= 1;
+                }
+                (after_address(b, i, covered) && postcode_like(&b[i..e])).then_some(e)
+            })
         {
             emit(Kind::Zip, i, e, covered);
             i = e;
@@ -349,6 +398,22 @@ pub fn ext_end(b: &[u8], e: usize) -> usize {
     }
 }
 
+/// A postcode as any country writes it, when the column or an address line says it is one:
+/// 5–8 upper-case letters and digits, both present, with at most one space or `-` inside
+/// (`DN2H 4VP`, `Q5E 6H0`, `1234 AB`).
+pub fn postcode_like(b: &[u8]) -> bool {
+    let n = b.len();
+    let seps = b.iter().filter(|c| matches!(c, b' ' | b'-')).count();
+    (5..=8).contains(&n)
+        && seps <= 1
+        && !matches!(b[0], b' ' | b'-')
+        && !matches!(b[n - 1], b' ' | b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b' ' | b'-'))
+        && b.iter().filter(|c| c.is_ascii_digit()).count() >= 2
+        && b.iter().filter(|c| c.is_ascii_uppercase()).count() >= 2
+}
+
 /// A UK (`SW1A 1AA`, `M1 1AE`) or Canadian (`K1A 0B1`, `N4X5T9`) postcode at `i`; without the
 /// space only in a whole cell.
 pub fn postcode(b: &[u8], i: usize, whole: bool) -> Option<usize> {
@@ -434,7 +499,11 @@ fn names(
                 if adj(j) && cap(j + 1) && lists.surnames.contains(w(j + 1)) && !street_after(j + 1) {
                     j += 1;
                 }
-                if !street_after(j) && !number_before(k) {
+                let company = j + 1 < t.len() && COMPANY.iter().any(|c| lower_eq(w(j + 1), c)) && {
+                    let gap = &b[t[j].e..t[j + 1].s];
+                    gap == b" " || gap == b", " || gap == b" & "
+                };
+                if !street_after(j) && !number_before(k) && !company {
                     emit(Kind::Name, t[k].s, t[j].e, covered);
                     k = j + 1;
                     continue;
