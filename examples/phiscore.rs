@@ -6,18 +6,8 @@
 
 use std::collections::HashSet;
 
-use vetter::probe::export::phi::score::{self, Label, Setting};
-use vetter::probe::export::phi::{PhiScanner, Recognizers};
-use vetter::probe::export::records::{Scan, read_csv};
-
-fn trace(rec: &Recognizers, path: &str) -> Vec<(u64, u32, vetter::probe::export::phi::Kind)> {
-    let text = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut scan = Scan::new(rec);
-    scan.phi = PhiScanner::new(rec).with_trace();
-    read_csv(text.as_slice(), &mut scan).unwrap_or_else(|e| panic!("{path}: {e}"));
-    scan.flush();
-    scan.phi.trace().to_vec()
-}
+use vetter::probe::export::phi::Recognizers;
+use vetter::probe::export::phi::score::{self, Label};
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: phiscore DIR");
@@ -32,20 +22,11 @@ fn main() {
         .map(|l| l.col)
         .collect();
     let rec = Recognizers::new();
+    let read = |f: &str| std::fs::read(format!("{dir}/{f}")).unwrap_or_else(|e| panic!("{dir}/{f}: {e}"));
+    let (named_csv, neutral_csv) = (read("named.csv"), read("neutral.csv"));
     let t0 = std::time::Instant::now();
-    let named = trace(&rec, &format!("{dir}/named.csv"));
-    let neutral = trace(&rec, &format!("{dir}/neutral.csv"));
+    let s = score::score_set(&rec, &labels, &named_csv, &neutral_csv).expect("scan");
     let secs = t0.elapsed().as_secs_f64();
-    let mut s = score::score(&labels, &named, |c| {
-        Some(if free.contains(&c) {
-            Setting::FreeText
-        } else {
-            Setting::Named
-        })
-    });
-    let n = score::score(&labels, &neutral, |c| (!free.contains(&c)).then_some(Setting::Neutral));
-    s.by_type.extend(n.by_type);
-    s.by_variant.extend(n.by_variant);
     print!("{}", score::table(&s));
     println!("\nvariants under 0.95 recall:");
     for ((set, t, v), c) in &s.by_variant {
@@ -54,6 +35,8 @@ fn main() {
         }
     }
     if let Ok(want) = std::env::var("PHISCORE_SHOW") {
+        let named = score::trace_csv(&rec, &named_csv).expect("scan");
+        let neutral = score::trace_csv(&rec, &neutral_csv).expect("scan");
         show(&dir, &labels, &named, &neutral, &free, &want);
     }
     println!("\nscan of both files: {secs:.2} s");

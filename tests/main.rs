@@ -24,6 +24,7 @@ mod missing;
 mod oscal;
 mod output_flags;
 mod parsers_bounded;
+mod phi_labelled;
 mod portfolio;
 mod progress;
 mod record;

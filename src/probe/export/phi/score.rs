@@ -36,8 +36,22 @@ pub struct Label {
 }
 
 impl Label {
-    /// One line of `labels.jsonl`: `{"row":..,"col":..,"type":..,"variant":..,"n":..}`.
+    /// One line of `labels.jsonl` (`{"row":..,"col":..,"type":..,"variant":..,"n":..}`) or
+    /// of the committed fixtures' `labels.tsv` (`row col type variant n`, tab-separated).
     pub fn parse(line: &str) -> Option<Label> {
+        if !line.starts_with('{') {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [row, col, kind, variant, n] = f[..] else {
+                return None;
+            };
+            return Some(Label {
+                row: row.parse().ok()?,
+                col: col.parse().ok()?,
+                kind: kind.to_string(),
+                variant: variant.to_string(),
+                n: n.parse().ok()?,
+            });
+        }
         let v: serde_json::Value = serde_json::from_str(line).ok()?;
         Some(Label {
             row: v["row"].as_u64()?,
@@ -153,6 +167,39 @@ pub fn score(labels: &[Label], trace: &[(u64, u32, Kind)], setting: impl Fn(u32)
         }
     }
     out
+}
+
+/// Scan a CSV document (header first) with the export reader and return its trace: every
+/// hit as (record, column, kind).
+pub fn trace_csv(rec: &super::Recognizers, csv: &[u8]) -> std::io::Result<Vec<(u64, u32, Kind)>> {
+    let mut scan = crate::probe::export::records::Scan::new(rec);
+    scan.phi = super::PhiScanner::new(rec).with_trace();
+    crate::probe::export::records::read_csv(csv, &mut scan)?;
+    scan.flush();
+    Ok(scan.phi.trace().to_vec())
+}
+
+/// Score one labelled set: the named file (its free-text columns scored as free text) and
+/// the same cells under neutral names (free-text columns left out).
+pub fn score_set(rec: &super::Recognizers, labels: &[Label], named: &[u8], neutral: &[u8]) -> std::io::Result<Scores> {
+    let free: std::collections::HashSet<u32> = labels
+        .iter()
+        .filter(|l| l.variant == "free_text")
+        .map(|l| l.col)
+        .collect();
+    let mut s = score(labels, &trace_csv(rec, named)?, |c| {
+        Some(if free.contains(&c) {
+            Setting::FreeText
+        } else {
+            Setting::Named
+        })
+    });
+    let n = score(labels, &trace_csv(rec, neutral)?, |c| {
+        (!free.contains(&c)).then_some(Setting::Neutral)
+    });
+    s.by_type.extend(n.by_type);
+    s.by_variant.extend(n.by_variant);
+    Ok(s)
 }
 
 /// The scores as a tab-separated table (setting, type, planted, tp, fp, fn, precision, recall).
