@@ -69,7 +69,7 @@ fn show(
             *planted.entry((l.row, l.col)).or_default() += l.n;
         }
         let mut got: HashMap<(u64, u32), u32> = HashMap::new();
-        for &(r, c, k) in trace.iter().filter(|t| norm(t.2.field()) == want) {
+        for &(r, c, _) in trace.iter().filter(|t| norm(t.2.field()) == want) {
             *got.entry((r, c)).or_default() += 1;
         }
         let (mut missed, mut extra) = (0, 0);

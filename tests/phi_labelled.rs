@@ -105,3 +105,168 @@ fn an_empty_trace_fails() {
     let s = score::score(&labels, &[], |_| Some(Setting::Named));
     assert_eq!(s.by_type[&(Setting::Named, "name".to_string())].recall(), 0.0);
 }
+
+/// Values of the identifier kinds vetter missed before issue 12 (phones with extensions and
+/// prefixes, textual dates, names under `emergency_contact`/`guarantor`, cities, postcodes,
+/// Diners/JCB/Maestro cards, names and dates in free text), `n` rows.
+fn previously_missed(n: usize) -> (String, Vec<String>) {
+    let first = ["Adam", "Cynthia", "Kayla", "Matthew", "Robert", "Jasmine"];
+    let last = ["Brooks", "Hinton", "Richardson", "Estrada", "Vaughn", "Perez"];
+    let cities = ["Christinaton", "Lake Nicole", "Tinafurt", "North Angelaport"];
+    let dobs = [
+        "May 28 1972",
+        "22 November 1938",
+        "June 14, 1984",
+        "06-Feb-1947",
+        "02.05.1948",
+    ];
+    let phones = [
+        "352.253.0931x856",
+        "+1-704-452-3080x391",
+        "001-704-452-3080",
+        "+18653215181",
+    ];
+    let posts = ["SW1A 1AA", "K1A 0B1", "N4X 5T9"];
+    let cards = ["30569309025904", "3530111333300000", "6759649826438453"];
+    let mut csv = String::from("emergency_contact,guarantor,dob,home_city,telephone,postcode,card_no,notes,visits\n");
+    let mut raw = Vec::new();
+    for i in 0..n {
+        let a = format!("{} {}", first[i % 6], last[(i + 1) % 6]);
+        let g = format!("{} {}", first[(i + 2) % 6], last[(i + 3) % 6]);
+        let note = format!(
+            "Seen on {} by Dr. {}; lives in {}.",
+            dobs[(i + 1) % 5],
+            last[(i + 4) % 6],
+            cities[(i + 1) % 4]
+        );
+        let row = [
+            a,
+            g,
+            dobs[i % 5].to_string(),
+            cities[i % 4].to_string(),
+            phones[i % 4].to_string(),
+            posts[i % 3].to_string(),
+            cards[i % 3].to_string(),
+            note,
+            (i % 7).to_string(),
+        ];
+        csv.push_str(&row.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+        raw.extend(row.into_iter().take(8));
+    }
+    raw.sort();
+    raw.dedup();
+    (csv, raw)
+}
+
+/// Fails closed: a de-identified export holding only the kinds vetter used to miss fails the
+/// deid pack, each finding naming the kind and its columns; no output format shows a raw value.
+#[test]
+fn deidentified_export_of_previously_missed_kinds_fails_the_deid_pack() {
+    let d = tempfile::tempdir().unwrap();
+    let (csv, raw) = previously_missed(24);
+    std::fs::write(d.path().join("extract.csv"), &csv).unwrap();
+    std::fs::write(
+        d.path().join("vendor.toml"),
+        "[vendor]\nname = \"Deid\"\n\n[[export]]\npath = \"extract.csv\"\ndeidentified = true\n",
+    )
+    .unwrap();
+    let m = d.path().join("vendor.toml");
+    let o = vetter()
+        .args(["assess", "--framework", "deid", "--format", "json"])
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert_no_panic(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stdout)));
+    let failed: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap_or("")))
+        .collect();
+    for (rule, names) in [
+        ("deid-names", &["name:", "emergency_contact", "guarantor", "notes"][..]),
+        ("deid-dates", &["date_of_birth:", "dob", "date:", "notes"][..]),
+        ("deid-phone", &["phone:", "telephone"][..]),
+        ("deid-geography", &["zip:", "postcode", "city:", "home_city"][..]),
+        ("deid-account", &["credit_card:", "card_no"][..]),
+    ] {
+        let msg = failed
+            .iter()
+            .find(|f| f.0 == rule)
+            .unwrap_or_else(|| panic!("{rule} does not fail: {failed:#?}"))
+            .1;
+        for n in names {
+            assert!(msg.contains(n), "{rule}: `{n}` not named in {msg}");
+        }
+    }
+    assert!(v["score"]["grade"] != "A", "never a silent A: {}", v["score"]);
+    // No raw value in any format, facts included.
+    for format in ["table", "json", "markdown", "sarif", "junit", "html"] {
+        let o = vetter()
+            .args(["assess", "--framework", "deid", "--format", format, "--save-facts"])
+            .arg(d.path().join("facts.json"))
+            .arg(&m)
+            .output()
+            .unwrap();
+        assert_no_panic(&o);
+        let facts = std::fs::read_to_string(d.path().join("facts.json")).unwrap();
+        let all = format!("{}{}{}", text(&o.stdout), text(&o.stderr), facts);
+        for r in &raw {
+            assert!(!all.contains(r.as_str()), "{format} output leaks `{r}`");
+        }
+    }
+}
+
+/// The faker sample through every output format: no identifier cell's value appears.
+#[test]
+fn labelled_sample_never_leaks() {
+    let d = tempfile::tempdir().unwrap();
+    let src = root().join("fixtures/phi-labelled/faker/named.csv");
+    let body = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(d.path().join("sample.csv"), &body).unwrap();
+    std::fs::write(
+        d.path().join("vendor.toml"),
+        "[vendor]\nname = \"Leak\"\n\n[[export]]\npath = \"sample.csv\"\ndeidentified = true\n",
+    )
+    .unwrap();
+    let labels: Vec<Label> = std::fs::read_to_string(root().join("fixtures/phi-labelled/faker/labels.tsv"))
+        .unwrap()
+        .lines()
+        .filter_map(Label::parse)
+        .filter(|l| l.variant != "free_text")
+        .collect();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let mut canaries: Vec<&str> = labels
+        .iter()
+        .filter_map(|l| rows.get(l.row as usize)?.get(l.col as usize))
+        .filter(|v| v.len() >= 6)
+        .collect();
+    canaries.sort_unstable();
+    canaries.dedup();
+    assert!(canaries.len() > 5000, "{}", canaries.len());
+    for format in ["table", "json", "markdown", "sarif", "junit", "html"] {
+        let o = vetter()
+            .args(["assess", "--framework", "deid", "--format", format, "--save-facts"])
+            .arg(d.path().join("facts.json"))
+            .arg(d.path().join("vendor.toml"))
+            .output()
+            .unwrap();
+        assert_no_panic(&o);
+        let facts = std::fs::read_to_string(d.path().join("facts.json")).unwrap();
+        let all = format!("{}{}{}", text(&o.stdout), text(&o.stderr), facts);
+        assert!(all.contains("***"), "masked samples are shown ({format})");
+        for c in &canaries {
+            assert!(
+                !all.contains(c),
+                "{format} output leaks a raw value ({} chars)",
+                c.len()
+            );
+        }
+    }
+}

@@ -195,6 +195,11 @@ pub fn classify(name: &str) -> ColumnClass {
     ]) {
         return System;
     }
+    // Reporting periods of aggregate data (`period_end`, `fiscal_quarter`): about the report,
+    // not a person.
+    if any(&["period", "fiscal", "reporting", "snapshot", "as_of", "quarter"]) && !any(&["birth", "dob", "death"]) {
+        return System;
+    }
     if any(&[
         "created",
         "updated",
@@ -559,6 +564,7 @@ struct State {
     /// recognizers never count the same text twice.
     covered: Vec<(usize, usize, Kind)>,
     text: text::Scratch,
+    word_hits: Vec<(Kind, usize, usize)>,
     /// Per column (by index): the value profile of a column whose name says nothing.
     profiles: Vec<profile::Profile>,
     /// Every hit as (record, column, kind), when asked for (the labelled benches score cells
@@ -711,6 +717,14 @@ pub fn valid_nanp(d: &[u8]) -> bool {
     !(d[3..6] == [5, 5, 5] && d[6] == 0 && d[7] == 1)
 }
 
+/// 555-0100 to 555-0199: reserved for fiction, never a line (the last 10 digits).
+pub fn fiction(d: &[u8]) -> bool {
+    d.len() >= 10 && {
+        let d = &d[d.len() - 10..];
+        d[3..6] == [5, 5, 5] && d[6] == 0 && d[7] == 1
+    }
+}
+
 /// NPI: Luhn over "80840" + the ten digits.
 pub fn valid_npi(d: &[u8]) -> bool {
     if d.len() != 10 || !(d[0] == 1 || d[0] == 2) || d[1..].iter().all(|&x| x == d[1]) {
@@ -807,8 +821,9 @@ fn phone_value(v: &str, column: bool) -> bool {
         && main.bytes().all(|c| c.is_ascii_digit() || b" ()+-.".contains(&c))
         && (d.len() == 10 || d.len() == 11 && d[0] == 1 || d.len() == 13 && main.starts_with("001"))
     {
-        // A phone column's NANP-shaped number, even one no NANP line has.
-        return true;
+        // A phone column's NANP-shaped number, even one no NANP line has (but not one
+        // reserved for fiction).
+        return !fiction(&d);
     }
     if main.starts_with("001") && d.len() == 13 {
         return valid_nanp(&d[3..]);
@@ -942,6 +957,7 @@ impl State {
             cur_row: 0,
             covered: Vec::new(),
             text: text::Scratch::default(),
+            word_hits: Vec::new(),
             profiles: Vec::new(),
             trace: None,
         }
@@ -1005,7 +1021,8 @@ impl State {
                     // precede (the word recognizers read the latter whole).
                     Kind::Phone => {
                         bounded(bytes, s, text::ext_end(bytes, e))
-                            && (valid_nanp(&digits(text)) || text::phone_label_before(bytes, s))
+                            && (valid_nanp(&digits(text))
+                                || text::phone_label_before(bytes, s) && !fiction(&digits(text)))
                     }
                     // A 13-digit EAN barcode passes Luhn one time in ten: not a card unless
                     // the column says so.
@@ -1164,15 +1181,17 @@ impl State {
     fn words(&mut self, rec: &Recognizers, value: &str, col: usize) {
         let mut scratch = std::mem::take(&mut self.text);
         let covered = std::mem::take(&mut self.covered);
-        let mut hits: Vec<(Kind, usize, usize)> = Vec::new();
+        let mut hits = std::mem::take(&mut self.word_hits);
+        hits.clear();
         // A short value alone in its cell may be a whole name (`Estrada, Matthew`).
         let whole = value.len() <= 64;
         text::scan(&rec.lists, value, whole, &covered, &mut scratch, |k, s, e| {
             hits.push((k, s, e))
         });
-        for (k, s, e) in hits {
+        for &(k, s, e) in &hits {
             self.hit(k, col, &value[s..e]);
         }
+        self.word_hits = hits;
         self.text = scratch;
         self.covered = covered;
     }

@@ -90,9 +90,17 @@ impl Profile {
         self.decision
     }
 
-    /// At the end of the scan: decide a column that never reached the sample size.
+    /// At the end of the scan: decide a column that never reached the sample size (one of
+    /// fewer than [`MIN_AT_END`] values is too short to say anything about: nothing).
     pub fn settle(&mut self) -> Option<Decision> {
-        (self.decision == Decision::Undecided && self.values >= MIN_AT_END).then(|| self.decide())
+        if self.decision != Decision::Undecided {
+            return None;
+        }
+        if self.values < MIN_AT_END {
+            self.decision = Decision::Nothing;
+            return Some(Decision::Nothing);
+        }
+        Some(self.decide())
     }
 }
 
@@ -138,6 +146,6 @@ mod tests {
             });
         }
         assert_eq!(p.decision, Decision::Versions);
-        assert_eq!(Profile::default().settle(), None);
+        assert_eq!(Profile::default().settle(), Some(Decision::Nothing));
     }
 }

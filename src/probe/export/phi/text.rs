@@ -53,13 +53,35 @@ const COMPANY: [&[u8]; 24] = [
 const TITLES: [&[u8]; 8] = [b"dr", b"mr", b"mrs", b"ms", b"miss", b"mx", b"prof", b"rev"];
 
 /// Words after which a capitalised phrase is a place.
-const PLACE_CONTEXT: [&[u8]; 6] = [
-    b"lives in",
-    b"living in",
-    b"resides in",
-    b"moved to",
-    b"relocated to",
-    b"born in",
+const PLACE_CONTEXT: [(&[&[u8]], &[u8]); 2] = [
+    (&[b"lives", b"living", b"resides", b"born", b"lived"], b"in"),
+    (&[b"moved", b"relocated"], b"to"),
+];
+
+/// Words before a date that make it a thing's date, not a person's.
+const THING_DATES: &[&[u8]] = &[
+    b"lot",
+    b"batch",
+    b"build",
+    b"release",
+    b"released",
+    b"version",
+    b"expires",
+    b"expiry",
+    b"exp",
+    b"expiration",
+    b"opened",
+    b"manufactured",
+    b"mfg",
+    b"shipped",
+    b"invoice",
+    b"order",
+    b"effective",
+    b"created",
+    b"updated",
+    b"modified",
+    b"published",
+    b"deployed",
 ];
 
 /// Words before a plain 10-digit number that make it a phone.
@@ -128,6 +150,9 @@ fn lower_eq(w: &[u8], x: &[u8]) -> bool {
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     toks: Vec<Tok>,
+    cov: Vec<(usize, usize, Kind)>,
+    starts: Vec<usize>,
+    cities: Vec<(usize, usize, Kind)>,
 }
 
 /// Whether `[s, e)` overlaps an accepted match.
@@ -152,25 +177,39 @@ pub fn scan(
         }
     };
     // Dates.
-    dates::find_all(v, |s, e| emit(Kind::Date, s, e, covered));
+    // Dates, unless the words before say they are a thing's (`lot … opened 2024-03-01`,
+    // `expires 2027-01-31`, `build of 2025-05-02`).
+    dates::find_all(v, |s, e| {
+        if !label_before(b, s, THING_DATES, 4) {
+            emit(Kind::Date, s, e, covered)
+        }
+    });
     // Streets written without a house number (`Flat 66, Roy Lakes`) first: their words are
-    // not a person's, and a ZIP code may follow them.
-    words(b, &mut scratch.toks);
-    let mut cov = covered.to_vec();
-    unit_streets(lists, b, &scratch.toks, &mut cov, &mut emit);
-    digits_led(b, whole, &cov, &mut emit);
+    // not a person's, and a ZIP code may follow them. No allocation per field: the buffers
+    // are the caller's.
+    let Scratch {
+        toks,
+        cov,
+        starts,
+        cities,
+    } = scratch;
+    words(b, toks);
+    cov.clear();
+    cov.extend_from_slice(covered);
+    unit_streets(lists, b, toks, cov, &mut emit);
+    digits_led(b, whole, cov, &mut emit);
     // Places before names: `Lives in Moses Lake` is a city, not a person.
-    let mut cities = Vec::new();
-    places(b, &cov, &scratch.toks, &mut |k, s, e, c: &[(usize, usize, Kind)]| {
+    cities.clear();
+    places(b, cov, toks, starts, &mut |k, s, e, c: &[(usize, usize, Kind)]| {
         if !overlaps(c, s, e) {
             cities.push((s, e, k));
         }
     });
-    for &(s, e, k) in &cities {
-        emit(k, s, e, &cov);
+    for &(s, e, k) in cities.iter() {
+        emit(k, s, e, cov);
     }
-    cov.extend(cities);
-    names(lists, b, whole, &cov, scratch, &mut emit);
+    cov.extend_from_slice(cities);
+    names(lists, b, whole, cov, toks, &mut emit);
 }
 
 /// Phones with a country code or trunk `0`, postcodes, SSNs by their label, IPv6, ZIP codes
@@ -244,7 +283,10 @@ fn digits_led(
                 if super::valid_ssn(&d) {
                     emit(Kind::Ssn, i, e, covered);
                 }
-            } else if n == 10 && free && phone_label_before(b, i) {
+            } else if n == 10 && free && phone_label_before(b, i) && {
+                let d: Vec<u8> = b[i..e].iter().map(|x| x - b'0').collect();
+                !super::fiction(&d)
+            } {
                 // Labelled: the layout is enough (numbers no NANP line has are still meant
                 // as phones here).
                 emit(Kind::Phone, i, ext_end(b, e), covered);
@@ -458,11 +500,9 @@ fn names(
     b: &[u8],
     whole: bool,
     covered: &[(usize, usize, Kind)],
-    scratch: &mut Scratch,
+    t: &[Tok],
     emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
 ) {
-    words(b, &mut scratch.toks);
-    let t = &scratch.toks;
     let cap = |k: usize| k < t.len() && capitalised(b, t[k], whole);
     let w = |k: usize| &b[t[k].s..t[k].e];
     let adj = |k: usize| k + 1 < t.len() && adjacent(b, t[k], t[k + 1]);
@@ -581,9 +621,10 @@ fn places(
     b: &[u8],
     covered: &[(usize, usize, Kind)],
     toks: &[Tok],
+    starts: &mut Vec<usize>,
     emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
 ) {
-    let mut starts: Vec<usize> = Vec::new();
+    starts.clear();
     for &(_, e, k) in covered {
         if k == Kind::StreetAddress {
             // The street match ends after its suffix's terminator: `, ` then the city.
@@ -610,18 +651,20 @@ fn places(
             }
         }
     }
-    let lower = b.to_ascii_lowercase();
-    for ctx in PLACE_CONTEXT {
-        let mut from = 0;
-        while let Some(p) = memchr::memmem::find(&lower[from..], ctx) {
-            let at = from + p + ctx.len();
-            if b.get(at) == Some(&b' ') {
-                starts.push(at + 1);
-            }
-            from = at;
+    // `lives in X`, `moved to X`: by words, no lower-cased copy of the field.
+    for k in 1..toks.len().saturating_sub(1) {
+        let (p, t, n) = (toks[k - 1], toks[k], toks[k + 1]);
+        let w = |x: Tok| &b[x.s..x.e];
+        let gaps = &b[p.e..t.s] == b" " && &b[t.e..n.s] == b" ";
+        if gaps
+            && PLACE_CONTEXT
+                .iter()
+                .any(|(verb, prep)| lower_eq(w(t), prep) && verb.iter().any(|v| lower_eq(w(p), v)))
+        {
+            starts.push(n.s);
         }
     }
-    for s in starts {
+    for &s in starts.iter() {
         // Up to three capitalised words, adjacent by single spaces.
         let Some(first) = toks.iter().position(|t| t.s == s) else {
             continue;
