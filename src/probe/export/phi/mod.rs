@@ -1596,6 +1596,68 @@ mod tests {
     }
 
     #[test]
+    fn issue_12_cards_phones_columns() {
+        // Diners 14, JCB 16, Maestro 12, Mastercard 2-series, Amex as printed.
+        for ok in [
+            "30569309025904",
+            "3530111333300000",
+            "675964982648",
+            "2223000048400011",
+            "378282246310005",
+        ] {
+            assert!(valid_card(&digits(ok)), "{ok}");
+        }
+        // Near misses: Luhn fails, an issuer range at the wrong length, an EAN-13 barcode.
+        for bad in ["30569309025905", "5105105105105100000", "4006381333931"] {
+            let d = digits(bad);
+            assert!(!valid_card(&d) || valid_ean13(&d), "{bad}");
+        }
+        assert!(valid_ean13(&digits("4006381333931")));
+        let f = scan("notes", "barcode 4006381333931 and card 3782 822463 10005");
+        assert_eq!(f.types.credit_card.count, 1, "{f:?}");
+        for ok in [
+            "352.253.0931x856",
+            "+1-704-452-3080x391",
+            "001-704-452-3080",
+            "(0114) 496 0765",
+            "+44(0)1632 960 123",
+            "598-820-1128",
+        ] {
+            assert!(phone_value(ok, true), "{ok}");
+        }
+        for bad in ["555-555-0123", "12345", "call me", "352.253.0931 fax"] {
+            assert!(!phone_value(bad, true), "{bad}");
+        }
+        assert_eq!(
+            scan("phone", "598-820-1128").types.phone.count,
+            1,
+            "a phone column's number"
+        );
+        assert_eq!(
+            scan("notes", "ref 598-820-1128").types.phone.count,
+            0,
+            "no NANP line, no label"
+        );
+        assert_eq!(scan("notes", "phone 598-820-1128").types.phone.count, 1, "labelled");
+        for (col, want) in [
+            ("member_name", ColumnClass::Holds(Kind::Name)),
+            ("subscriber_name", ColumnClass::Holds(Kind::Name)),
+            ("emergency_contact", ColumnClass::Holds(Kind::Name)),
+            ("NOK", ColumnClass::Holds(Kind::Name)),
+            ("LNAME", ColumnClass::Holds(Kind::Name)),
+            ("guarantor", ColumnClass::Holds(Kind::Name)),
+            ("home_city", ColumnClass::Holds(Kind::City)),
+            ("zip5", ColumnClass::Holds(Kind::Zip)),
+            ("period_end", ColumnClass::System),
+            ("member_id", ColumnClass::Holds(Kind::HealthPlanId)),
+            ("contact_method", ColumnClass::Other),
+            ("ethnicity", ColumnClass::Other),
+        ] {
+            assert_eq!(classify(col), want, "{col}");
+        }
+    }
+
+    #[test]
     fn masks_hide_values() {
         assert_eq!(mask(Kind::Email, "jane.doe@example.com"), "j***@***.com");
         assert_eq!(mask(Kind::Ssn, "219-45-6789"), "***-**-6789");

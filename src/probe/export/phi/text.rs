@@ -22,7 +22,7 @@ struct Tok {
 }
 
 /// Words after which a capitalised pair is a company (`Ann Taylor Inc`, `Time Warner Cable`).
-const COMPANY: [&[u8]; 24] = [
+const COMPANY: [&[u8]; 23] = [
     b"inc",
     b"corp",
     b"co",
@@ -46,7 +46,6 @@ const COMPANY: [&[u8]; 24] = [
     b"technologies",
     b"international",
     b"motors",
-    b"and",
 ];
 
 /// Titles before a name.
@@ -541,7 +540,7 @@ fn names(
                 }
                 let company = j + 1 < t.len() && COMPANY.iter().any(|c| lower_eq(w(j + 1), c)) && {
                     let gap = &b[t[j].e..t[j + 1].s];
-                    gap == b" " || gap == b", " || gap == b" & "
+                    gap == b" " || gap == b", "
                 };
                 if !street_after(j) && !number_before(k) && !company {
                     emit(Kind::Name, t[k].s, t[j].e, covered);
