@@ -1088,7 +1088,7 @@ impl State {
         let d = digits(v);
         let all_digits = v.bytes().all(|b| b.is_ascii_digit());
         let zip5 = (v.len() == 5 && all_digits || v.len() == 10 && v.as_bytes()[5] == b'-' && d.len() == 9)
-            && &d[..5] != [0; 5]
+            && d[..5] != [0; 5]
             || text::postcode_like(v.as_bytes());
         let phone_shaped =
             !all_digits && phone_value(v, true) || all_digits && (d.len() == 10 || d.len() == 11 && d[0] == 1);

@@ -101,6 +101,9 @@ pub struct Scores {
     pub by_variant: BTreeMap<(Setting, String, String), Confusion>,
 }
 
+/// One cell's planted identifiers: type → (variant, count) in label order.
+type Planted = BTreeMap<String, Vec<(String, u32)>>;
+
 /// The type a found kind is scored as: a restricted ZIP is a ZIP; outside a named column a
 /// date of birth cannot be told from any other date, so both are `date` there.
 fn scored(kind: &str, setting: Setting) -> String {
@@ -115,7 +118,7 @@ fn scored(kind: &str, setting: Setting) -> String {
 /// the free-text column of a second file already scored with the first).
 pub fn score(labels: &[Label], trace: &[(u64, u32, Kind)], setting: impl Fn(u32) -> Option<Setting>) -> Scores {
     // Per cell: planted (type -> [(variant, n)]) and found (type -> n).
-    let mut planted: HashMap<(u64, u32), BTreeMap<String, Vec<(String, u32)>>> = HashMap::new();
+    let mut planted: HashMap<(u64, u32), Planted> = HashMap::new();
     for l in labels {
         let Some(s) = setting(l.col) else { continue };
         planted

@@ -376,11 +376,10 @@ fn intl_phone(b: &[u8], i: usize) -> Option<usize> {
             }
             j += 1;
             last_digit_end = j;
-        } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')')
-            && b.get(j + 1).is_some_and(|x| x.is_ascii_digit() || *x == b'(')
+        } else if c == b')'
+            || matches!(c, b' ' | b'-' | b'.' | b'(') && b.get(j + 1).is_some_and(|x| x.is_ascii_digit() || *x == b'(')
         {
-            j += 1;
-        } else if c == b')' {
+            // A separator between digit groups; a `)` may be followed by anything.
             j += 1;
         } else {
             break;
