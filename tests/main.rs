@@ -20,6 +20,7 @@ mod fixtures;
 mod fuzz_regressions;
 mod html;
 mod input_limits;
+mod jurisdiction;
 mod missing;
 mod oscal;
 mod output_flags;

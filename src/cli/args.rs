@@ -212,6 +212,13 @@ pub enum Command {
         /// Overwrite existing files.
         #[arg(long)]
         force: bool,
+        /// Where the practice is established: us, eu (an EU/EEA member state), uk, other.
+        /// Asked when omitted and the terminal is interactive.
+        #[arg(long, value_name = "WHERE", value_parser = clap::value_parser!(vetter::facts::Jurisdiction))]
+        jurisdiction: Option<vetter::facts::Jurisdiction>,
+        /// The practice offers care to, or monitors, people in the EU/EEA or UK (GDPR Art. 3(2)).
+        #[arg(long)]
+        eu_data_subjects: bool,
     },
 }
 

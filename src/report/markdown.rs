@@ -86,6 +86,9 @@ pub fn render(r: &Report) -> String {
             esc(&c.resource)
         );
     }
+    for l in &r.left_out {
+        let _ = writeln!(o, "> {}\n", esc(&l.reason));
+    }
     if !r.overrides.is_empty() {
         let ids: Vec<String> = r.overrides.iter().map(|o| code(&o.rule)).collect();
         let _ = writeln!(o, "> ⚠️ Built-in rules overridden by a user pack: {}\n", ids.join(", "));

@@ -204,6 +204,10 @@ pub struct Report {
     /// Resources that could not be probed or read, each once, with the checks they stopped.
     #[serde(default)]
     pub unassessed: Vec<Unassessed>,
+    /// Packs that did not run, and why (the law that applies to the practice, or
+    /// `[vendor] frameworks`).
+    #[serde(default)]
+    pub left_out: Vec<crate::rules::LeftOut>,
     /// Every rule that produced a finding, for renderers that describe rules (SARIF, HTML).
     #[serde(default)]
     pub rules: Vec<RuleInfo>,
@@ -251,6 +255,7 @@ pub struct ReportParts<'a> {
     pub facts: serde_json::Value,
     pub waivers: &'a [Waiver],
     pub manifest: Option<ManifestRef>,
+    pub left_out: Vec<crate::rules::LeftOut>,
 }
 
 /// Assemble a report: score, sort, count.
@@ -371,6 +376,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         overrides: parts.rules.overrides.clone(),
         summary,
         not_supplied,
+        left_out: parts.left_out,
         unassessed,
         rules,
         manifest: parts.manifest,

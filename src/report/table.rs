@@ -74,6 +74,11 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     ]);
     out.push_str(&head.to_string());
     out.push('\n');
+    // Which law did not apply is said once, above everything it leaves out.
+    for l in &r.left_out {
+        out.push_str(&l.reason);
+        out.push('\n');
+    }
 
     let weights = super::category_weights(r);
     let mut cats = new_table(opts);

@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 use super::model::*;
 use crate::diag::Problem;
 
-const PACK_KEYS: &[&str] = &["id", "title", "version", "kind", "default", "description"];
+const PACK_KEYS: &[&str] = &["id", "title", "version", "kind", "default", "law", "description"];
 const PARAM_KEYS: &[&str] = &["default", "floor", "stricter", "description"];
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -284,6 +284,19 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
         );
     }
     let default = cx.boolean(pack_t, "default", "[pack]").unwrap_or(true);
+    let law = cx
+        .string(pack_t, "law", false, &pack_span, "[pack]")
+        .and_then(|(s, span)| match s.parse::<Law>() {
+            Ok(l) => Some(l),
+            Err(e) => {
+                cx.err(
+                    span,
+                    e,
+                    Some("law = \"gdpr\" runs the pack by default only where the GDPR applies to the practice".into()),
+                );
+                None
+            }
+        });
     let description = cx
         .string(pack_t, "description", false, &pack_span, "[pack]")
         .map(|s| s.0);
@@ -428,6 +441,7 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                 version: version.0,
                 kind: kind_s,
                 default,
+                law,
                 description,
                 source,
             },

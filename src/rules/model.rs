@@ -354,8 +354,57 @@ pub struct PackInfo {
     /// `rules` or `phrasing`.
     pub kind: String,
     pub default: bool,
+    /// The law the pack checks: it runs by default only where that law applies to the
+    /// practice (`[practice]` in the manifest). `None`: it always runs by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law: Option<Law>,
     pub description: Option<String>,
     pub source: PackSource,
+}
+
+/// The law a pack checks (`[pack] law`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Law {
+    /// HIPAA: US covered entities and their business associates.
+    Hipaa,
+    /// The GDPR (and the UK GDPR): practices established in, or serving people in, the EU/EEA or UK.
+    Gdpr,
+}
+
+impl Law {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Law::Hipaa => "hipaa",
+            Law::Gdpr => "gdpr",
+        }
+    }
+}
+
+impl FromStr for Law {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "hipaa" => Ok(Law::Hipaa),
+            "gdpr" => Ok(Law::Gdpr),
+            _ => Err(format!("unknown law `{s}`; expected `hipaa` or `gdpr`")),
+        }
+    }
+}
+
+/// A pack that did not run, and why (`[vendor] frameworks`, `[practice]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LeftOut {
+    pub pack: String,
+    /// The line a person reads.
+    pub reason: String,
+}
+
+/// The packs an assessment runs, and those it leaves out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub packs: std::collections::BTreeSet<String>,
+    pub left_out: Vec<LeftOut>,
 }
 
 /// One rule, as written.
