@@ -28,5 +28,6 @@ mod portfolio;
 mod progress;
 mod record;
 mod reports;
+mod rules_examples;
 mod rules_safety;
 mod threshold_reasons;

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod cost;
 pub mod examples;
+pub mod law;
 pub mod load;
 pub mod model;
 pub mod shape;
