@@ -225,6 +225,10 @@ pub enum RulesCommand {
         /// Only rules of these packs (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "PACKS")]
         framework: Vec<String>,
+        /// Only rules of this force: required, addressable, negotiated, practice, proposed
+        /// (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "FORCE", value_parser = clap::value_parser!(vetter::rules::Force))]
+        force: Vec<vetter::rules::Force>,
     },
     /// Everything about one rule, or how scoring works (--scoring).
     Explain {

@@ -50,6 +50,8 @@ struct FailedRule {
     id: String,
     title: String,
     severity: &'static str,
+    force: &'static str,
+    force_meaning: &'static str,
     category: &'static str,
     description: String,
     remediation: String,
@@ -220,6 +222,10 @@ fn view(r: &Report) -> View<'_> {
             id: f.rule.clone(),
             title: f.title.clone(),
             severity: f.severity.as_str(),
+            force: super::force_label(f.force),
+            force_meaning: f
+                .force
+                .map_or("the pack does not say what obliges the vendor", |x| x.meaning()),
             category: f.category.as_str(),
             description: info.map(|i| i.description.clone()).unwrap_or_default(),
             remediation: f.remediation.clone(),

@@ -78,6 +78,11 @@ pub struct RuleInfo {
     pub description: String,
     pub remediation: String,
     pub severity: crate::rules::Severity,
+    /// What obliges the vendor.
+    pub force: Option<crate::rules::Force>,
+    /// Who is obliged to do what, under which paragraph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<String>,
     pub category: crate::rules::Category,
     pub refs: Vec<String>,
     pub requirement: Vec<String>,
@@ -142,6 +147,11 @@ impl Unassessed {
             self.cause
         )
     }
+}
+
+/// A finding's force as a report prints it (`unclassified` for a pack written without one).
+pub fn force_label(force: Option<crate::rules::Force>) -> &'static str {
+    force.map_or("unclassified", crate::rules::Force::as_str)
 }
 
 /// "1 check", "12 checks".
@@ -329,6 +339,11 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             description: text::cap(&r.description, text::MAX_RULE_TEXT).into_owned(),
             remediation: text::cap(&r.remediation, text::MAX_RULE_TEXT).into_owned(),
             severity: r.severity,
+            force: r.force,
+            duty: r
+                .duty
+                .as_deref()
+                .map(|d| text::cap(d, text::MAX_RULE_TEXT).into_owned()),
             category: r.category,
             refs: r.refs.clone(),
             requirement: r.requirement.clone(),

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod cost;
+pub mod examples;
 pub mod load;
 pub mod model;
 pub mod shape;
