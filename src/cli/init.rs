@@ -94,7 +94,7 @@ fn ask_practice() -> Result<Option<(Jurisdiction, bool)>> {
     if !stdin.is_terminal() {
         return Ok(None);
     }
-    let mut ask = |q: &str| -> Result<String> {
+    let ask = |q: &str| -> Result<String> {
         eprint!("{q}");
         std::io::stderr().flush()?;
         let mut line = String::new();
