@@ -160,7 +160,9 @@ fn running_lines(lines: &[Line]) -> BTreeSet<String> {
         }
         pages.insert(&l.loc);
         let t = l.text.trim();
-        if !t.is_empty() && t.len() <= 80 && !t.chars().all(|c| c.is_ascii_digit()) {
+        // Punctuation alone ("(", "/") recurs on most pages without being a header.
+        let letters = t.chars().filter(|c| c.is_alphanumeric()).count();
+        if letters >= 3 && t.len() <= 80 && !t.chars().all(|c| c.is_ascii_digit()) {
             seen.entry(t).or_default().insert(&l.loc);
         }
     }
@@ -376,7 +378,13 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             raw.push((t.to_string(), l.loc.clone(), Some(l.level), false));
             continue;
         }
-        let after_sentence = cur.is_empty() || cur.ends_with(['.', ':', '!', '?', ';']);
+        // "… (paragraph 6.2.3." has not finished its sentence: a section number wrapped.
+        let last = cur.rsplit(' ').next().unwrap_or("");
+        let wrapped_number = last.ends_with('.')
+            && last.contains(|c: char| c.is_ascii_digit())
+            && last.trim_end_matches('.').contains('.')
+            && last.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '(');
+        let after_sentence = cur.is_empty() || (cur.ends_with(['.', ':', '!', '?', ';']) && !wrapped_number);
         // A heading: a short line after a finished sentence, not followed by the rest of its
         // own sentence (a lower-case continuation means a bold lead-in cut by the PDF).
         let next = lines[i + 1..].iter().map(|n| n.text.trim()).find(|n| !n.is_empty());
@@ -446,9 +454,11 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             last_alpha = m.chars().next();
         }
         // Depth of a section number or heading, for the heading path.
+        // A heading the source marks keeps the source's level (Markdown "## 1. Definitions" and
+        // "## Recitals" are siblings); numbers nest below marked headings.
         let depth = match (&number_kind, level) {
-            (Some(Number::Section(_, d)), _) => Some(*d + 10),
             (_, Some(l)) if l > 0 => Some(l as usize),
+            (Some(Number::Section(_, d)), _) => Some(*d + 10),
             (_, Some(_)) => Some(stack.last().map(|s| s.0).unwrap_or(1)),
             _ => None,
         };
@@ -844,7 +854,9 @@ mod tests {
         let d = Doc {
             lines: [
                 "The Contractor shall make available PHI as necessary under the corresponding 45 CFR",
-                "164.524. If the Contractor intends to deny the request, it shall forward it.",
+                "164.524. If the Contractor intends to deny the request, it shall forward it. Noncompliance with these provisions (paragraph",
+                "6.2.3.",
+                "8) may subject the Contractor to termination.",
                 "The Contractor shall report the breach within one hour of discovery to the US Computer",
                 "Emergency Readiness Team (US CERT), and, within 24 hours of discovery, to the Office.",
             ]
@@ -859,7 +871,20 @@ mod tests {
         let m = build(&d, builtin());
         assert_eq!(m.paras.len(), 1, "{:?}", m.paras);
         assert!(m.paras[0].text.contains("45 CFR 164.524. If"));
+        assert!(m.paras[0].text.contains("(paragraph 6.2.3. 8) may subject"));
         assert!(m.paras[0].text.contains("US Computer Emergency Readiness Team"));
+    }
+
+    #[test]
+    fn marked_and_numbered_headings_are_siblings() {
+        let m = model(
+            "## RECITALS\n\nWHEREAS the parties agree;\n\n## 1. DEFINITIONS\n\n**1.1** \"Breach\" means a breach.\n\n## 2. USES\n\n**2.1 General Use**\n\nBusiness Associate may use PHI.\n",
+        );
+        let last = m.paras.last().unwrap();
+        assert_eq!(
+            (last.region, last.path.clone()),
+            (Region::Body, vec!["USES".to_string(), "General Use".to_string()])
+        );
     }
 
     #[test]
