@@ -411,4 +411,14 @@ mod tests {
             Some("Business Associate may use PHI only to perform the services.")
         );
     }
+
+    #[test]
+    fn a_window_given_by_a_defined_term() {
+        let c = baa(
+            "1.16 “Response Period” means ten days.\n\n3.3 Business Associate will report to Customer any Breach of Unsecured PHI without unreasonable delay, but no later than the Response Period following Business Associate becoming aware of the Breach.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.clock_start.as_deref()), (Some(10), Some("discovery")));
+        assert!(b.quote.as_deref().unwrap().contains("the Response Period"));
+    }
 }

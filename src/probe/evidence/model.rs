@@ -98,6 +98,8 @@ pub struct Model {
     pub parties: Parties,
     /// The phrasing's patterns for a sentence that defines a term.
     pub definition: Vec<Regex>,
+    /// Durations the contract defines ("“Response Period” means ten days"): term and duration.
+    pub durations: Vec<(String, String)>,
     /// The lines in reading order without running headers and footers, whitespace collapsed and
     /// inline HTML removed (what the SOC 2 and pen-test readers read).
     pub doc: Doc,
@@ -340,11 +342,13 @@ pub fn build(doc: &Doc, p: &Phrasing) -> Model {
     let clean = Doc { lines };
     let paras = paragraphs(&clean, p);
     let parties = parties(&paras, p);
+    let durations = durations(&paras);
     Model {
         paras,
         running: kept,
         parties,
         definition: p.group("structure", "definition").to_vec(),
+        durations,
         doc: clean,
     }
 }
@@ -379,8 +383,20 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             continue;
         }
         // "… (paragraph 6.2.3." has not finished its sentence: a section number wrapped.
-        let last = cur.rsplit(' ').next().unwrap_or("");
-        let wrapped_number = last.ends_with('.')
+        let mut tail = cur.rsplit(' ');
+        let last = tail.next().unwrap_or("");
+        let before_last = tail.next().unwrap_or("").trim_start_matches('(').to_ascii_lowercase();
+        let wrapped_number = [
+            "paragraph",
+            "paragraphs",
+            "section",
+            "sections",
+            "subsection",
+            "clause",
+            "para.",
+        ]
+        .contains(&before_last.as_str())
+            && last.ends_with('.')
             && last.contains(|c: char| c.is_ascii_digit())
             && last.trim_end_matches('.').contains('.')
             && last.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '(');
@@ -639,13 +655,37 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     out
 }
 
+/// Durations defined as terms: `“Response Period” means ten days`, `"Notice Period" shall mean
+/// forty-eight (48) hours`.
+fn durations(paras: &[Para]) -> Vec<(String, String)> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = re(
+        &R,
+        r#"(?i)[“"]([^“"”]{2,40})[”"]\s+(?:means|shall mean|is)\s+((?:[a-z0-9-]+\s+){0,2}(?:\(\d{1,4}\)\s+)?(?:business\s+|calendar\s+|working\s+)?(?:days?|hours?))\b"#,
+    );
+    let mut out: Vec<(String, String)> = Vec::new();
+    for p in paras.iter().filter(|p| !p.heading) {
+        for c in re.captures_iter(&p.text) {
+            let term = c[1].trim().to_string();
+            if !out.iter().any(|(t, _)| *t == term) {
+                out.push((term, c[2].to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// The capitalised name that ends right before a parenthesis: "… by and between Acme Health,
 /// Inc. (" → "Acme Health, Inc.".
 fn name_before(s: &str) -> Option<String> {
-    let words: Vec<&str> = s.trim_end().split_whitespace().collect();
+    let words: Vec<&str> = s.split_whitespace().collect();
     let mut take = 0;
     for w in words.iter().rev() {
-        let bare = w.trim_matches(|c: char| c == ',' || c == '"' || c == '“' || c == '”');
+        // A parenthesis or a quote mark ends the name ("… (“Covered Entity”) and Acme").
+        if w.contains(['(', ')', '"', '“', '”']) {
+            break;
+        }
+        let bare = w.trim_matches(',');
         let capital = bare
             .chars()
             .next()
@@ -675,6 +715,16 @@ impl Model {
     pub fn units(&self, vendor: &str, practice: &str) -> Vec<Unit> {
         let names = name_re(&self.parties);
         let definition = self.definition.clone();
+        // A window given by a defined term reads as the duration it stands for.
+        let durations: Vec<(Regex, &str)> = self
+            .durations
+            .iter()
+            .filter_map(|(t, d)| {
+                Regex::new(&format!(r"\b(?:the\s+)?{}\b", regex::escape(t)))
+                    .ok()
+                    .map(|r| (r, d.as_str()))
+            })
+            .collect();
         let mut out = Vec::new();
         for para in &self.paras {
             if para.text.is_empty() {
@@ -694,6 +744,11 @@ impl Model {
                     (Some(l), 0) => format!("{l} {}", s.text),
                     _ => s.text.clone(),
                 };
+                for (re, d) in &durations {
+                    if re.is_match(&text) {
+                        text = re.replace_all(&text, *d).into_owned();
+                    }
+                }
                 if let Some((re, sides)) = &names {
                     text = re
                         .replace_all(&text, |c: &regex::Captures| {
@@ -846,6 +901,23 @@ mod tests {
                 .any(|p| p.text.contains("Breach within five (5) business days")),
             "{:?}",
             m.paras
+        );
+    }
+
+    #[test]
+    fn a_citation_ends_a_sentence_and_the_next_section_starts() {
+        let m = model(
+            "1. Definitions\n\"Breach\" shall have the meaning given in 45 C.F.R. § 164.402.\n2. Permitted Uses\nBusiness Associate may use PHI.\n",
+        );
+        assert!(
+            m.paras.iter().any(|p| p.raw == "2. Permitted Uses" && p.heading),
+            "{:?}",
+            m.paras
+        );
+        let last = m.paras.last().unwrap();
+        assert_eq!(
+            (last.region, last.path.clone()),
+            (Region::Body, vec!["Permitted Uses".to_string()])
         );
     }
 

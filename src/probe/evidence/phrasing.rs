@@ -59,7 +59,16 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
     ("detect", None),
     (
         "pentest",
-        Some(&["tester", "date", "open", "all_closed", "api", "fixed", "not_fixed"]),
+        Some(&[
+            "tester",
+            "date",
+            "open",
+            "all_closed",
+            "api",
+            "fixed",
+            "not_fixed",
+            "closed_status",
+        ]),
     ),
     ("hitrust", Some(&["r2", "i1", "e1", "valid", "issued", "interim"])),
     ("policy", Some(&["date"])),

@@ -788,9 +788,13 @@ pub(crate) fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
+            // A section number wrapped at its dots ("paragraph 6.2.3. 8)") does not end a sentence.
+            let wrapped_number =
+                next.is_ascii_digit() && word.contains('.') && word.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
             let abbrev = c == b'.'
                 && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
-                    || ABBREV.contains(&word.as_str()));
+                    || ABBREV.contains(&word.as_str())
+                    || wrapped_number);
             if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev
             {
                 push_sentence(&para[start..=i], loc, out);
@@ -836,6 +840,10 @@ mod tests {
         let s = sentences(&d);
         assert_eq!(s.len(), 3, "{s:?}");
         assert!(s[1].text.contains("five (5) days"));
+        let s = sentences(&text(
+            "Noncompliance with these provisions (paragraph 6.2.3. 8) may subject the Contractor to termination.\n",
+        ));
+        assert_eq!(s.len(), 1, "{s:?}");
         assert_eq!(s[0].loc, "line 1");
     }
 
