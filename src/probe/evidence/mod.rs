@@ -13,6 +13,7 @@ pub mod model;
 pub mod numbers;
 pub mod pentest;
 pub mod phrasing;
+pub mod show;
 pub mod soc2;
 pub mod text;
 

@@ -83,7 +83,7 @@ pub struct Para {
 }
 
 /// Who is who: the names and defined terms that stand for the vendor and for the practice.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Parties {
     pub vendor: Vec<String>,
     pub practice: Vec<String>,
