@@ -56,6 +56,7 @@ fn man_pages_are_current() {
         "diff",
         "verify",
         "demo",
+        "evidence",
     ] {
         let mut args = vec!["man"];
         if !page.is_empty() {

@@ -174,6 +174,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Show what the evidence reader sees in a document.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Print the facts' JSON Schema (the names rules may read).
     Facts {
         /// Print the JSON Schema of the facts tree.
@@ -219,6 +224,22 @@ pub enum Command {
         /// The practice offers care to, or monitors, people in the EU/EEA or UK (GDPR Art. 3(2)).
         #[arg(long)]
         eu_data_subjects: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// The document's outline (headings and their regions: introduction, definitions,
+    /// recitals, disclaimers, drafting notes), the parties learnt, running headers and footers,
+    /// and every fact read with the sentence and place it came from. Reads PDF, DOCX, HTML,
+    /// Markdown and text.
+    Show {
+        /// The document.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Read it as this kind (soc2, baa, dpa, pentest, hitrust, policy) instead of detecting it.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
     },
 }
 
