@@ -174,6 +174,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Show what the evidence reader sees in a document.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Print the facts' JSON Schema (the names rules may read).
     Facts {
         /// Print the JSON Schema of the facts tree.
@@ -212,6 +217,29 @@ pub enum Command {
         /// Overwrite existing files.
         #[arg(long)]
         force: bool,
+        /// Where the practice is established: us, eu (an EU/EEA member state), uk, other.
+        /// Asked when omitted and the terminal is interactive.
+        #[arg(long, value_name = "WHERE", value_parser = clap::value_parser!(vetter::facts::Jurisdiction))]
+        jurisdiction: Option<vetter::facts::Jurisdiction>,
+        /// The practice offers care to, or monitors, people in the EU/EEA or UK (GDPR Art. 3(2)).
+        #[arg(long)]
+        eu_data_subjects: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// The document's outline (headings and their regions: introduction, definitions,
+    /// recitals, disclaimers, drafting notes), the parties learnt, running headers and footers,
+    /// and every fact read with the sentence and place it came from. Reads PDF, DOCX, HTML,
+    /// Markdown and text.
+    Show {
+        /// The document.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Read it as this kind (soc2, baa, dpa, pentest, hitrust, policy) instead of detecting it.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
     },
 }
 
@@ -225,6 +253,10 @@ pub enum RulesCommand {
         /// Only rules of these packs (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "PACKS")]
         framework: Vec<String>,
+        /// Only rules of this force: required, addressable, negotiated, practice, proposed
+        /// (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "FORCE", value_parser = clap::value_parser!(vetter::rules::Force))]
+        force: Vec<vetter::rules::Force>,
     },
     /// Everything about one rule, or how scoring works (--scoring).
     Explain {

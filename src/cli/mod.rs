@@ -52,6 +52,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
         Command::Verify { report } => verify::run(&g, &report),
         Command::Rules { command } => rules_cmd::run(&g, command),
+        Command::Evidence {
+            command: args::EvidenceCommand::Show { file, kind },
+        } => evidence_show(&g, &file, kind.as_deref()),
         Command::Facts { schema: _, markdown } => {
             let t = output::single(&g, &fixed("facts"))?;
             let text = if markdown {
@@ -62,7 +65,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
             output::write(&g, &t.dest, &text, "the facts schema")?;
             Ok(Exit::Ok)
         }
-        Command::Init { dir, force } => {
+        Command::Init {
+            dir,
+            force,
+            jurisdiction,
+            eu_data_subjects,
+        } => {
             output::plan(
                 &g,
                 &output::Writes {
@@ -71,7 +79,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     files: false,
                 },
             )?;
-            init::run(&dir, force)
+            init::run(&dir, force, jurisdiction, eu_data_subjects)
         }
         Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
@@ -105,6 +113,50 @@ pub fn run(cli: Cli) -> Result<Exit> {
 }
 
 /// A command that writes one fixed kind of text: no `--format`, `--output` allowed.
+/// `vetter evidence show FILE [--kind K]`: the reader's view of one document.
+fn evidence_show(g: &args::Global, file: &std::path::Path, kind: Option<&str>) -> Result<Exit> {
+    use vetter::manifest::EvidenceKind;
+    use vetter::probe::evidence;
+    let t = output::single(
+        g,
+        &output::Writes {
+            cmd: "evidence show",
+            formats: output::TEXT_OR_JSON,
+            files: true,
+        },
+    )?;
+    let kind = match kind {
+        None => None,
+        Some(k) => Some(EvidenceKind::ALL.into_iter().find(|x| x.as_str() == k).ok_or_else(|| {
+            UsageError(format!(
+                "--kind {k}: not a document kind; use one of {}",
+                EvidenceKind::ALL.map(|x| x.as_str()).join(", ")
+            ))
+        })?),
+    };
+    let meta = std::fs::metadata(file).map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    if meta.len() > evidence::MAX_FILE {
+        return Err(UsageError(format!(
+            "{} is {} bytes, over the {} bytes an evidence document may have (VETTER_MAX_EVIDENCE_BYTES raises it for assess)",
+            file.display(),
+            meta.len(),
+            evidence::MAX_FILE
+        ))
+        .into());
+    }
+    let bytes = std::fs::read(file).map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let name = file.to_string_lossy();
+    let shown = evidence::show::show(&bytes, &name, kind, evidence::phrasing::builtin(), as_of);
+    let text = if t.format == vetter::report::Format::Json {
+        format!("{}\n", serde_json::to_string_pretty(&shown)?)
+    } else {
+        evidence::show::render_text(&shown)
+    };
+    output::write(g, &t.dest, &text, "the evidence view")?;
+    Ok(Exit::Ok)
+}
+
 fn fixed(cmd: &'static str) -> output::Writes {
     output::Writes {
         cmd,
@@ -385,9 +437,18 @@ pub(crate) fn assess(
         } else {
             eval.framework.clone()
         };
-        rules
-            .selected_packs(&fw)
+        let practice = m.practice.as_ref().map(|p| p.facts()).unwrap_or_default();
+        let sel = rules
+            .select(&fw, &practice)
             .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+        // A pack the user added that will not run is said at once, not only in the report.
+        for l in sel
+            .left_out
+            .iter()
+            .filter(|l| rules.packs.iter().any(|p| p.id == l.pack && !p.source.builtin))
+        {
+            eprintln!("warning: {}: {}", m.source.file, l.reason);
+        }
     }
     if save_facts.is_some() && manifests.len() > 1 {
         return Err(anyhow!(UsageError(

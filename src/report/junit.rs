@@ -29,7 +29,13 @@ pub fn xml(s: &str) -> String {
 }
 
 fn body(f: &Finding) -> String {
-    let mut b = format!("{}\nresource: {}\nseverity: {}\n", f.title, f.resource, f.severity);
+    let mut b = format!(
+        "{}\nresource: {}\nseverity: {}\nforce: {}\n",
+        f.title,
+        f.resource,
+        f.severity,
+        super::force_label(f.force)
+    );
     if let Some(m) = &f.message {
         let _ = writeln!(b, "found: {m}");
     }
@@ -46,13 +52,20 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
         xml(&f.resource),
         xml(suite)
     );
+    // What obliges the vendor, as a property a CI dashboard can filter on.
+    let _ = write!(
+        o,
+        ">\n      <properties><property name=\"force\" value=\"{}\"/><property name=\"severity\" value=\"{}\"/></properties>",
+        super::force_label(f.force),
+        f.severity
+    );
     let msg = f.message.as_deref().unwrap_or(&f.title);
     match f.status {
-        Status::Pass => o.push_str("/>\n"),
+        Status::Pass => o.push_str("\n    </testcase>\n"),
         Status::Fail => {
             let _ = writeln!(
                 o,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 xml(msg),
                 f.severity,
                 xml(&body(f))
@@ -61,7 +74,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
         Status::Error => {
             let _ = writeln!(
                 o,
-                ">\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
+                "\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
                 xml(msg),
                 f.severity,
                 xml(&body(f))
@@ -77,7 +90,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 (None, Status::Missing) => msg.to_string(),
                 _ => "not applicable".to_string(),
             };
-            let _ = writeln!(o, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
+            let _ = writeln!(o, "\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
         }
     }
 }

@@ -1,34 +1,44 @@
 //! ② Collect (evidence): contract sentences → clause facts (`evidence.baa[].clauses`,
-//! `evidence.dpa[].clauses`). Input: the document's sentences and the compiled phrasing; output:
-//! one [`Clause`] per clause the phrasing names. Pure; no I/O.
+//! `evidence.dpa[].clauses`). Input: the document model's sentences ([`Unit`]s: body only, list
+//! items with their lead-in, party names replaced by their roles) and the compiled phrasing;
+//! output: one [`Clause`] per clause the phrasing names. Pure; no I/O.
 //!
 //! Matching is per sentence part (a sentence split at `;`), so a duty and the exception to it in
 //! the same sentence are judged apart. A part that states the clause but also matches one of its
 //! exclusions (a definition, "breach of this Agreement") or negations ("shall not be required to
-//! notify") does not count. Numbers come from the part that imposes the duty; across several
-//! parts stating the same duty, the worst (longest) window is reported.
+//! notify") does not count. A notice clause (one whose clock is read) is read from parts that
+//! oblige the vendor to give notice (`[phrase.duty].notice`), not from ones that only mention
+//! its topic (`[phrase.duty].mention`: an audit clause "unless a Breach has occurred"); its
+//! windows are those addressed to the practice, not to regulators or individuals
+//! (`[phrase.recipient]`). Across several parts stating the same duty, the worst (longest)
+//! window is reported.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::model::{Region, Unit};
 use super::numbers::{self, Window};
 use super::phrasing::{ClauseSpec, Phrasing, any, first};
-use super::text::{Sentence, short_quote};
+use super::text::short_quote;
 use crate::facts::Clause;
 
 /// One sentence part that states the clause.
 struct Hit<'a> {
-    sentence: &'a Sentence,
+    unit: &'a Unit,
     part: &'a str,
     at: usize,
+    /// The part obliges the vendor to give notice.
+    duty: bool,
 }
 
 /// Read every clause of `specs` from the sentences.
-pub fn read(sents: &[Sentence], specs: &[ClauseSpec], p: &Phrasing) -> BTreeMap<String, Clause> {
+pub fn read(units: &[Unit], specs: &[ClauseSpec], p: &Phrasing) -> BTreeMap<String, Clause> {
+    let body: Vec<&Unit> = units.iter().filter(|u| u.region == Region::Body).collect();
     let mut out = BTreeMap::new();
     for spec in specs {
-        out.insert(spec.key.clone(), read_one(sents, spec, p));
+        out.insert(spec.key.clone(), read_one(&body, spec, p));
     }
     out
 }
@@ -37,17 +47,29 @@ fn parts(s: &str) -> impl Iterator<Item = &str> {
     s.split(';').filter(|p| !p.trim().is_empty())
 }
 
-fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
+fn read_one(units: &[&Unit], spec: &ClauseSpec, p: &Phrasing) -> Clause {
+    let wants = |e: &str| spec.extract.iter().any(|x| x == e);
+    // A clause whose clock is read is a notice duty: read it from duties, not mentions.
+    let notice = wants("clock");
     let mut hits = Vec::new();
-    for s in sents {
-        for part in parts(&s.text) {
+    for u in units {
+        for part in parts(&u.text) {
             let Some((at, _)) = first(&spec.matches, part) else {
                 continue;
             };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
                 continue;
             }
-            hits.push(Hit { sentence: s, part, at });
+            let duty = any(p.group("duty", "notice"), part);
+            if notice && !duty && (any(p.group("duty", "mention"), part) || any(p.group("duty", "practice"), part)) {
+                continue;
+            }
+            hits.push(Hit {
+                unit: u,
+                part,
+                at,
+                duty,
+            });
         }
     }
     if hits.is_empty() {
@@ -56,21 +78,33 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
             ..Default::default()
         };
     }
-    let wants = |e: &str| spec.extract.iter().any(|x| x == e);
-    // The hit that carries the clause's numbers: the worst window when windows are read.
+    // The hit that carries the clause's numbers: the worst window when windows are read, from
+    // the parts that impose the duty when there are such parts with windows.
     let mut chosen = 0;
     let mut window: Option<Window> = None;
     if wants("window") {
-        for (i, h) in hits.iter().enumerate() {
-            if let Some(w) = duty_window(h)
-                && window
+        let windows: Vec<Vec<Window>> = hits.iter().map(|h| duty_windows(h, notice, p)).collect();
+        let from_duties = notice && hits.iter().zip(&windows).any(|(h, w)| h.duty && !w.is_empty());
+        for (i, (h, ws)) in hits.iter().zip(&windows).enumerate() {
+            if from_duties && !h.duty {
+                continue;
+            }
+            for w in ws {
+                if window
                     .as_ref()
                     .is_none_or(|cur| w.calendar_days_max > cur.calendar_days_max)
-            {
-                window = Some(w);
-                chosen = i;
+                {
+                    window = Some(w.clone());
+                    chosen = i;
+                }
             }
         }
+    }
+    if window.is_none()
+        && notice
+        && let Some(i) = hits.iter().position(|h| h.duty)
+    {
+        chosen = i;
     }
     if wants("mechanisms")
         && let Some(i) = hits
@@ -82,8 +116,8 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
     let h = &hits[chosen];
     let mut c = Clause {
         present: Some(true),
-        location: Some(h.sentence.loc.clone()),
-        quote: Some(short_quote(&h.sentence.text)),
+        location: Some(h.unit.loc.clone()),
+        quote: Some(short_quote(&h.unit.quote)),
         ..Default::default()
     };
     if let Some(w) = window {
@@ -96,7 +130,12 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
         }
     }
     if wants("clock") {
-        c.clock_start = clock(h.part, p).or_else(|| hits.iter().find_map(|h| clock(h.part, p)));
+        c.clock_start = clock(h.part, p).or_else(|| {
+            hits.iter()
+                .filter(|h| !notice || h.duty)
+                .chain(hits.iter())
+                .find_map(|h| clock(h.part, p))
+        });
     }
     if wants("standard") {
         c.standard = hits
@@ -107,7 +146,7 @@ fn read_one(sents: &[Sentence], spec: &ClauseSpec, p: &Phrasing) -> Clause {
         let mut ms: Vec<String> = Vec::new();
         for (name, pats) in p.group_all("mechanism") {
             if hits.iter().any(|h| any(pats, h.part))
-                || sents.iter().any(|s| transfer_context(&s.text) && any(pats, &s.text))
+                || units.iter().any(|s| transfer_context(&s.text) && any(pats, &s.text))
             {
                 ms.push(name.to_string());
             }
@@ -132,14 +171,68 @@ fn transfer_context(s: &str) -> bool {
     l.contains("transfer")
 }
 
-/// The window of the duty: the first window at or after the clause's trigger, else the last
-/// one before it.
-fn duty_window(h: &Hit) -> Option<Window> {
+/// The window of the duty (of a notice, one addressed to the practice or to no one named): the first
+/// at or after the clause's trigger, else the last one before it.
+fn duty_windows(h: &Hit, notice: bool, p: &Phrasing) -> Vec<Window> {
     let ws = numbers::windows(h.part);
-    ws.iter()
+    let kept: Vec<Window> = (0..ws.len())
+        .filter(|&i| !notice || !to_other(h.part, &ws, i, p))
+        .map(|i| ws[i].clone())
+        .collect();
+    kept.iter()
         .find(|w| w.start >= h.at)
-        .or_else(|| ws.iter().rev().find(|w| w.start < h.at))
+        .or_else(|| kept.iter().rev().find(|w| w.start < h.at))
         .cloned()
+        .into_iter()
+        .collect()
+}
+
+fn to_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?i)\bto\s+(?:the\s+|an?\s+|any\s+|all\s+|such\s+)?[A-Za-z]").expect("to regex"))
+}
+
+fn verb_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:notif(?:y|ies|ied|ying|ication)|report(?:s|ed|ing)?|inform(?:s|ed|ing)?|notice|provide|submit|send|deliver)\b")
+            .expect("verb regex")
+    })
+}
+
+/// The recipient phrase: up to the first word that ends a noun phrase.
+fn object(s: &str) -> &str {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let stop = R.get_or_init(|| {
+        Regex::new(r"(?i)[,;(]|\b(?:of|within|without|no later|not later|after|upon|as soon|promptly|immediately|in writing|by|following|unless|if|when)\b")
+            .expect("stop regex")
+    });
+    let end = stop.find(s).map(|m| m.start()).unwrap_or(s.len()).min(120);
+    let end = (0..=end).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+    &s[..end]
+}
+
+/// Whether window `i` of `part` is addressed to someone other than the practice: the "to X"
+/// right after it, else the object of the notice verb before it.
+fn to_other(part: &str, ws: &[Window], i: usize, p: &Phrasing) -> bool {
+    let other = p.group("recipient", "other");
+    let w = &ws[i];
+    let next = ws.get(i + 1).map(|n| n.start).unwrap_or(part.len());
+    let after = &part[w.end..next];
+    let after = after.split(", and").next().unwrap_or(after);
+    let after = after.split(" and shall").next().unwrap_or(after);
+    if let Some(m) = to_re().find(after) {
+        let rest = &after[m.start() + 2..];
+        return any(other, object(rest.trim_start()));
+    }
+    let prev = if i == 0 { 0 } else { ws[i - 1].end };
+    let before = &part[prev.min(w.start)..w.start];
+    if let Some(m) = verb_re().find_iter(before).last() {
+        let rest = before[m.end()..].trim_start();
+        let rest = rest.strip_prefix("to ").unwrap_or(rest);
+        return any(other, object(rest));
+    }
+    false
 }
 
 /// What starts the clock: of the starts the part names, the latest one (the worst for the
@@ -170,11 +263,22 @@ fn standard(part: &str, pats: &[Regex]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::evidence::model;
     use crate::probe::evidence::phrasing::builtin;
-    use crate::probe::evidence::text::{sentences, text};
+    use crate::probe::evidence::text::text;
 
     fn baa(t: &str) -> BTreeMap<String, Clause> {
-        read(&sentences(&text(t)), &builtin().baa, builtin())
+        let m = model::build(&text(t), builtin());
+        read(
+            &m.units("Business Associate", "Covered Entity"),
+            &builtin().baa,
+            builtin(),
+        )
+    }
+
+    fn dpa(t: &str) -> BTreeMap<String, Clause> {
+        let m = model::build(&text(t), builtin());
+        read(&m.units("Processor", "Controller"), &builtin().dpa, builtin())
     }
 
     #[test]
@@ -239,5 +343,82 @@ mod tests {
             baa("Business Associate may use PHI for marketing of its own services.")["sale_or_marketing"].present,
             Some(true)
         );
+    }
+
+    #[test]
+    fn an_audit_clause_that_mentions_a_breach_is_not_the_notice_window() {
+        let c = baa(
+            "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within five (5) business days after discovery. \
+             Covered Entity may audit Business Associate's compliance upon thirty (30) days' prior written notice, not more than once in any twelve (12) month period unless a Breach has occurred.",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.calendar_days_max), (Some(5), Some(7)));
+        assert!(b.quote.as_deref().unwrap().contains("five (5) business days"));
+        let d = dpa(
+            "Processor shall notify Controller without undue delay and in any event within 48 hours after becoming aware of a Personal Data Breach. \
+             Controller may audit Processor on 30 days' notice, and at any time following a Personal Data Breach.",
+        );
+        assert_eq!(d["breach_notification"].hours, Some(48));
+        assert_eq!(d["breach_notification"].days, None);
+    }
+
+    #[test]
+    fn the_vendor_is_known_by_the_name_the_contract_gives_it() {
+        let c = baa(
+            "This Agreement is between Mercy Clinic (“Customer”) and Zeta Cloud LLC (\"Provider\").\n\nProvider will report each Security Incident and each Breach of Unsecured PHI to Customer within ten (10) days of discovery.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.present, b.days), (Some(true), Some(10)));
+        // The practice's duty to notify is not the vendor's.
+        let c = baa(
+            "This Agreement is between Mercy Clinic (“Customer”) and Zeta Cloud LLC (\"Provider\").\n\nCustomer shall notify Provider within 30 days of any Breach of Unsecured PHI it discovers. Provider shall notify Customer of any Breach of Unsecured PHI within 5 days of discovery.\n",
+        );
+        assert_eq!(c["breach_notification"].days, Some(5));
+    }
+
+    #[test]
+    fn a_duty_in_a_list_carries_its_lead_in() {
+        let c = baa(
+            "Business Associate agrees to:\n\n(a) Not use or disclose PHI other than as permitted by the Agreement;\n\n(b) Use appropriate safeguards;\n\n(c) Report to Covered Entity any Breach of Unsecured PHI within fifteen (15) days after discovery, and any security incident of which it becomes aware;\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.present, b.days), (Some(true), Some(15)));
+        assert_eq!(c["report_incidents"].present, Some(true));
+        assert!(b.quote.as_deref().unwrap().starts_with("Report to Covered Entity"));
+    }
+
+    #[test]
+    fn the_recipient_is_part_of_the_window() {
+        let c = baa(
+            "The Contractor meets the definition of Business Associate, and DHA meets the definition of a covered entity.\n\nThe Contractor shall report the breach within one hour of discovery to the US Computer Emergency Readiness Team (US CERT), and, within 24 hours of discovery, to the DHA Privacy Office, and the other parties set forth below.\n\nIf the Privacy Office determines that individual notification is required, the Contractor shall provide written notification to individuals affected by the breach as soon as possible, but no later than 10 working days after the breach is discovered.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.hours, b.days), (Some(24), None));
+        assert_eq!(b.clock_start.as_deref(), Some("discovery"));
+    }
+
+    #[test]
+    fn placeholders_definitions_disclaimers_and_html_state_no_clause() {
+        let c = baa(
+            "## Introduction\n\nThese provisions address only the HIPAA Rules and may not be sufficient under State law or other applicable laws.\n\n## Agreement\n\n“Encryption” means the use of an algorithmic process to render PHI unreadable.\n\n[The parties may wish to specify whether Business Associate shall encrypt PHI and may not de-identify it.]\n\nBusiness Associate shall maintain insurance of _____ .\n\nBusiness Associate may use PHI <span class=\"keyterms_link\">only</span> to perform the services.\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+        assert_eq!(c["encryption"].present, Some(false));
+        assert_eq!(c["deidentification_ban"].present, Some(false));
+        assert_eq!(c["permitted_uses"].present, Some(true));
+        assert_eq!(
+            c["permitted_uses"].quote.as_deref(),
+            Some("Business Associate may use PHI only to perform the services.")
+        );
+    }
+
+    #[test]
+    fn a_window_given_by_a_defined_term() {
+        let c = baa(
+            "1.16 “Response Period” means ten days.\n\n3.3 Business Associate will report to Customer any Breach of Unsecured PHI without unreasonable delay, but no later than the Response Period following Business Associate becoming aware of the Breach.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.clock_start.as_deref()), (Some(10), Some("discovery")));
+        assert!(b.quote.as_deref().unwrap().contains("the Response Period"));
     }
 }

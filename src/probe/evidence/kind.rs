@@ -11,15 +11,21 @@ const ORDER: &[&str] = &["soc2", "hitrust", "pentest", "baa", "dpa", "policy"];
 
 /// The detected kind (`soc2`, `baa`, `dpa`, `pentest`, `hitrust`, `policy`), or `None`.
 pub fn detect(doc: &Doc, p: &Phrasing) -> Option<&'static str> {
-    for l in doc.lines.iter().filter(|l| !l.text.trim().is_empty()).take(6) {
-        let t = l.text.trim();
-        if t.len() > 160 {
-            continue;
-        }
-        for k in ORDER {
-            if p.group("detect", &format!("title_{k}")).iter().any(|r| r.is_match(t)) {
-                return Some(k);
-            }
+    let title: Vec<&str> = doc
+        .lines
+        .iter()
+        .map(|l| l.text.trim())
+        .filter(|t| !t.is_empty() && t.len() <= 160)
+        .take(6)
+        .collect();
+    // A specific kind anywhere in the title lines beats "policy" on an earlier line (a
+    // breadcrumb "Site Policy" above "Data Protection Agreement").
+    for k in ORDER {
+        if title
+            .iter()
+            .any(|t| p.group("detect", &format!("title_{k}")).iter().any(|r| r.is_match(t)))
+        {
+            return Some(k);
         }
     }
     let mut best: Option<(&'static str, usize)> = None;
@@ -36,4 +42,24 @@ pub fn detect(doc: &Doc, p: &Phrasing) -> Option<&'static str> {
         }
     }
     best.map(|b| b.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::evidence::phrasing::builtin;
+    use crate::probe::evidence::text::text;
+
+    #[test]
+    fn a_dpa_with_the_2021_sccs_is_a_dpa() {
+        let d = text(
+            "Site policy\n\nData Protection Agreement\n\nThis Data Protection Agreement applies to the processing of Customer Personal Data.\n\nThe Standard Contractual Clauses (Commission Implementing Decision (EU) 2021/914) apply to transfers: Module Two (controller to processor).\n\nThe data importer shall process the personal data only on documented instructions from the data exporter. Policies and procedures are reviewed annually by the workforce responsible.\n",
+        );
+        assert_eq!(detect(&d, builtin()), Some("dpa"));
+        // Without a title, the body's contract vocabulary outweighs a policy's.
+        let d = text(
+            "Annex\n\nThe data exporter and the data importer agree to the Standard Contractual Clauses (EU) 2021/914. The data importer shall notify the data exporter of a personal data breach. The data importer informs the supervisory authority. Policy and procedures are reviewed annually.\n",
+        );
+        assert_eq!(detect(&d, builtin()), Some("dpa"));
+    }
 }

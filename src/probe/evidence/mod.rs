@@ -9,9 +9,11 @@
 pub mod clauses;
 pub mod hitrust;
 pub mod kind;
+pub mod model;
 pub mod numbers;
 pub mod pentest;
 pub mod phrasing;
+pub mod show;
 pub mod soc2;
 pub mod text;
 
@@ -92,6 +94,8 @@ pub fn read_document_with(
         Ok(d) => d,
         Err(e) => return failed(kind, path, format!("cannot read {path}: {e}")),
     };
+    let m = model::build(&doc, p);
+    let doc = &m.doc;
     let Some(kind) = kind else {
         return failed(
             None,
@@ -105,13 +109,16 @@ pub fn read_document_with(
     match kind {
         "soc2" => EvidenceOut::Soc2(Soc2Facts {
             path,
-            ..soc2::read(&doc, p, as_of)
+            ..soc2::read(doc, p, as_of)
         }),
         "baa" | "dpa" => {
-            let sents = text::sentences(&doc);
-            let specs = if kind == "baa" { &p.baa } else { &p.dpa };
-            let found = clauses::read(&sents, specs, p);
-            let (signed, effective) = contract_meta(&doc, p);
+            let (specs, roles) = if kind == "baa" {
+                (&p.baa, ("Business Associate", "Covered Entity"))
+            } else {
+                (&p.dpa, ("Processor", "Controller"))
+            };
+            let found = clauses::read(&m.units(roles.0, roles.1), specs, p);
+            let (signed, effective) = contract_meta(&m, p);
             if kind == "baa" {
                 EvidenceOut::Baa(BaaFacts {
                     path,
@@ -132,15 +139,15 @@ pub fn read_document_with(
         }
         "pentest" => EvidenceOut::Pentest(PentestFacts {
             path,
-            ..pentest::read(&doc, p, as_of)
+            ..pentest::read(doc, &m.running, p, as_of)
         }),
         "hitrust" => EvidenceOut::Hitrust(HitrustFacts {
             path,
-            ..hitrust::read(&doc, p, as_of)
+            ..hitrust::read(doc, p, as_of)
         }),
         _ => EvidenceOut::Policy(PolicyFacts {
             path,
-            ..hitrust::read_policy(&doc, p, as_of)
+            ..hitrust::read_policy(doc, p, as_of)
         }),
     }
 }
@@ -160,18 +167,34 @@ fn merge<T: Default + serde::Serialize + serde::de::DeserializeOwned>(
     serde_json::from_value(v).unwrap_or_default()
 }
 
-/// Whether a contract's signature block is filled in, and its effective date.
-fn contract_meta(doc: &text::Doc, p: &Phrasing) -> (Option<bool>, Option<String>) {
-    let signed = doc.lines.iter().any(|l| {
+/// Whether a contract's signature block is filled in, and its effective date: the document's
+/// own, not a date it cites ("the Omnibus Rule, effective September 23, 2013", "the
+/// Memorandum dated …"), and not one in a definition or a drafting note.
+fn contract_meta(m: &model::Model, p: &Phrasing) -> (Option<bool>, Option<String>) {
+    let signed = m.doc.lines.iter().any(|l| {
         phrasing::any(p.group("contract", "signed"), &l.text)
             && !phrasing::any(p.group("contract", "unsigned"), &l.text)
     });
+    let paras: Vec<&model::Para> = m
+        .paras
+        .iter()
+        .filter(|x| matches!(x.region, model::Region::Body | model::Region::Introduction))
+        .collect();
+    let cited = p.group("contract", "cited");
     // Patterns in order of preference: "effective as of" beats "dated", which often dates
     // another agreement the contract refers to.
     let effective = p.group("contract", "effective").iter().find_map(|r| {
-        doc.lines.iter().find_map(|l| {
-            r.find_iter(&l.text).find_map(|m| {
-                numbers::dates(&l.text[m.end()..])
+        paras.iter().find_map(|x| {
+            r.find_iter(&x.text).find_map(|mt| {
+                let before = &x.text[..mt.start()];
+                let from = (0..=before.len().saturating_sub(80))
+                    .rev()
+                    .find(|&i| before.is_char_boundary(i))
+                    .unwrap_or(0);
+                if phrasing::any(cited, &before[from..]) {
+                    return None;
+                }
+                numbers::dates(&x.text[mt.end()..])
                     .first()
                     .filter(|d| d.0 < 40)
                     .map(|d| numbers::iso(d.2))
@@ -294,18 +317,30 @@ mod tests {
     use super::*;
     use crate::probe::evidence::text::text;
 
+    fn meta(t: &str) -> (Option<bool>, Option<String>) {
+        let p = phrasing::builtin();
+        contract_meta(&model::build(&text(t), p), p)
+    }
+
     #[test]
     fn the_contracts_own_effective_date_beats_a_dated_reference() {
-        let p = phrasing::builtin();
-        let d = text(
-            "This Addendum supplements the Master Services Agreement dated November 3, 2025, and is effective as of January 15, 2026.\n\nBy: ________\n",
-        );
-        assert_eq!(contract_meta(&d, p), (Some(false), Some("2026-01-15".into())));
-        let d = text("This DPA takes effect on 1 September 2026.\n\nFor the Processor: /s/ Marcus Oyelowo\n");
-        assert_eq!(contract_meta(&d, p), (Some(true), Some("2026-09-01".into())));
-        let d = text(
-            "Dated as of June 2, 2026.\n\nFor the Controller: Ines Hartmann, signed electronically on 28 August 2026\n",
-        );
-        assert_eq!(contract_meta(&d, p), (Some(true), Some("2026-06-02".into())));
+        let d = "This Addendum supplements the Master Services Agreement dated November 3, 2025, and is effective as of January 15, 2026.\n\nBy: ________\n";
+        assert_eq!(meta(d), (Some(false), Some("2026-01-15".into())));
+        let d = "This DPA takes effect on 1 September 2026.\n\nFor the Processor: /s/ Marcus Oyelowo\n";
+        assert_eq!(meta(d), (Some(true), Some("2026-09-01".into())));
+        let d =
+            "Dated as of June 2, 2026.\n\nFor the Controller: Ines Hartmann, signed electronically on 28 August 2026\n";
+        assert_eq!(meta(d), (Some(true), Some("2026-06-02".into())));
+    }
+
+    #[test]
+    fn dates_the_contract_cites_are_not_its_own() {
+        // A regulation's effective date and a memorandum's date are cited, not the contract's.
+        let d = "Business Associate shall comply with the HIPAA Omnibus Final Rule, effective September 23, 2013.\n\nThe parties follow DoD Memorandum 06-18 dated August 18, 2006.\n";
+        assert_eq!(meta(d).1, None);
+        let d = "(a) Term. The Term of this Agreement shall be effective as of [Insert effective date], and shall terminate on [Insert termination date].\n";
+        assert_eq!(meta(d).1, None);
+        let d = "This Agreement is effective as of March 3, 2024. It implements the Omnibus Rule, effective September 23, 2013.\n";
+        assert_eq!(meta(d).1.as_deref(), Some("2024-03-03"));
     }
 }

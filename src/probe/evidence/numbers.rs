@@ -97,6 +97,7 @@ fn word_number(w: &str) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {
     pub start: usize,
+    pub end: usize,
     pub value: i64,
     /// calendar_days, business_days or hours.
     pub unit: &'static str,
@@ -150,6 +151,7 @@ pub fn windows(s: &str) -> Vec<Window> {
             };
             Some(Window {
                 start: c.get(0)?.start(),
+                end: c.get(0)?.end(),
                 value: if unit.starts_with("week") {
                     value * 7
                 } else if unit.starts_with("month") {

@@ -37,6 +37,7 @@ pub const SOC2_KEYS: &[&str] = &[
     "carve_out",
     "inclusive",
     "auditor",
+    "auditor_noise",
     "bridge_letter",
     "management_assertion",
     "system_description",
@@ -56,10 +57,36 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
     ("mechanism", Some(&["scc", "dpf", "adequacy", "bcr", "derogation"])),
     ("standard", Some(&["patterns"])),
     ("detect", None),
-    ("pentest", Some(&["tester", "date", "open", "all_closed", "api"])),
+    (
+        "pentest",
+        Some(&[
+            "tester",
+            "date",
+            "open",
+            "all_closed",
+            "api",
+            "fixed",
+            "not_fixed",
+            "closed_status",
+        ]),
+    ),
     ("hitrust", Some(&["r2", "i1", "e1", "valid", "issued", "interim"])),
     ("policy", Some(&["date"])),
-    ("contract", Some(&["signed", "unsigned", "effective"])),
+    ("contract", Some(&["signed", "unsigned", "effective", "cited"])),
+    (
+        "structure",
+        Some(&[
+            "introduction",
+            "definitions",
+            "recitals",
+            "definition",
+            "recital",
+            "disclaimer",
+        ]),
+    ),
+    ("parties", Some(&["vendor", "practice"])),
+    ("recipient", Some(&["other"])),
+    ("duty", Some(&["notice", "mention", "practice"])),
 ];
 
 /// Document kinds that detection knows.

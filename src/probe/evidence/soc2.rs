@@ -362,12 +362,15 @@ fn subservice_orgs(all: &[Sentence], p: &Phrasing) -> (Vec<String>, Option<Strin
     (out, loc)
 }
 
-/// The auditor's name and the line it was signed on.
+/// The auditor's name and the line it was signed on: the last firm name in the section (the
+/// opinion's signature), not a line of the opinion's text that names the AICPA
+/// (`[soc2].auditor_noise`) or a sentence's tail.
 fn auditor(lines: &[Line], p: &Phrasing) -> Option<(String, String)> {
     lines.iter().rev().find_map(|l| {
         let t = l.text.trim().trim_start_matches("/s/").trim();
         let addressee = t.starts_with("To ") || t.ends_with(':');
-        (t.len() <= 80 && any(p.soc2("auditor"), t) && !addressee)
+        let noise = any(p.soc2("auditor_noise"), t) || !t.chars().next().is_some_and(|c| c.is_uppercase());
+        (t.len() <= 80 && any(p.soc2("auditor"), t) && !addressee && !noise)
             .then(|| (t.trim_matches('|').trim().to_string(), l.loc.clone()))
     })
 }
@@ -390,6 +393,20 @@ mod tests {
     use super::*;
     use crate::probe::evidence::phrasing::builtin;
     use crate::probe::evidence::text::text;
+
+    #[test]
+    fn the_auditor_is_the_signature_not_the_aicpa() {
+        let d = text(
+            "SOC 2 Type 2 Report\n\nIndependent Service Auditor's Report\n\nWe conducted our examination in accordance with attestation\nstandards established by the American Institute of Certified Public Accountants.\nIn our opinion, in all material respects, the controls were suitably designed.\n\nBrightline Assurance LLP\nDenver, Colorado\nMarch 1, 2026\n\nSection 3: Management's Assertion\n",
+        );
+        let f = read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+        assert_eq!(f.auditor.as_deref(), Some("Brightline Assurance LLP"));
+        let d = text(
+            "SOC 2 Type 2 Report\n\nIndependent Service Auditor's Report\n\nIn our opinion, in all material respects, the controls were suitably designed.\nOur examination was conducted in accordance with standards established by the\nAmerican Institute of Certified Public Accountants.\n\nSection 3: Management's Assertion\n",
+        );
+        let f = read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+        assert_eq!(f.auditor, None);
+    }
 
     #[test]
     fn unqualified_is_not_qualified_and_responses_are_not_the_opinion() {

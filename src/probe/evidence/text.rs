@@ -25,6 +25,8 @@ pub struct Line {
     pub text: String,
     /// "page 3", "paragraph 12" or "line 40".
     pub loc: String,
+    /// The heading level the source marks (Markdown `#`s, HTML `h1`..`h6`); 0 when unmarked.
+    pub level: u8,
 }
 
 /// A document as lines.
@@ -122,14 +124,30 @@ pub fn text(s: &str) -> Doc {
         .map(|(i, l)| Line {
             text: strip_markdown(l),
             loc: format!("line {}", i + 1),
+            level: markdown_level(l),
         })
         .collect();
     Doc { lines }
 }
 
+/// `## Title` is a level-2 heading (up to six `#`s followed by a space).
+fn markdown_level(l: &str) -> u8 {
+    let n = l.bytes().take_while(|b| *b == b'#').count();
+    if (1..=6).contains(&n) && l.as_bytes().get(n) == Some(&b' ') {
+        n as u8
+    } else {
+        0
+    }
+}
+
 fn strip_markdown(l: &str) -> String {
     let t = l.trim_start_matches(['#', '>', ' ']);
-    let t = t.replace("**", "").replace("__", "");
+    // Bold markers go; a blank to fill in ("_____") stays.
+    let t = if t.contains("___") {
+        t.replace("**", "")
+    } else {
+        t.replace("**", "").replace("__", "")
+    };
     if t.trim_start().starts_with("|") && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
         return String::new(); // a table's separator row
     }
@@ -145,12 +163,15 @@ pub fn html(s: &str) -> Doc {
     let mut src_line = 1usize;
     let mut chars = s.char_indices().peekable();
     let mut skip_until: Option<&str> = None;
-    let flush = |cur: &mut String, lines: &mut Vec<Line>, at: usize| {
+    // The heading level of the text being gathered (set by an open `h1`..`h6`).
+    let mut level = 0u8;
+    let flush = |cur: &mut String, lines: &mut Vec<Line>, at: usize, level: u8| {
         let t = decode_entities(cur.split_whitespace().collect::<Vec<_>>().join(" ").as_str());
         if !t.is_empty() {
             lines.push(Line {
                 text: t,
                 loc: format!("line {at}"),
+                level,
             });
         }
         cur.clear();
@@ -185,7 +206,11 @@ pub fn html(s: &str) -> Doc {
                 "td" | "th" => cur.push_str(" | "),
                 "p" | "div" | "br" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" | "section"
                 | "ul" | "ol" | "title" | "blockquote" => {
-                    flush(&mut cur, &mut lines, cur_line);
+                    flush(&mut cur, &mut lines, cur_line, level);
+                    level = match name.as_bytes() {
+                        [b'h', d @ b'1'..=b'6'] if !tag.starts_with('/') => d - b'0',
+                        _ => 0,
+                    };
                 }
                 _ => {}
             }
@@ -202,7 +227,7 @@ pub fn html(s: &str) -> Doc {
             break;
         }
     }
-    flush(&mut cur, &mut lines, cur_line);
+    flush(&mut cur, &mut lines, cur_line, level);
     Doc { lines }
 }
 
@@ -301,6 +326,7 @@ fn docx_xml(xml: &[u8]) -> Result<Doc, String> {
                         None => lines.push(Line {
                             text: t,
                             loc: format!("paragraph {n}"),
+                            level: 0,
                         }),
                     }
                 }
@@ -310,6 +336,7 @@ fn docx_xml(xml: &[u8]) -> Result<Doc, String> {
                         lines.push(Line {
                             text: format!("| {} |", cells.join(" | ")),
                             loc: format!("paragraph {n}"),
+                            level: 0,
                         });
                     }
                 }
@@ -638,6 +665,7 @@ fn pdf_inner(bytes: &[u8], lim: &PdfLimits, out_of_time: &dyn Fn() -> bool) -> R
                     lines.push(Line {
                         text: l.to_string(),
                         loc: format!("page {p}"),
+                        level: 0,
                     });
                 }
             }
@@ -747,7 +775,7 @@ const ABBREV: &[&str] = &[
     "c.f.r", "u.s", "u.s.c", "seq", "pp", "p", "v", "§", "part", "section",
 ];
 
-fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
+pub(crate) fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
     let bytes = para.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -760,9 +788,13 @@ fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
+            // A section number wrapped at its dots ("paragraph 6.2.3. 8)") does not end a sentence.
+            let wrapped_number =
+                next.is_ascii_digit() && word.contains('.') && word.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
             let abbrev = c == b'.'
                 && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
-                    || ABBREV.contains(&word.as_str()));
+                    || ABBREV.contains(&word.as_str())
+                    || wrapped_number);
             if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev
             {
                 push_sentence(&para[start..=i], loc, out);
@@ -808,6 +840,10 @@ mod tests {
         let s = sentences(&d);
         assert_eq!(s.len(), 3, "{s:?}");
         assert!(s[1].text.contains("five (5) days"));
+        let s = sentences(&text(
+            "Noncompliance with these provisions (paragraph 6.2.3. 8) may subject the Contractor to termination.\n",
+        ));
+        assert_eq!(s.len(), 1, "{s:?}");
         assert_eq!(s[0].loc, "line 1");
     }
 
