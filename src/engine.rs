@@ -1005,7 +1005,10 @@ remediation = "r"
             .find(|f| f.rule == "t-null" && f.resource == "https://a.example")
             .and_then(|f| f.message.clone())
             .unwrap();
-        assert_eq!(msg, "could not be judged: vetter did not observe tls.versions.tls1_1 (unknown)");
+        assert_eq!(
+            msg,
+            "could not be judged: vetter did not observe tls.versions.tls1_1 (unknown)"
+        );
         // empty each → missing, not a failed control
         let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
         assert_eq!(w.status, Status::Missing);
