@@ -166,7 +166,12 @@ pub fn facts(chain: &[Vec<u8>], host: &str, roots: &[CertificateDer<'static>], a
         .unwrap_or_default();
     let (key_type, key_bits) = key_info(&leaf);
     let self_signed = is_self_signed(&leaf);
-    let (trusted, hostname) = validate(chain, host, roots, as_of_ts.clamp(nb, na));
+    // The chain is validated at a moment inside the leaf's validity (expiry is judged by date
+    // below); a leaf whose not-after precedes its not-before has no such moment, and is
+    // validated at the run date, where it fails (a hostile server's certificate: `clamp`
+    // would panic on it — fuzz finding `cert/inverted-validity`).
+    let at = if nb <= na { as_of_ts.clamp(nb, na) } else { as_of_ts };
+    let (trusted, hostname) = validate(chain, host, roots, at);
     CertFacts {
         subject: Some(leaf.subject().to_string()),
         issuer: Some(leaf.issuer().to_string()),
