@@ -141,7 +141,11 @@ pub fn diff(old: &Report, new: &Report, opts: DiffOptions) -> Diff {
             after: Some(f.status),
             transition: t,
             regression,
-            message: f.message.clone(),
+            // A check stopped by an unprobed resource says its resource's cause.
+            message: f.message.clone().or_else(|| {
+                new.unassessed_entry(&f.resource)
+                    .map(|u| format!("could not assess: {}", u.cause))
+            }),
         });
     }
     for (id, f) in &before {

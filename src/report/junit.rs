@@ -28,17 +28,18 @@ pub fn xml(s: &str) -> String {
     out
 }
 
-fn body(f: &Finding) -> String {
-    let mut b = format!("{}\nresource: {}\nseverity: {}\n", f.title, f.resource, f.severity);
-    if let Some(m) = &f.message {
-        let _ = writeln!(b, "found: {m}");
+fn body(r: &Report, f: &Finding) -> String {
+    let info = r.rule(&f.rule);
+    let mut b = format!("{}\nresource: {}\nseverity: {}\n", r.title(f), f.resource, f.severity);
+    if f.message.is_some() || r.is_folded(f) {
+        let _ = writeln!(b, "found: {}", r.message(f));
     }
-    let _ = writeln!(b, "fix: {}", f.remediation);
-    let _ = writeln!(b, "references: {}", f.refs.join("; "));
+    let _ = writeln!(b, "fix: {}", info.map_or("", |i| i.remediation.as_str()));
+    let _ = writeln!(b, "references: {}", info.map(|i| i.refs.join("; ")).unwrap_or_default());
     b
 }
 
-fn testcase(o: &mut String, f: &Finding, suite: &str) {
+fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
     let _ = write!(
         o,
         "    <testcase name=\"{} [{}]\" classname=\"{}\" time=\"0\"",
@@ -46,7 +47,8 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
         xml(&f.resource),
         xml(suite)
     );
-    let msg = f.message.as_deref().unwrap_or(&f.title);
+    let msg = r.message(f);
+    let msg = msg.as_ref();
     match f.status {
         Status::Pass => o.push_str("/>\n"),
         Status::Fail => {
@@ -55,7 +57,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 xml(msg),
                 f.severity,
-                xml(&body(f))
+                xml(&body(r, f))
             );
         }
         Status::Error => {
@@ -64,7 +66,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 ">\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
                 xml(msg),
                 f.severity,
-                xml(&body(f))
+                xml(&body(r, f))
             );
         }
         Status::Waived | Status::Skip | Status::Manual | Status::Missing => {
@@ -147,7 +149,7 @@ fn suites(o: &mut String, r: &Report, prefix: &str) {
         }
         o.push_str("    </properties>\n");
         for f in fs {
-            testcase(o, f, &format!("vetter.{}", cat.as_str()));
+            testcase(o, r, f, &format!("vetter.{}", cat.as_str()));
         }
         o.push_str("  </testsuite>\n");
     }
