@@ -429,8 +429,6 @@ fn a_schema_1_report_still_serves_as_a_baseline() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(d["diffs"][0]["regressions"], 0, "{d}");
-    let o = run(&["eval", &facts("weak"), "--baseline", old_path.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
 
 #[test]
