@@ -83,7 +83,10 @@ pub fn evaluate(
     } else {
         frameworks_override.to_vec()
     };
-    let packs: BTreeSet<String> = rules.selected_packs(&frameworks).map_err(EvalError::Framework)?;
+    let selection = rules
+        .select(&frameworks, &a.facts.practice)
+        .map_err(EvalError::Framework)?;
+    let packs: BTreeSet<String> = selection.packs;
     if let Some(p) = a.params.keys().find(|p| !rules.params.contains_key(*p)) {
         return Err(EvalError::UnknownParam(p.clone()));
     }
@@ -122,6 +125,7 @@ pub fn evaluate(
         facts: facts_json,
         waivers: &waivers,
         manifest: a.manifest.clone(),
+        left_out: selection.left_out,
     };
     Ok(report::build(parts, findings))
 }

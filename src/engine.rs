@@ -21,7 +21,7 @@ use cel::{Context, ExecutionError, Value};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Category, Cel, CompiledRule, MessagePart, OnMissing, RuleSet, Severity, cost};
+use crate::rules::{Category, Cel, CompiledRule, Force, MessagePart, OnMissing, RuleSet, Severity, cost};
 
 /// What happened to one rule on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
@@ -38,6 +38,15 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Error,
+        Status::Skip,
+        Status::Waived,
+        Status::Manual,
+        Status::Missing,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -53,6 +62,15 @@ impl Status {
     /// only `fail` lowers the score and caps the grade (see score.rs).
     pub fn is_failure(self) -> bool {
         matches!(self, Status::Fail | Status::Error)
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Status::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            format!("unknown status `{s}`; expected one of pass, fail, error, skip, waived, manual, missing")
+        })
     }
 }
 
@@ -86,6 +104,8 @@ pub struct Finding {
     /// `check` or `attestation`.
     pub basis: String,
     pub severity: Severity,
+    /// What obliges the vendor (the rule's `force`).
+    pub force: Option<Force>,
     pub category: Category,
     /// What was found; absent when the rule's title says it (a pass), and on a resource that
     /// could not be probed, whose cause is said once in `unassessed[]`.
@@ -354,11 +374,20 @@ fn resource_name(each: &str, item: &serde_json::Value, index: usize) -> String {
 
 /// Run every selected rule over the facts.
 pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
+    evaluate_where(rules, inp, &|cr| inp.packs.contains(&cr.rule.pack))
+}
+
+/// Run one rule over the facts (a rule's examples, `rules check`).
+pub fn evaluate_rule(rules: &RuleSet, inp: &Inputs, id: &str) -> Vec<Finding> {
+    evaluate_where(rules, inp, &|cr| cr.rule.id == id)
+}
+
+fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -> bool + Sync)) -> Vec<Finding> {
     let params = effective_params(rules, inp.params);
     let as_of = inp.as_of.format("%Y-%m-%d").to_string();
     // Each list is converted to CEL once, not once per rule.
     let mut lists: BTreeMap<&str, Vec<(String, &serde_json::Value, ItResolver)>> = BTreeMap::new();
-    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+    for cr in rules.rules.iter().filter(|r| keep(r)) {
         if let Some(each) = cr.rule.each.as_deref() {
             lists.entry(each).or_insert_with(|| {
                 lookup(inp.facts, each)
@@ -378,7 +407,7 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
     add_functions(&mut root);
     // Only the top-level facts some selected rule names are converted for the interpreter.
     let mut used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for cr in rules.rules.iter().filter(|r| inp.packs.contains(&r.rule.pack)) {
+    for cr in rules.rules.iter().filter(|r| keep(r)) {
         let programs = cr
             .when
             .iter()
@@ -401,11 +430,7 @@ pub fn evaluate(rules: &RuleSet, inp: &Inputs) -> Vec<Finding> {
     root.add_variable_from_value("params", to_cel(&params_json));
     root.add_variable_from_value("as_of", Value::String(Arc::new(as_of.clone())));
 
-    let selected: Vec<&CompiledRule> = rules
-        .rules
-        .iter()
-        .filter(|r| inp.packs.contains(&r.rule.pack))
-        .collect();
+    let selected: Vec<&CompiledRule> = rules.rules.iter().filter(|r| keep(r)).collect();
     let eval_rule = |cr: &CompiledRule| -> Vec<Finding> {
         let mut out = Vec::new();
         let rule = &cr.rule;
@@ -583,6 +608,7 @@ fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
         status: Status::Skip,
         basis: "check".into(),
         severity: r.severity,
+        force: r.force,
         category: r.category,
         message: None,
         evidence: Vec::new(),

@@ -30,6 +30,82 @@ pub struct Facts {
     /// Documents the vendor supplied, by kind.
     #[serde(default)]
     pub evidence: EvidenceFacts,
+    /// Which law applies to the practice (the manifest's `[practice]` table).
+    #[serde(default)]
+    pub practice: PracticeFacts,
+}
+
+/// Where the practice is established (`[practice] jurisdiction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Jurisdiction {
+    /// The United States: HIPAA.
+    Us,
+    /// An EU or EEA member state: the GDPR.
+    Eu,
+    /// The United Kingdom: the UK GDPR (the same article numbers).
+    Uk,
+    /// Elsewhere.
+    Other,
+}
+
+impl Jurisdiction {
+    pub const ALL: [Jurisdiction; 4] = [
+        Jurisdiction::Us,
+        Jurisdiction::Eu,
+        Jurisdiction::Uk,
+        Jurisdiction::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jurisdiction::Us => "us",
+            Jurisdiction::Eu => "eu",
+            Jurisdiction::Uk => "uk",
+            Jurisdiction::Other => "other",
+        }
+    }
+}
+
+impl std::str::FromStr for Jurisdiction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_ascii_lowercase();
+        Jurisdiction::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| format!("unknown jurisdiction `{s}`; expected us, eu (an EU/EEA member state), uk or other"))
+    }
+}
+
+/// Which law applies to the practice: decides which packs run by default (docs/law.md).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeFacts {
+    /// Where the practice is established; null when the manifest does not say.
+    pub jurisdiction: Option<Jurisdiction>,
+    /// The practice offers care or services to, or monitors, people in the EU/EEA or UK
+    /// (GDPR Art. 3(2)); null when the manifest does not say.
+    pub eu_data_subjects: Option<bool>,
+    /// Whether the GDPR applies (Art. 3: established in the EU/EEA or UK, or serving or
+    /// monitoring people there); null when the manifest does not say.
+    pub gdpr_applies: Option<bool>,
+    /// Whether HIPAA applies (a US practice); null when the manifest does not say.
+    pub hipaa_applies: Option<bool>,
+}
+
+impl PracticeFacts {
+    /// The facts a `[practice]` table gives.
+    pub fn new(jurisdiction: Option<Jurisdiction>, eu_data_subjects: Option<bool>) -> PracticeFacts {
+        let said = jurisdiction.is_some() || eu_data_subjects.is_some();
+        PracticeFacts {
+            jurisdiction,
+            eu_data_subjects,
+            gdpr_applies: said.then(|| {
+                matches!(jurisdiction, Some(Jurisdiction::Eu | Jurisdiction::Uk)) || eu_data_subjects == Some(true)
+            }),
+            hipaa_applies: jurisdiction.map(|j| j == Jurisdiction::Us),
+        }
+    }
 }
 
 /// The vendor as named in the manifest.

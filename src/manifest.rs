@@ -52,6 +52,9 @@ const DATE_HELP: &str = "use YYYY-MM-DD, e.g. 2027-03-31";
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub vendor: Vendor,
+    /// Which law applies to the practice; decides which packs run by default.
+    #[serde(default)]
+    pub practice: Option<Practice>,
     #[serde(default)]
     pub endpoint: Vec<Endpoint>,
     #[serde(default)]
@@ -98,6 +101,23 @@ pub struct Vendor {
     /// Rule-pack ids to assess; `None` means every pack with `default = true`.
     pub frameworks: Option<Vec<String>>,
     pub next_review: Option<IsoDate>,
+}
+
+/// `[practice]`: which law applies to the practice that buys from the vendor (docs/law.md).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    /// Where the practice is established: `us`, `eu` (an EU or EEA member state), `uk`, `other`.
+    pub jurisdiction: Option<crate::facts::Jurisdiction>,
+    /// The practice offers care or services to, or monitors, people in the EU/EEA or UK
+    /// (GDPR Art. 3(2)), wherever it is established.
+    pub eu_data_subjects: Option<bool>,
+}
+
+impl Practice {
+    pub fn facts(&self) -> crate::facts::PracticeFacts {
+        crate::facts::PracticeFacts::new(self.jurisdiction, self.eu_data_subjects)
+    }
 }
 
 /// `[[endpoint]]`

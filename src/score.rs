@@ -112,7 +112,11 @@ fn capped(
     let mut caps = Vec::new();
     // Only a check that ran and failed caps: an error or missing evidence says nothing of
     // the control.
-    for f in findings.iter().filter(|f| status(f) == Status::Fail) {
+    // Only a rule the law backs caps: no grade falls for a negotiated term or a practice.
+    for f in findings
+        .iter()
+        .filter(|f| status(f) == Status::Fail && f.force.is_none_or(|x| x.may_cap()))
+    {
         let rule_cap = rules.and_then(|r| r.rule(&f.rule)).and_then(|r| r.rule.cap);
         if let Some(c) = rule_cap {
             caps.push(Cap {
@@ -221,7 +225,10 @@ Category score  100 x passed weight / applicable weight; a category with nothing
 Overall score   the same over every finding.
 Grade           A >= 90, B >= 80, C >= 70, D >= 60, else F.
 Caps            a failed rule with `cap = \"X\"` caps the grade at X;
-                any failed critical rule caps the grade at D. Errors and missing evidence never cap.
+                any failed critical rule caps the grade at D. Only rules whose force is
+                required or addressable cap: a negotiated term, a recognised practice or a
+                proposed rule lowers the score but never the grade's ceiling. Errors and
+                missing evidence never cap.
 Coverage        applicable weight / (applicable + manual + error + missing weight).
 Provisional     a grade on less than 70% coverage is printed as provisional.
 Worth           each failed finding shows the overall score had it passed.
@@ -241,6 +248,7 @@ mod tests {
             status: st,
             basis: "check".into(),
             severity: sev,
+            force: Some(crate::rules::Force::Required),
             category: cat,
             message: None,
             evidence: vec![],
@@ -312,6 +320,28 @@ mod tests {
         assert!(s.overall.unwrap() > 90.0);
         assert_eq!(s.grade, Grade::D);
         assert_eq!(s.caps.len(), 1);
+    }
+
+    #[test]
+    fn only_rules_the_law_backs_cap() {
+        use crate::rules::Force;
+        for (force, capped) in [
+            (Force::Required, true),
+            (Force::Addressable, true),
+            (Force::Negotiated, false),
+            (Force::Practice, false),
+            (Force::Proposed, false),
+        ] {
+            let mut fs: Vec<Finding> = (0..30)
+                .map(|i| f(&format!("p{i}"), Severity::Critical, Category::Encryption, Status::Pass))
+                .collect();
+            let mut x = f("x", Severity::Critical, Category::Encryption, Status::Fail);
+            x.force = Some(force);
+            fs.push(x);
+            let s = score(&mut fs, None);
+            assert_eq!(s.caps.is_empty(), !capped, "{force}: {:?}", s.caps);
+            assert_eq!(s.grade == Grade::D, capped, "{force}");
+        }
     }
 
     #[test]

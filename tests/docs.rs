@@ -26,6 +26,16 @@ fn facts_doc_and_schemas_are_current() {
 }
 
 #[test]
+fn law_reference_is_current() {
+    let set = vetter::rules::RuleSet::load(&vetter::rules::LoadOptions {
+        include_builtin: true,
+        ..Default::default()
+    })
+    .expect("built-in packs load");
+    check("docs/law.md", &vetter::rules::law::markdown(&set));
+}
+
+#[test]
 fn facts_schema_command_prints_the_schema() {
     let o = run(&["facts", "--schema"]);
     assert_eq!(o.status.code(), Some(0));

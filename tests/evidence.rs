@@ -339,7 +339,7 @@ fn contract_findings_name_the_clause_location() {
             .cloned()
             .unwrap_or_else(|| panic!("no finding for {id}"))
     };
-    let window = finding("baa-breach-window");
+    let window = finding("baa-breach-window-agreed");
     assert_eq!(window["status"], "fail", "{window}");
     let msg = window["message"].as_str().unwrap();
     assert!(msg.contains("line 13"), "location in the message: {msg}");

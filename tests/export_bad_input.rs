@@ -144,10 +144,24 @@ fn file_truncated_while_read_is_reported() {
     }
     std::fs::write(&path, &body).unwrap();
     let p = path.clone();
-    // Another thread cuts the file to 1 MB while the scan is under way (a debug-build scan of
-    // 40 MB takes seconds; the cut comes 50 ms in).
+    // Another thread cuts the file to 1 MB while the scan is under way: once the scan holds
+    // the file open (seen in /proc/self/fd, so a slow start on a loaded machine cannot let the
+    // cut come first), 20 ms in; a debug-build scan of 40 MB takes seconds.
     let cutter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
+        let open = || {
+            std::fs::read_dir("/proc/self/fd")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == p))
+        };
+        for _ in 0..60_000 {
+            if open() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(20));
         std::fs::OpenOptions::new()
             .write(true)
             .open(&p)

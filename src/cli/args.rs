@@ -212,6 +212,13 @@ pub enum Command {
         /// Overwrite existing files.
         #[arg(long)]
         force: bool,
+        /// Where the practice is established: us, eu (an EU/EEA member state), uk, other.
+        /// Asked when omitted and the terminal is interactive.
+        #[arg(long, value_name = "WHERE", value_parser = clap::value_parser!(vetter::facts::Jurisdiction))]
+        jurisdiction: Option<vetter::facts::Jurisdiction>,
+        /// The practice offers care to, or monitors, people in the EU/EEA or UK (GDPR Art. 3(2)).
+        #[arg(long)]
+        eu_data_subjects: bool,
     },
 }
 
@@ -225,6 +232,10 @@ pub enum RulesCommand {
         /// Only rules of these packs (comma-separated).
         #[arg(long, value_delimiter = ',', value_name = "PACKS")]
         framework: Vec<String>,
+        /// Only rules of this force: required, addressable, negotiated, practice, proposed
+        /// (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "FORCE", value_parser = clap::value_parser!(vetter::rules::Force))]
+        force: Vec<vetter::rules::Force>,
     },
     /// Everything about one rule, or how scoring works (--scoring).
     Explain {

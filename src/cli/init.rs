@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 
 use super::{Exit, UsageError, write_stdout};
+use vetter::facts::Jurisdiction;
 use vetter::rules::{LoadOptions, RuleSet};
 
 const MANIFEST: &str = r#"# vetter manifest: what to assess for one vendor. Paths are relative to this file.
@@ -15,6 +16,8 @@ name = "Example Practice CRM"
 contact = "security@vendor.example"          # optional
 # frameworks = ["hipaa", "baa", "gdpr", "assurance"]   # default: every default pack
 # next_review = "2027-11-23"
+
+{PRACTICE}
 
 # Each HTTPS endpoint that carries patient data.
 [[endpoint]]
@@ -61,7 +64,63 @@ url = "https://api.vendor.example/v1/patients"
 # expires = "2027-03-31"
 "#;
 
-pub fn run(dir: &Path, force: bool) -> Result<Exit> {
+/// The `[practice]` table: which law applies, as given or asked; commented out when unknown.
+fn practice_table(j: Option<Jurisdiction>, eu: bool) -> String {
+    let mut t = String::from(
+        "# Which law applies to the practice: HIPAA rules run for a US practice, GDPR rules only\n# where the GDPR applies (established in the EU/EEA or UK, or serving people there: Art. 3).\n",
+    );
+    if j.is_none() && !eu {
+        t.push_str("# Not set: GDPR rules will not run until you say. Uncomment and fill in:\n# [practice]\n# jurisdiction = \"us\"        # us | eu | uk | other\n# eu_data_subjects = false     # it serves or monitors people in the EU/EEA or UK\n");
+        return t;
+    }
+    t.push_str("[practice]\n");
+    match j {
+        Some(j) => t.push_str(&format!(
+            "jurisdiction = \"{}\"        # us | eu | uk | other\n",
+            j.as_str()
+        )),
+        None => t.push_str("# jurisdiction = \"us\"      # us | eu | uk | other\n"),
+    }
+    t.push_str(&format!(
+        "eu_data_subjects = {eu}      # it serves or monitors people in the EU/EEA or UK\n"
+    ));
+    t
+}
+
+/// Ask on the terminal where the practice is established; `None` when not interactive.
+fn ask_practice() -> Result<Option<(Jurisdiction, bool)>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(None);
+    }
+    let ask = |q: &str| -> Result<String> {
+        eprint!("{q}");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        Ok(line.trim().to_string())
+    };
+    let j = loop {
+        let a = ask("Where is the practice established? [us/eu/uk/other] (us): ")?;
+        if a.is_empty() {
+            break Jurisdiction::Us;
+        }
+        match a.parse::<Jurisdiction>() {
+            Ok(j) => break j,
+            Err(e) => eprintln!("{e}"),
+        }
+    };
+    let eu = matches!(
+        ask("Does it offer care to, or monitor, people in the EU/EEA or UK? [y/N]: ")?
+            .to_ascii_lowercase()
+            .as_str(),
+        "y" | "yes"
+    );
+    Ok(Some((j, eu)))
+}
+
+pub fn run(dir: &Path, force: bool, jurisdiction: Option<Jurisdiction>, eu_data_subjects: bool) -> Result<Exit> {
     let set = RuleSet::load(&LoadOptions {
         include_builtin: true,
         ..Default::default()
@@ -86,9 +145,29 @@ pub fn run(dir: &Path, force: bool) -> Result<Exit> {
             ))));
         }
     }
-    write_new(&manifest, MANIFEST)?;
-    write_new(&request, &evidence_request(&set))?;
+    let (j, eu) = match jurisdiction {
+        Some(j) => (Some(j), eu_data_subjects),
+        None if eu_data_subjects => (None, true),
+        None => match ask_practice()? {
+            Some((j, eu)) => (Some(j), eu),
+            None => (None, false),
+        },
+    };
+    let practice = if j.is_some() || eu {
+        vetter::facts::PracticeFacts::new(j, Some(eu))
+    } else {
+        vetter::facts::PracticeFacts::default()
+    };
+    let table = practice_table(j, eu);
+    write_new(&manifest, &MANIFEST.replace("{PRACTICE}\n", &table))?;
+    write_new(&request, &evidence_request(&set, &practice))?;
     write_stdout(&format!("wrote {} and {}\n", manifest.display(), request.display()))?;
+    if j.is_none() && !eu {
+        eprintln!(
+            "note: which law applies to the practice was not given: GDPR rules will not run until [practice] in {} says so (or pass --jurisdiction)",
+            manifest.display()
+        );
+    }
     Ok(Exit::Ok)
 }
 
@@ -109,8 +188,8 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The list of documents and exports to ask the vendor for, from the default packs.
-pub fn evidence_request(set: &RuleSet) -> String {
-    let selected = set.selected_packs(&[]).unwrap_or_default();
+pub fn evidence_request(set: &RuleSet, practice: &vetter::facts::PracticeFacts) -> String {
+    let selected = set.select(&[], practice).map(|s| s.packs).unwrap_or_default();
     let mut s = String::from(
         "# Evidence to request from the vendor\n\nSend this list to the vendor's security contact. Each item lets vetter check rules instead of taking the vendor's word.\n\n",
     );

@@ -62,7 +62,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
             output::write(&g, &t.dest, &text, "the facts schema")?;
             Ok(Exit::Ok)
         }
-        Command::Init { dir, force } => {
+        Command::Init {
+            dir,
+            force,
+            jurisdiction,
+            eu_data_subjects,
+        } => {
             output::plan(
                 &g,
                 &output::Writes {
@@ -71,7 +76,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     files: false,
                 },
             )?;
-            init::run(&dir, force)
+            init::run(&dir, force, jurisdiction, eu_data_subjects)
         }
         Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
@@ -385,9 +390,18 @@ pub(crate) fn assess(
         } else {
             eval.framework.clone()
         };
-        rules
-            .selected_packs(&fw)
+        let practice = m.practice.as_ref().map(|p| p.facts()).unwrap_or_default();
+        let sel = rules
+            .select(&fw, &practice)
             .map_err(|e| UsageError(format!("{}: {e}", m.source.file)))?;
+        // A pack the user added that will not run is said at once, not only in the report.
+        for l in sel
+            .left_out
+            .iter()
+            .filter(|l| rules.packs.iter().any(|p| p.id == l.pack && !p.source.builtin))
+        {
+            eprintln!("warning: {}: {}", m.source.file, l.reason);
+        }
     }
     if save_facts.is_some() && manifests.len() > 1 {
         return Err(anyhow!(UsageError(

@@ -39,7 +39,11 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
     let t = output::single(g, &writes(&cmd))?;
     let out = |text: &str| output::write(g, &t.dest, text, "the rules");
     match cmd {
-        RulesCommand::List { rules, framework } => list(&rules, &framework, t.format, out),
+        RulesCommand::List {
+            rules,
+            framework,
+            force,
+        } => list(&rules, &framework, &force, t.format, out),
         RulesCommand::Explain { id, scoring, rules } => {
             if scoring {
                 out(vetter::score::EXPLANATION)?;
@@ -88,14 +92,26 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             sources.extend(files.into_iter().map(|(f, t)| (f, t, false)));
             match RuleSet::from_sources(&sources, false, vec![]) {
                 Ok(set) => {
+                    let is_user = |pack: &str| set.packs.iter().any(|p| p.id == pack && !p.source.builtin);
                     let user: usize = set.packs.iter().filter(|p| !p.source.builtin).count();
-                    let rules = set
+                    let rules = set.rules.iter().filter(|r| is_user(&r.rule.pack)).count();
+                    // The user's rules are proved by their own examples, run through the engine.
+                    let (ran, problems) = vetter::rules::examples::check(&set, |r| is_user(&r.rule.pack));
+                    if !problems.is_empty() {
+                        return Err(anyhow!(vetter::diag::ConfigError::new(problems)));
+                    }
+                    let without = set
                         .rules
                         .iter()
-                        .filter(|r| set.packs.iter().any(|p| p.id == r.rule.pack && !p.source.builtin))
+                        .filter(|r| is_user(&r.rule.pack) && r.rule.examples.is_empty())
                         .count();
+                    let note = if without > 0 {
+                        format!(" ({without} rule(s) have no [[rule.example]])")
+                    } else {
+                        String::new()
+                    };
                     out(&format!(
-                        "{dir}: {n} file(s), {user} pack(s), {rules} rule(s): no problems\n"
+                        "{dir}: {n} file(s), {user} pack(s), {rules} rule(s), {ran} example(s): no problems{note}\n"
                     ))?;
                     Ok(Exit::Ok)
                 }
@@ -105,18 +121,25 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
     }
 }
 
-fn list(extra: &[String], framework: &[String], format: Format, out: impl Fn(&str) -> Result<()>) -> Result<Exit> {
+fn list(
+    extra: &[String],
+    framework: &[String],
+    force: &[vetter::rules::Force],
+    format: Format,
+    out: impl Fn(&str) -> Result<()>,
+) -> Result<Exit> {
     let set = load(extra, true)?;
     let rules: Vec<_> = set
         .rules
         .iter()
         .map(|r| &r.rule)
         .filter(|r| framework.is_empty() || framework.contains(&r.pack))
+        .filter(|r| force.is_empty() || r.force.is_some_and(|f| force.contains(&f)))
         .collect();
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = rules
             .iter()
-            .map(|r| serde_json::json!({"id": r.id, "pack": r.pack, "severity": r.severity, "category": r.category, "title": r.title, "ref": r.refs.first(), "manual": r.manual}))
+            .map(|r| serde_json::json!({"id": r.id, "pack": r.pack, "severity": r.severity, "force": r.force, "category": r.category, "title": r.title, "ref": r.refs.first(), "manual": r.manual}))
             .collect();
         out(&(serde_json::to_string_pretty(&rows)? + "\n"))?;
         return Ok(Exit::Ok);
@@ -131,7 +154,7 @@ fn list(extra: &[String], framework: &[String], format: Format, out: impl Fn(&st
             .and_then(|c| c.parse().ok())
             .unwrap_or(140),
     );
-    t.set_header(vec!["Rule", "Severity", "Category", "Title", "Reference"]);
+    t.set_header(vec!["Rule", "Severity", "Force", "Category", "Title", "Reference"]);
     for r in &rules {
         let title = if r.manual {
             format!("{} (manual)", r.title)
@@ -141,6 +164,7 @@ fn list(extra: &[String], framework: &[String], format: Format, out: impl Fn(&st
         t.add_row(vec![
             r.id.clone(),
             r.severity.to_string(),
+            vetter::report::force_label(r.force).to_string(),
             r.category.to_string(),
             title,
             r.refs.first().cloned().unwrap_or_default(),
@@ -155,6 +179,18 @@ fn explain_text(set: &RuleSet, r: &vetter::rules::Rule) -> String {
         "{}  ({} · {} · pack {})\n\n{}\n\n",
         r.id, r.severity, r.category, r.pack, r.title
     );
+    s.push_str(&format!(
+        "Force\n  {} — {}\n\n",
+        vetter::report::force_label(r.force),
+        r.force
+            .map_or("the pack does not say what obliges the vendor", |f| f.meaning())
+    ));
+    if let Some(d) = &r.duty {
+        s.push_str(&format!("Duty\n  {d}\n\n"));
+    }
+    if let Some(t) = &r.threshold {
+        s.push_str(&format!("Threshold\n  {t}\n\n"));
+    }
     s.push_str(&format!("What it checks\n  {}\n\n", r.description));
     s.push_str(&format!("How to fix it\n  {}\n\n", r.remediation));
     s.push_str(&format!("References\n  {}\n", r.refs.join("\n  ")));
@@ -182,6 +218,20 @@ fn explain_text(set: &RuleSet, r: &vetter::rules::Rule) -> String {
     }
     if let Some(c) = r.cap {
         s.push_str(&format!("  cap:    a failure caps the grade at {c}\n"));
+    }
+    if !r.examples.is_empty() {
+        s.push_str(&format!(
+            "\nExamples ({}, run by `vetter rules check`)\n",
+            r.examples.len()
+        ));
+        for e in &r.examples {
+            s.push_str(&format!(
+                "  {:<8} {} (line {})\n",
+                e.status.as_str(),
+                e.note.as_deref().unwrap_or(""),
+                e.line
+            ));
+        }
     }
     for p in &r.params_read {
         if let Some(d) = set.params.get(p) {

@@ -371,6 +371,7 @@ pub fn base_facts(m: &Manifest, as_of: NaiveDate) -> Facts {
             next_review: m.vendor.next_review.as_ref().map(|d| d.as_str().to_string()),
         },
         as_of: as_of.format("%Y-%m-%d").to_string(),
+        practice: m.practice.as_ref().map(|p| p.facts()).unwrap_or_default(),
         ..Default::default()
     }
 }

@@ -30,7 +30,13 @@ pub fn xml(s: &str) -> String {
 
 fn body(r: &Report, f: &Finding) -> String {
     let info = r.rule(&f.rule);
-    let mut b = format!("{}\nresource: {}\nseverity: {}\n", r.title(f), f.resource, f.severity);
+    let mut b = format!(
+        "{}\nresource: {}\nseverity: {}\nforce: {}\n",
+        r.title(f),
+        f.resource,
+        f.severity,
+        super::force_label(f.force)
+    );
     if f.message.is_some() || r.is_folded(f) {
         let _ = writeln!(b, "found: {}", r.message(f));
     }
@@ -47,14 +53,21 @@ fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
         xml(&f.resource),
         xml(suite)
     );
+    // What obliges the vendor, as a property a CI dashboard can filter on.
+    let _ = write!(
+        o,
+        ">\n      <properties><property name=\"force\" value=\"{}\"/><property name=\"severity\" value=\"{}\"/></properties>",
+        super::force_label(f.force),
+        f.severity
+    );
     let msg = r.message(f);
     let msg = msg.as_ref();
     match f.status {
-        Status::Pass => o.push_str("/>\n"),
+        Status::Pass => o.push_str("\n    </testcase>\n"),
         Status::Fail => {
             let _ = writeln!(
                 o,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 xml(msg),
                 f.severity,
                 xml(&body(r, f))
@@ -63,7 +76,7 @@ fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
         Status::Error => {
             let _ = writeln!(
                 o,
-                ">\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
+                "\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
                 xml(msg),
                 f.severity,
                 xml(&body(r, f))
@@ -79,7 +92,7 @@ fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
                 (None, Status::Missing) => msg.to_string(),
                 _ => "not applicable".to_string(),
             };
-            let _ = writeln!(o, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
+            let _ = writeln!(o, "\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&why));
         }
     }
 }

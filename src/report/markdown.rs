@@ -91,6 +91,9 @@ pub fn render(r: &Report) -> String {
             esc(&c.resource)
         );
     }
+    for l in &r.left_out {
+        let _ = writeln!(o, "> {}\n", esc(&l.reason));
+    }
     if !r.overrides.is_empty() {
         let ids: Vec<String> = r.overrides.iter().map(|o| code(&o.rule)).collect();
         let _ = writeln!(o, "> ⚠️ Built-in rules overridden by a user pack: {}\n", ids.join(", "));
@@ -149,8 +152,8 @@ pub fn render(r: &Report) -> String {
         o.push_str("### Failed findings\n\nNone: every applicable check passed or was waived.\n\n");
     } else {
         let _ = writeln!(o, "### Failed findings ({} on {} rules)\n", failed.len(), by_rule.len());
-        o.push_str("| Severity | Status | Rule | Resources | What was found | Reference | Fixing it gives |\n");
-        o.push_str("|---|---|---|---|---|---|---:|\n");
+        o.push_str("| Severity | Force | Status | Rule | Resources | What was found | Reference | Fixing it gives |\n");
+        o.push_str("|---|---|---|---|---|---|---|---:|\n");
         for (id, fs) in &by_rule {
             let f = fs[0];
             let resources = if fs.len() == 1 {
@@ -160,8 +163,9 @@ pub fn render(r: &Report) -> String {
             };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 f.severity,
+                super::force_label(f.force),
                 icon(f.status),
                 code(id),
                 resources,
@@ -173,7 +177,7 @@ pub fn render(r: &Report) -> String {
         for u in &r.unassessed {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} |  |  |",
+                "| {} |  | {} | {} | {} | {} |  |  |",
                 u.severity,
                 icon(Status::Error),
                 esc(&format!("{} checks", u.rules.len())),

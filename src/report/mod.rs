@@ -78,6 +78,11 @@ pub struct RuleInfo {
     pub description: String,
     pub remediation: String,
     pub severity: crate::rules::Severity,
+    /// What obliges the vendor.
+    pub force: Option<crate::rules::Force>,
+    /// Who is obliged to do what, under which paragraph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<String>,
     pub category: crate::rules::Category,
     pub refs: Vec<String>,
     pub requirement: Vec<String>,
@@ -144,6 +149,11 @@ impl Unassessed {
     }
 }
 
+/// A finding's force as a report prints it (`unclassified` for a pack written without one).
+pub fn force_label(force: Option<crate::rules::Force>) -> &'static str {
+    force.map_or("unclassified", crate::rules::Force::as_str)
+}
+
 /// "1 check", "12 checks".
 pub fn checks(n: usize) -> String {
     format!("{n} check{}", if n == 1 { "" } else { "s" })
@@ -195,6 +205,10 @@ pub struct Report {
     /// cause and the checks they stopped; those checks' findings are `error` without a message.
     #[serde(default)]
     pub unassessed: Vec<Unassessed>,
+    /// Packs that did not run, and why (the law that applies to the practice, or
+    /// `[vendor] frameworks`).
+    #[serde(default)]
+    pub left_out: Vec<crate::rules::LeftOut>,
     /// Every rule that produced a finding, sorted by id: the one copy of each rule's text
     /// (title, remediation, references, requirements, pack), which findings refer to by `rule`.
     #[serde(default)]
@@ -243,6 +257,7 @@ pub struct ReportParts<'a> {
     pub facts: serde_json::Value,
     pub waivers: &'a [Waiver],
     pub manifest: Option<ManifestRef>,
+    pub left_out: Vec<crate::rules::LeftOut>,
 }
 
 /// Assemble a report: score, sort, count.
@@ -331,6 +346,11 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             description: text::cap(&r.description, text::MAX_RULE_TEXT).into_owned(),
             remediation: text::cap(&r.remediation, text::MAX_RULE_TEXT).into_owned(),
             severity: r.severity,
+            force: r.force,
+            duty: r
+                .duty
+                .as_deref()
+                .map(|d| text::cap(d, text::MAX_RULE_TEXT).into_owned()),
             category: r.category,
             refs: r.refs.clone(),
             requirement: r.requirement.clone(),
@@ -358,6 +378,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         overrides: parts.rules.overrides.clone(),
         summary,
         not_supplied,
+        left_out: parts.left_out,
         unassessed,
         rules,
         manifest: parts.manifest,

@@ -145,7 +145,7 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
             "uuid": obs,
             "title": text(&format!("{} on {}", f.rule, f.resource), &f.rule),
             "description": text(&message, title),
-            "props": [prop("status", f.status.as_str()), prop("severity", f.severity.as_str()), prop("fingerprint", &f.id)],
+            "props": [prop("status", f.status.as_str()), prop("severity", f.severity.as_str()), prop("force", super::force_label(f.force)), prop("fingerprint", &f.id)],
             "methods": [if f.basis == "attestation" { "EXAMINE" } else { "TEST" }],
             "subjects": [{"type": "component", "subject-uuid": uuid(&[doc, vendor, "subject"]), "title": text(vendor, "vendor"), "props": [prop("resource", &f.resource)]}],
             "collected": datetime(&r.generated_at),

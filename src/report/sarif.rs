@@ -57,6 +57,7 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
     let pack = info.map_or("", |i| i.pack.as_str());
     let severity = info.map(|i| i.severity).unwrap_or(sample.severity);
     let category = info.map(|i| i.category).unwrap_or(sample.category);
+    let force = super::force_label(info.map(|i| i.force).unwrap_or(sample.force));
     let refs_text = refs.join("; ");
     json!({
         "id": id,
@@ -72,10 +73,11 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
         },
         "defaultConfiguration": {"level": level(severity)},
         "properties": {
-            "tags": ["security", "compliance", format!("category:{}", category.as_str()), format!("pack:{pack}")],
+            "tags": ["security", "compliance", format!("category:{}", category.as_str()), format!("pack:{pack}"), format!("force:{force}")],
             "security-severity": security_severity(severity),
             "severity": severity.as_str(),
             "category": category.as_str(),
+            "force": force,
             "pack": pack,
             "refs": refs,
             "requirement": requirement,
@@ -120,6 +122,7 @@ fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
             "resource": f.resource,
             "status": f.status.as_str(),
             "severity": f.severity.as_str(),
+            "force": super::force_label(f.force),
             "category": f.category.as_str(),
             "worth": f.worth,
         },

@@ -74,6 +74,11 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     ]);
     out.push_str(&head.to_string());
     out.push('\n');
+    // Which law did not apply is said once, above everything it leaves out.
+    for l in &r.left_out {
+        out.push_str(&l.reason);
+        out.push('\n');
+    }
 
     let weights = super::category_weights(r);
     let mut cats = new_table(opts);
@@ -124,6 +129,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         let mut t = new_table(opts);
         t.set_header(vec![
             "Severity",
+            "Force",
             "Status",
             "Rule",
             "Resource",
@@ -134,6 +140,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         for f in failed {
             t.add_row(vec![
                 paint(Cell::new(f.severity.as_str()), sev_color(f.severity)),
+                Cell::new(super::force_label(f.force)),
                 Cell::new(f.status.as_str()),
                 Cell::new(&f.rule),
                 Cell::new(&f.resource),
@@ -145,6 +152,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         for u in &r.unassessed {
             t.add_row(vec![
                 paint(Cell::new(u.severity.as_str()), sev_color(u.severity)),
+                Cell::new(""),
                 Cell::new(Status::Error.as_str()),
                 Cell::new(super::checks(u.rules.len())),
                 Cell::new(&u.resource),
@@ -154,7 +162,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             ]);
         }
         // Rule ids are what users copy into `rules explain` and waivers: never wrap them.
-        if let Some(col) = t.column_mut(2) {
+        if let Some(col) = t.column_mut(3) {
             col.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
         }
         out.push_str(&t.to_string());

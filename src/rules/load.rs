@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 use super::model::*;
 use crate::diag::Problem;
 
-const PACK_KEYS: &[&str] = &["id", "title", "version", "kind", "default", "description"];
+const PACK_KEYS: &[&str] = &["id", "title", "version", "kind", "default", "law", "description"];
 const PARAM_KEYS: &[&str] = &["default", "floor", "stricter", "description"];
 const RULE_KEYS: &[&str] = &[
     "id",
@@ -20,6 +20,9 @@ const RULE_KEYS: &[&str] = &[
     "title",
     "category",
     "severity",
+    "force",
+    "duty",
+    "threshold",
     "refs",
     "each",
     "when",
@@ -32,7 +35,9 @@ const RULE_KEYS: &[&str] = &[
     "on_missing",
     "manual",
     "attestation",
+    "example",
 ];
+const EXAMPLE_KEYS: &[&str] = &["status", "note", "it", "facts", "params", "as_of", "attested"];
 
 /// A rule's CEL sources and their spans, kept for compile and path checks.
 #[derive(Debug, Clone, Default)]
@@ -176,6 +181,24 @@ pub fn scalar_to_json(v: &DeValue<'_>) -> Option<serde_json::Value> {
     }
 }
 
+/// Turn any TOML value into JSON (datetimes become their text).
+pub fn value_to_json(v: &DeValue<'_>) -> Option<serde_json::Value> {
+    match v {
+        DeValue::Array(a) => a
+            .iter()
+            .map(|x| value_to_json(x.get_ref()))
+            .collect::<Option<Vec<_>>>()
+            .map(serde_json::Value::Array),
+        DeValue::Table(t) => t
+            .iter()
+            .map(|(k, x)| Some((k.get_ref().to_string(), value_to_json(x.get_ref())?)))
+            .collect::<Option<serde_json::Map<_, _>>>()
+            .map(serde_json::Value::Object),
+        DeValue::Datetime(d) => Some(serde_json::Value::String(d.to_string())),
+        other => scalar_to_json(other),
+    }
+}
+
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -261,6 +284,19 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
         );
     }
     let default = cx.boolean(pack_t, "default", "[pack]").unwrap_or(true);
+    let law = cx
+        .string(pack_t, "law", false, &pack_span, "[pack]")
+        .and_then(|(s, span)| match s.parse::<Law>() {
+            Ok(l) => Some(l),
+            Err(e) => {
+                cx.err(
+                    span,
+                    e,
+                    Some("law = \"gdpr\" runs the pack by default only where the GDPR applies to the practice".into()),
+                );
+                None
+            }
+        });
     let description = cx
         .string(pack_t, "description", false, &pack_span, "[pack]")
         .map(|s| s.0);
@@ -405,6 +441,7 @@ pub fn load_pack(file: &str, src: &str, source: PackSource) -> Loaded {
                 version: version.0,
                 kind: kind_s,
                 default,
+                law,
                 description,
                 source,
             },
@@ -466,6 +503,34 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
                 None
             }
         });
+    let force = cx
+        .string(t, "force", false, at, &what)
+        .and_then(|(s, span)| match s.parse::<Force>() {
+            Ok(f) => Some((f, span)),
+            Err(e) => {
+                cx.err(
+                    span,
+                    e,
+                    Some("say what obliges the vendor: see rules/README.md, `force`".into()),
+                );
+                None
+            }
+        });
+    if let (Some((f, span)), Some(c)) = (&force, cap)
+        && !f.may_cap()
+    {
+        cx.err(
+            span.clone(),
+            format!(
+                "{what} has force = \"{f}\" and cap = \"{c}\": only required and addressable rules may cap a grade"
+            ),
+            Some("remove the cap (the failure still lowers the score), or give the legal duty as force".into()),
+        );
+    }
+    let force = force.map(|f| f.0);
+    let duty = cx.string(t, "duty", false, at, &what).map(|s| s.0);
+    let threshold = cx.string(t, "threshold", false, at, &what).map(|s| s.0);
+    let examples = read_examples(cx, t, &what);
     let refs = cx.strings(t, "refs", &what).unwrap_or_default();
     if refs.is_empty() {
         cx.err(
@@ -543,6 +608,9 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
             title: title?.0,
             category: category?,
             severity: severity?,
+            force,
+            duty,
+            threshold,
             refs,
             each: each.map(|s| s.0),
             when: when.map(|s| s.0),
@@ -556,10 +624,86 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
             manual,
             attestation,
             params_read: Vec::new(),
+            examples,
             line,
         },
         spans,
     ))
+}
+
+/// The rule's `[[rule.example]]` tables.
+fn read_examples(cx: &mut Ctx, t: &DeTable<'_>, what: &str) -> Vec<Example> {
+    let Some(v) = cx.get(t, "example") else {
+        return Vec::new();
+    };
+    let Some(arr) = v.get_ref().as_array() else {
+        cx.err(
+            v.span(),
+            format!("`example` in {what} must be an array of tables: write [[rule.example]]"),
+            None,
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in arr.iter() {
+        let at = item.span();
+        let ewhat = format!("an example of {what}");
+        let Some(e) = item.get_ref().as_table() else {
+            cx.err(at, format!("each example of {what} must be a table"), None);
+            continue;
+        };
+        cx.check_keys(e, EXAMPLE_KEYS, &ewhat);
+        let status =
+            cx.string(e, "status", true, &at, &ewhat)
+                .and_then(|(s, span)| match s.parse::<crate::engine::Status>() {
+                    Ok(st) => Some(st),
+                    Err(msg) => {
+                        cx.err(span, msg, None);
+                        None
+                    }
+                });
+        let note = cx.string(e, "note", false, &at, &ewhat).map(|s| s.0);
+        let as_of = cx.string(e, "as_of", false, &at, &ewhat);
+        if let Some((d, span)) = &as_of
+            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+        {
+            cx.err(
+                span.clone(),
+                format!("`as_of` of {ewhat} is not a date"),
+                Some("write as_of = \"2026-06-01\"".into()),
+            );
+        }
+        let attested = cx.boolean(e, "attested", &ewhat).unwrap_or(false);
+        let table = |key: &str, cx: &mut Ctx| -> Option<serde_json::Value> {
+            let v = cx.get(e, key)?;
+            match v.get_ref().as_table().and(value_to_json(v.get_ref())) {
+                Some(j) => Some(j),
+                None => {
+                    cx.err(v.span(), format!("`{key}` of {ewhat} must be a table of facts"), None);
+                    None
+                }
+            }
+        };
+        let it = table("it", cx);
+        let facts = table("facts", cx);
+        let params = match table("params", cx) {
+            Some(serde_json::Value::Object(m)) => m.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        if let Some(status) = status {
+            out.push(Example {
+                status,
+                note,
+                it,
+                facts,
+                params,
+                as_of: as_of.map(|s| s.0),
+                attested,
+                line: cx.lines.line_col(at.start).0,
+            });
+        }
+    }
+    out
 }
 
 /// Where a phrasing key (`clause.baa.safeguards.match[0]`) is written: the line of its last

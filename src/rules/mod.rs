@@ -4,6 +4,8 @@
 
 pub mod check;
 pub mod cost;
+pub mod examples;
+pub mod law;
 pub mod load;
 pub mod model;
 pub mod shape;
@@ -399,7 +401,8 @@ impl RuleSet {
         }
     }
 
-    /// Pack ids active for `frameworks` (empty: every pack with `default = true`).
+    /// Pack ids active for `frameworks` (empty: every pack with `default = true`), whatever
+    /// law applies to the practice.
     pub fn selected_packs(&self, frameworks: &[String]) -> Result<BTreeSet<String>, String> {
         if frameworks.is_empty() {
             return Ok(self
@@ -409,6 +412,59 @@ impl RuleSet {
                 .map(|p| p.id.clone())
                 .collect());
         }
+        self.listed_packs(frameworks)
+    }
+
+    /// The packs an assessment runs. Named `frameworks` run as named (and a pack added with
+    /// `--rules` but not named is left out, with a reason); otherwise the default packs run
+    /// where their law applies to the practice: a GDPR pack only when the manifest says the GDPR
+    /// applies, a HIPAA pack unless it says the practice is not a US one.
+    pub fn select(&self, frameworks: &[String], practice: &crate::facts::PracticeFacts) -> Result<Selection, String> {
+        let mut sel = Selection::default();
+        if !frameworks.is_empty() {
+            sel.packs = self.listed_packs(frameworks)?;
+            for p in self
+                .packs
+                .iter()
+                .filter(|p| p.kind == "rules" && !p.source.builtin && !sel.packs.contains(&p.id))
+            {
+                sel.left_out.push(LeftOut {
+                    pack: p.id.clone(),
+                    reason: format!(
+                        "pack `{}` ({}) did not run: [vendor] frameworks does not list it",
+                        p.id, p.source.file
+                    ),
+                });
+            }
+            return Ok(sel);
+        }
+        for p in self.packs.iter().filter(|p| p.default && p.kind == "rules") {
+            let why = match (p.law, practice.gdpr_applies, practice.hipaa_applies) {
+                (Some(Law::Gdpr), None, _) => Some(
+                    "GDPR rules did not run: the manifest does not say the GDPR applies to the practice (set [practice] jurisdiction, and eu_data_subjects = true if it serves people in the EU/EEA or UK)",
+                ),
+                (Some(Law::Gdpr), Some(false), _) => Some(
+                    "GDPR rules did not run: [practice] says the practice is not established in the EU/EEA or UK and serves no one there",
+                ),
+                (Some(Law::Hipaa), _, Some(false)) => {
+                    Some("HIPAA rules did not run: [practice] says the practice is not a US one")
+                }
+                _ => None,
+            };
+            match why {
+                Some(reason) => sel.left_out.push(LeftOut {
+                    pack: p.id.clone(),
+                    reason: format!("{reason} (pack `{}`)", p.id),
+                }),
+                None => {
+                    sel.packs.insert(p.id.clone());
+                }
+            }
+        }
+        Ok(sel)
+    }
+
+    fn listed_packs(&self, frameworks: &[String]) -> Result<BTreeSet<String>, String> {
         let mut out = BTreeSet::new();
         for f in frameworks {
             if self.packs.iter().any(|p| &p.id == f) {

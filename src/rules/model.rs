@@ -160,6 +160,96 @@ impl fmt::Display for Grade {
     }
 }
 
+/// What obliges the vendor to what a rule checks (issue 10): the law, an addressable HIPAA
+/// specification, a contract term, recognised practice, or a proposed rule. Only the first two
+/// may cap a grade: a compliance report must not grade a vendor down for what no law demands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Force {
+    /// A HIPAA standard or Required implementation specification, a GDPR article, a Breach
+    /// Notification Rule duty, a BAA element 164.504(e) / 164.314(a) demands.
+    Required,
+    /// A HIPAA addressable specification (164.306(d)(3)): implement, or document why not and
+    /// use an equivalent measure.
+    Addressable,
+    /// A contract term the law does not demand (audit rights, insurance, tighter windows).
+    Negotiated,
+    /// Recognised practice (NIST SP 800-52r2, SOC 2 criteria, OWASP headers), not law.
+    Practice,
+    /// The 2025 HIPAA Security Rule NPRM: not law yet.
+    Proposed,
+}
+
+impl Force {
+    pub const ALL: [Force; 5] = [
+        Force::Required,
+        Force::Addressable,
+        Force::Negotiated,
+        Force::Practice,
+        Force::Proposed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Force::Required => "required",
+            Force::Addressable => "addressable",
+            Force::Negotiated => "negotiated",
+            Force::Practice => "practice",
+            Force::Proposed => "proposed",
+        }
+    }
+    /// Whether a failure of a rule with this force may cap the grade.
+    pub fn may_cap(self) -> bool {
+        matches!(self, Force::Required | Force::Addressable)
+    }
+    /// What the force means, in words a practice manager reads.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Force::Required => "required by law",
+            Force::Addressable => "addressable: implement, or document why not and use an equivalent measure",
+            Force::Negotiated => "a contract term to negotiate; not required by law",
+            Force::Practice => "recognised practice; not required by law",
+            Force::Proposed => "proposed rule (2025 HIPAA NPRM); not law yet",
+        }
+    }
+}
+
+impl FromStr for Force {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Force::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            format!("unknown force `{s}`; expected one of required, addressable, negotiated, practice, proposed")
+        })
+    }
+}
+
+impl fmt::Display for Force {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A worked example beside a rule (`[[rule.example]]`): facts and the status they must give.
+/// `vetter rules check` evaluates each through the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Example {
+    /// The status the rule must give on these facts.
+    pub status: crate::engine::Status,
+    /// What the example shows.
+    pub note: Option<String>,
+    /// One resource's facts, for a rule with `each`.
+    pub it: Option<serde_json::Value>,
+    /// Vendor-level facts.
+    pub facts: Option<serde_json::Value>,
+    /// Parameter overrides.
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// The run date (YYYY-MM-DD).
+    pub as_of: Option<String>,
+    /// A current attestation for the rule exists.
+    pub attested: bool,
+    /// 1-based line of the `[[rule.example]]` table.
+    pub line: usize,
+}
+
 /// What a rule gives when the evidence it reads was not supplied at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -264,8 +354,57 @@ pub struct PackInfo {
     /// `rules` or `phrasing`.
     pub kind: String,
     pub default: bool,
+    /// The law the pack checks: it runs by default only where that law applies to the
+    /// practice (`[practice]` in the manifest). `None`: it always runs by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law: Option<Law>,
     pub description: Option<String>,
     pub source: PackSource,
+}
+
+/// The law a pack checks (`[pack] law`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Law {
+    /// HIPAA: US covered entities and their business associates.
+    Hipaa,
+    /// The GDPR (and the UK GDPR): practices established in, or serving people in, the EU/EEA or UK.
+    Gdpr,
+}
+
+impl Law {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Law::Hipaa => "hipaa",
+            Law::Gdpr => "gdpr",
+        }
+    }
+}
+
+impl FromStr for Law {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "hipaa" => Ok(Law::Hipaa),
+            "gdpr" => Ok(Law::Gdpr),
+            _ => Err(format!("unknown law `{s}`; expected `hipaa` or `gdpr`")),
+        }
+    }
+}
+
+/// A pack that did not run, and why (`[vendor] frameworks`, `[practice]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LeftOut {
+    pub pack: String,
+    /// The line a person reads.
+    pub reason: String,
+}
+
+/// The packs an assessment runs, and those it leaves out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub packs: std::collections::BTreeSet<String>,
+    pub left_out: Vec<LeftOut>,
 }
 
 /// One rule, as written.
@@ -277,6 +416,12 @@ pub struct Rule {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    /// What obliges the vendor; `None` only in packs written before the key existed.
+    pub force: Option<Force>,
+    /// Who is obliged to do what, under which paragraph, in one sentence.
+    pub duty: Option<String>,
+    /// What passes, where the line is, and why.
+    pub threshold: Option<String>,
     pub refs: Vec<String>,
     pub each: Option<String>,
     pub when: Option<String>,
@@ -294,6 +439,9 @@ pub struct Rule {
     pub attestation: Option<String>,
     /// Parameter names the rule's CEL reads (`params.<name>`).
     pub params_read: Vec<String>,
+    /// Worked examples (`[[rule.example]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
     /// 1-based line of the `[[rule]]` table in its pack.
     pub line: usize,
 }
