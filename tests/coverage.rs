@@ -116,6 +116,20 @@ fn update() -> bool {
     std::env::var_os("VETTER_UPDATE_DOCS").is_some()
 }
 
+/// Contract rows whose automatic reading was withdrawn because the reader read them wrongly
+/// (issue 10): manual until the evidence reader gives the fact named. Each is listed in
+/// docs/coverage.md; the list only shrinks.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "BNR-164.410(c)",
+        "the notice-content clause was judged from its truncated display quote; automatic again once the reader gives the content items as a fact",
+    ),
+    (
+        "BAA-NEG-INCIDENT-CARVEOUT",
+        "the unsuccessful-attempts carve-out was judged from its truncated display quote; automatic again once the reader gives the carve-out's scope as a fact",
+    ),
+];
+
 #[test]
 fn catalog_copy_matches_shared_requirements() {
     let shared = root().join("../shared/REQUIREMENTS.md");
@@ -175,7 +189,7 @@ fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String
         }
         let (checked, manual) = by_req.get(r.id.as_str()).cloned().unwrap_or_default();
         let needs = r.probes.iter().any(|p| CHECKED_PROBES.contains(&p.as_str()));
-        if needs && checked.is_empty() {
+        if needs && checked.is_empty() && !KNOWN_GAPS.iter().any(|(id, _)| *id == r.id) {
             uncovered.push(r.id.clone());
         }
         let fmt = |v: &[&str]| {
@@ -192,6 +206,10 @@ fn coverage_doc(rows: &[Row], set: &RuleSet) -> (String, Vec<String>, Vec<String
             fmt(&checked),
             fmt(&manual)
         ));
+    }
+    s.push_str("\n## Known gaps\n\nRows with a contract or evidence probe that no rule checks automatically today, and why:\n\n");
+    for (id, why) in KNOWN_GAPS {
+        s.push_str(&format!("- {id}: {why}.\n"));
     }
     (s, uncovered, unknown)
 }

@@ -10,7 +10,10 @@ use crate::support::*;
 
 /// A manifest with only a [vendor] table and, when `baa`, a readable BAA.
 fn manifest(dir: &Path, baa: bool, endpoint: Option<&str>) -> String {
-    let mut m = String::from("[vendor]\nname = \"Thin Vendor\"\n");
+    // The practice serves people in the EU too, so the DPA's existence is a GDPR duty here.
+    let mut m = String::from(
+        "[vendor]\nname = \"Thin Vendor\"\n\n[practice]\njurisdiction = \"us\"\neu_data_subjects = true\n",
+    );
     if let Some(url) = endpoint {
         m.push_str(&format!("\n[[endpoint]]\nurl = \"{url}\"\n"));
     }
