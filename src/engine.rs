@@ -91,14 +91,14 @@ pub struct AppliedWaiver {
     pub original_status: Status,
 }
 
-/// One rule on one resource.
+/// One rule on one resource. The rule's text (pack, title, remediation, references,
+/// requirements) is not copied into each finding: a report holds it once per rule
+/// (`Report::rules`), so a run of many resources costs one copy per rule, not per finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable fingerprint of rule id and resource.
     pub id: String,
     pub rule: String,
-    pub pack: String,
-    pub title: String,
     pub resource: String,
     pub status: Status,
     /// `check` or `attestation`.
@@ -107,13 +107,17 @@ pub struct Finding {
     /// What obliges the vendor (the rule's `force`).
     pub force: Option<Force>,
     pub category: Category,
-    pub refs: Vec<String>,
-    pub requirement: Vec<String>,
+    /// What was found; absent when the rule's title says it (a pass), and on a resource that
+    /// could not be probed, whose cause is said once in `unassessed[]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    pub remediation: String,
+    /// The facts the check read; absent when it did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceItem>,
     /// Overall score if this finding passed (failures only; filled by scoring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worth: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<AppliedWaiver>,
 }
 
@@ -600,18 +604,13 @@ fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
     Finding {
         id: fingerprint(&r.id, resource),
         rule: r.id.clone(),
-        pack: r.pack.clone(),
-        title: r.title.clone(),
         resource: resource.to_string(),
         status: Status::Skip,
         basis: "check".into(),
         severity: r.severity,
         force: r.force,
         category: r.category,
-        refs: r.refs.clone(),
-        requirement: r.requirement.clone(),
         message: None,
-        remediation: r.remediation.clone(),
         evidence: Vec::new(),
         worth: None,
         waiver: None,
@@ -629,6 +628,12 @@ fn eval_one<'v>(
     let cel_item = item.map(|i| i.1);
     let item = item.map(|i| i.0);
     let mut f = base_finding(cr, resource);
+    // A resource that could not be probed: no check ran, so there is no evidence to show, and
+    // the cause is the resource's (the report says it once, in `unassessed[]`).
+    if item.and_then(|i| i.get("error")).is_some_and(|e| e.is_string()) {
+        f.status = Status::Error;
+        return f;
+    }
     f.evidence = cr
         .reads
         .iter()
@@ -643,11 +648,6 @@ fn eval_one<'v>(
             }
         })
         .collect();
-    if let Some(err) = item.and_then(|i| i.get("error")).and_then(|e| e.as_str()) {
-        f.status = Status::Error;
-        f.message = Some(format!("could not assess: {err}"));
-        return f;
-    }
     // An HTTP exchange that failed after TLS was probed: only the rules that read the HTTP
     // facts could not run; the TLS and certificate rules judge what was collected.
     if let Some(err) = item
@@ -997,6 +997,13 @@ remediation = "r"
         assert_eq!(status(&fs, "t-tls", "https://b.example"), Status::Pass);
         assert_eq!(status(&fs, "t-tls", "http://c.example"), Status::Skip);
         assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
+        // A resource that could not be probed: no check ran, so no message or evidence of its
+        // own (the report says the cause once per resource).
+        let d = fs
+            .iter()
+            .find(|f| f.rule == "t-tls" && f.resource == "https://d.example")
+            .unwrap();
+        assert_eq!((d.message.as_deref(), d.evidence.len()), (None, 0));
         // null under `!` is a CEL error, never a pass
         assert_eq!(status(&fs, "t-null", "https://a.example"), Status::Error);
         // ...and the message names the unknown fact, not the interpreter's type jargon.

@@ -33,11 +33,12 @@ fn assess(dir: &Path, manifest: &str, extra: &[&str]) -> (serde_json::Value, Str
 }
 
 fn packs_run(r: &serde_json::Value) -> std::collections::BTreeSet<String> {
-    r["findings"]
+    // Findings name their rule; the report's `rules[]` holds each rule's pack once.
+    r["rules"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["pack"].as_str().unwrap().to_string())
+        .map(|ri| ri["pack"].as_str().unwrap().to_string())
         .collect()
 }
 

@@ -218,6 +218,95 @@ fn an_unreachable_endpoint_is_one_error_line() {
 }
 
 #[test]
+fn an_unreachable_endpoint_says_its_cause_once_in_the_json() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}/api");
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(dir.path(), true, Some(&url));
+    let json = assess(&m, "json");
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["schema_version"], "2.0");
+    let un = &r["unassessed"][0];
+    let cause = un["cause"].as_str().unwrap();
+    assert!(cause.contains("connection refused"), "{cause}");
+    // The cause is said once, in `unassessed[]`, not copied into each dependent finding.
+    assert_eq!(
+        json.matches(cause).count(),
+        1 + r["facts"].to_string().matches(cause).count()
+    );
+    let rules: Vec<&str> = r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = rules.clone();
+    sorted.sort();
+    assert_eq!(rules, sorted, "rules[] is sorted by id");
+    let dependent: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"] == url.as_str())
+        .collect();
+    assert_eq!(dependent.len(), un["rules"].as_array().unwrap().len());
+    for f in &dependent {
+        // Still a finding of its own (id, rule, status, severity) for machines and baselines,
+        // its rule's text held once in rules[].
+        assert_eq!(f["status"], "error", "{f}");
+        assert_eq!(f["id"].as_str().map(str::len), Some(16), "{f}");
+        assert!(f["severity"].is_string() && f["category"].is_string(), "{f}");
+        assert!(rules.contains(&f["rule"].as_str().unwrap()), "{f}");
+        for absent in [
+            "message",
+            "evidence",
+            "title",
+            "remediation",
+            "refs",
+            "requirement",
+            "pack",
+        ] {
+            assert!(f.get(absent).is_none(), "{absent} in {f}");
+        }
+    }
+    // Every finding's rule text is in rules[], once.
+    for f in r["findings"].as_array().unwrap() {
+        assert!(f.get("title").is_none(), "{f}");
+        assert!(rules.contains(&f["rule"].as_str().unwrap()), "{f}");
+    }
+    // The formats machines read keep one result per check, each naming the cause.
+    let junit = assess(&m, "junit");
+    let errors = junit
+        .lines()
+        .filter(|l| l.contains("<error message=") && l.contains(cause))
+        .count();
+    assert_eq!(errors, dependent.len(), "{junit}");
+    let sarif: serde_json::Value = serde_json::from_str(&assess(&m, "sarif")).unwrap();
+    let texts: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["properties"]["resource"] == url.as_str())
+        .map(|x| x["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), dependent.len());
+    assert!(texts.iter().all(|t| t.ends_with(cause)), "{texts:?}");
+    // The report reads back: compared with itself, nothing changed.
+    let p = dir.path().join("r.json");
+    std::fs::write(&p, &json).unwrap();
+    let o = vetter()
+        .args(["diff", p.to_str().unwrap(), p.to_str().unwrap()])
+        .output()
+        .expect("vetter runs");
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
 fn a_grade_on_little_coverage_is_provisional() {
     let dir = tempfile::tempdir().unwrap();
     let m = manifest(dir.path(), true, None);

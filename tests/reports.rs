@@ -389,6 +389,53 @@ fn diff_and_baseline_exit_on_regressions_only() {
     let o = run(&["diff", &base, &later, "--max-drop", "100"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stdout).contains("REGRESSION expired waiver"));
+    // A waiver already expired in the baseline is not a new regression: compared with itself,
+    // a report whose waiver expired before it was written has none (mixed has one that expired
+    // 2026-06-01; here both reports are as of 2027-07-15).
+    let later2 = write_report(dir.path(), "later2.json", &facts("mixed"), &["--as-of", "2027-07-15"]);
+    let o = run(&["diff", &later, &later2]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(!text(&o.stdout).contains("expired waiver"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_schema_1_report_still_serves_as_a_baseline() {
+    // Before 2.0 every finding copied its rule's text and an unprobed resource's cause; a
+    // baseline written then must still compare (the copies are ignored, ids match).
+    let dir = tempfile::tempdir().unwrap();
+    let base = write_report(dir.path(), "base.json", &facts("weak"), &[]);
+    let mut old: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    assert!(
+        !old["unassessed"].as_array().unwrap().is_empty(),
+        "weak has a refused endpoint"
+    );
+    let rules: std::collections::BTreeMap<String, serde_json::Value> = old["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
+        .collect();
+    old["schema_version"] = "1.1".into();
+    for f in old["findings"].as_array_mut().unwrap() {
+        let r = &rules[f["rule"].as_str().unwrap()];
+        for k in ["pack", "title", "remediation", "refs", "requirement"] {
+            f[k] = r[k].clone();
+        }
+        for k in ["message", "worth", "waiver"] {
+            if f.get(k).is_none() {
+                f[k] = serde_json::Value::Null;
+            }
+        }
+        if f.get("evidence").is_none() {
+            f["evidence"] = serde_json::json!([]);
+        }
+    }
+    let old_path = dir.path().join("old.json");
+    std::fs::write(&old_path, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    let o = run(&["diff", old_path.to_str().unwrap(), &base, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["diffs"][0]["regressions"], 0, "{d}");
 }
 
 #[test]

@@ -15,7 +15,8 @@
 //! | fail or error       | fail or error  | still failing   | no                           |
 //! | anything            | waived         | waived          | no                           |
 //! | present             | (absent)       | gone            | no                           |
-//! | waiver              | expired        | expired waiver  | yes                          |
+//! | waiver not expired  | expired        | expired waiver  | yes                          |
+//! | waiver expired      | still expired  | (its finding compared as usual) | no             |
 //! | score               | lower by more than --max-drop (rules both know) | score drop | yes |
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,7 +94,7 @@ pub struct Diff {
     pub common_score_before: Option<f64>,
     pub common_score_after: Option<f64>,
     pub score_drop_regression: bool,
-    /// Waivers expired in the new report.
+    /// Waivers expired in the new report that had not expired in the baseline.
     pub expired_waivers: Vec<super::WaiverEntry>,
     /// Every change, regressions first.
     pub changes: Vec<Change>,
@@ -141,7 +142,11 @@ pub fn diff(old: &Report, new: &Report, opts: DiffOptions) -> Diff {
             after: Some(f.status),
             transition: t,
             regression,
-            message: f.message.clone(),
+            // A check stopped by an unprobed resource says its resource's cause.
+            message: f.message.clone().or_else(|| {
+                new.unassessed_entry(&f.resource)
+                    .map(|u| format!("could not assess: {}", u.cause))
+            }),
         });
     }
     for (id, f) in &before {
@@ -183,7 +188,20 @@ pub fn diff(old: &Report, new: &Report, opts: DiffOptions) -> Diff {
         (Some(_), None) => true,
         _ => false,
     };
-    let expired_waivers: Vec<_> = new.waivers.iter().filter(|w| w.expired).cloned().collect();
+    // A waiver that had already expired in the baseline is not a new regression: its finding
+    // is compared like any other (still failing), so a baseline taken after the expiry passes.
+    let expired_before: BTreeSet<(&str, Option<&str>)> = old
+        .waivers
+        .iter()
+        .filter(|w| w.expired)
+        .map(|w| (w.rule.as_str(), w.resource.as_deref()))
+        .collect();
+    let expired_waivers: Vec<_> = new
+        .waivers
+        .iter()
+        .filter(|w| w.expired && !expired_before.contains(&(w.rule.as_str(), w.resource.as_deref())))
+        .cloned()
+        .collect();
     let regressions =
         changes.iter().filter(|c| c.regression).count() + usize::from(score_drop_regression) + expired_waivers.len();
     Diff {

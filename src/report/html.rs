@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::{Report, RuleInfo};
+use super::Report;
 use crate::engine::{Finding, Status};
 use crate::rules::Category;
 
@@ -156,10 +156,10 @@ fn grade_class(g: &str) -> &'static str {
     }
 }
 
-fn line(f: &Finding, note: String) -> Line {
+fn line(r: &Report, f: &Finding, note: String) -> Line {
     Line {
         rule: f.rule.clone(),
-        title: f.title.clone(),
+        title: r.title(f).to_string(),
         resource: f.resource.clone(),
         severity: f.severity.as_str(),
         note,
@@ -168,7 +168,6 @@ fn line(f: &Finding, note: String) -> Line {
 
 fn view(r: &Report) -> View<'_> {
     let s = &r.score;
-    let rule = |id: &str| -> Option<&RuleInfo> { r.rules.iter().find(|x| x.id == id) };
 
     let mut bars = Vec::new();
     for cat in Category::ALL {
@@ -212,16 +211,16 @@ fn view(r: &Report) -> View<'_> {
         let occ = Occurrence {
             resource: f.resource.clone(),
             status: f.status.as_str(),
-            message: f.message.clone().unwrap_or_else(|| f.title.clone()),
+            message: r.message(f).into_owned(),
         };
         if let Some(x) = failed.iter_mut().find(|x| x.id == f.rule) {
             x.occurrences.push(occ);
             continue;
         }
-        let info = rule(&f.rule);
+        let info = r.rule(&f.rule);
         failed.push(FailedRule {
             id: f.rule.clone(),
-            title: f.title.clone(),
+            title: r.title(f).to_string(),
             severity: f.severity.as_str(),
             force: super::force_label(f.force),
             force_meaning: f
@@ -229,9 +228,9 @@ fn view(r: &Report) -> View<'_> {
                 .map_or("the pack does not say what obliges the vendor", |x| x.meaning()),
             category: f.category.as_str(),
             description: info.map(|i| i.description.clone()).unwrap_or_default(),
-            remediation: f.remediation.clone(),
-            refs: f.refs.clone(),
-            requirement: f.requirement.clone(),
+            remediation: info.map(|i| i.remediation.clone()).unwrap_or_default(),
+            refs: info.map(|i| i.refs.clone()).unwrap_or_default(),
+            requirement: info.map(|i| i.requirement.clone()).unwrap_or_default(),
             worth: f.worth.map(|w| format!("{w:.1}")),
             occurrences: vec![occ],
         });
@@ -254,7 +253,7 @@ fn view(r: &Report) -> View<'_> {
                     (None, Status::Skip) => f.message.clone().unwrap_or_else(|| "not applicable".into()),
                     _ => String::new(),
                 };
-                line(f, note)
+                line(r, f, note)
             })
             .collect()
     };

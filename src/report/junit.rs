@@ -28,23 +28,24 @@ pub fn xml(s: &str) -> String {
     out
 }
 
-fn body(f: &Finding) -> String {
+fn body(r: &Report, f: &Finding) -> String {
+    let info = r.rule(&f.rule);
     let mut b = format!(
         "{}\nresource: {}\nseverity: {}\nforce: {}\n",
-        f.title,
+        r.title(f),
         f.resource,
         f.severity,
         super::force_label(f.force)
     );
-    if let Some(m) = &f.message {
-        let _ = writeln!(b, "found: {m}");
+    if f.message.is_some() || r.is_folded(f) {
+        let _ = writeln!(b, "found: {}", r.message(f));
     }
-    let _ = writeln!(b, "fix: {}", f.remediation);
-    let _ = writeln!(b, "references: {}", f.refs.join("; "));
+    let _ = writeln!(b, "fix: {}", info.map_or("", |i| i.remediation.as_str()));
+    let _ = writeln!(b, "references: {}", info.map(|i| i.refs.join("; ")).unwrap_or_default());
     b
 }
 
-fn testcase(o: &mut String, f: &Finding, suite: &str) {
+fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
     let _ = write!(
         o,
         "    <testcase name=\"{} [{}]\" classname=\"{}\" time=\"0\"",
@@ -59,7 +60,8 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
         super::force_label(f.force),
         f.severity
     );
-    let msg = f.message.as_deref().unwrap_or(&f.title);
+    let msg = r.message(f);
+    let msg = msg.as_ref();
     match f.status {
         Status::Pass => o.push_str("\n    </testcase>\n"),
         Status::Fail => {
@@ -68,7 +70,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 xml(msg),
                 f.severity,
-                xml(&body(f))
+                xml(&body(r, f))
             );
         }
         Status::Error => {
@@ -77,7 +79,7 @@ fn testcase(o: &mut String, f: &Finding, suite: &str) {
                 "\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
                 xml(msg),
                 f.severity,
-                xml(&body(f))
+                xml(&body(r, f))
             );
         }
         Status::Waived | Status::Skip | Status::Manual | Status::Missing => {
@@ -160,7 +162,7 @@ fn suites(o: &mut String, r: &Report, prefix: &str) {
         }
         o.push_str("    </properties>\n");
         for f in fs {
-            testcase(o, f, &format!("vetter.{}", cat.as_str()));
+            testcase(o, r, f, &format!("vetter.{}", cat.as_str()));
         }
         o.push_str("  </testsuite>\n");
     }

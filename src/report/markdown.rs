@@ -51,8 +51,13 @@ fn icon(s: Status) -> &'static str {
     }
 }
 
-fn finding_text(f: &Finding) -> String {
-    esc(f.message.as_deref().unwrap_or(&f.title))
+fn finding_text(r: &Report, f: &Finding) -> String {
+    esc(&r.message(f))
+}
+
+/// The first reference of a finding's rule.
+fn first_ref<'a>(r: &'a Report, f: &Finding) -> &'a str {
+    r.rule(&f.rule).and_then(|i| i.refs.first()).map_or("", String::as_str)
 }
 
 pub fn render(r: &Report) -> String {
@@ -164,8 +169,8 @@ pub fn render(r: &Report) -> String {
                 icon(f.status),
                 code(id),
                 resources,
-                finding_text(f),
-                esc(f.refs.first().map(String::as_str).unwrap_or("")),
+                finding_text(r, f),
+                esc(first_ref(r, f)),
                 f.worth.map(|w| format!("{w:.1}")).unwrap_or_default()
             );
         }
@@ -230,25 +235,32 @@ pub fn render(r: &Report) -> String {
 
 /// Collapsible sections, added while the comment stays under GitHub's size limit.
 fn details(o: &mut String, r: &Report, failed: &[(&str, Vec<&Finding>)]) {
-    let rule = |id: &str| r.rules.iter().find(|x| x.id == id);
     if !failed.is_empty() {
         let mut d = String::from("<details><summary>How to fix the failed findings</summary>\n\n");
         let mut left_out = 0;
         for (_, fs) in failed {
             let f = fs[0];
             let mut e = String::new();
-            let _ = writeln!(e, "#### {} — {}\n", code(&f.rule), esc(&f.title));
+            let info = r.rule(&f.rule);
+            let _ = writeln!(e, "#### {} — {}\n", code(&f.rule), esc(r.title(f)));
             for g in fs {
-                let _ = writeln!(e, "- {} on {}: {}", icon(g.status), esc(&g.resource), finding_text(g));
+                let _ = writeln!(
+                    e,
+                    "- {} on {}: {}",
+                    icon(g.status),
+                    esc(&g.resource),
+                    finding_text(r, g)
+                );
             }
-            if let Some(info) = rule(&f.rule).filter(|i| !i.description.is_empty()) {
+            if let Some(info) = info.filter(|i| !i.description.is_empty()) {
                 let _ = writeln!(e, "- Why it matters: {}", esc(&info.description));
             }
-            let _ = writeln!(e, "- Fix: {}", esc(&f.remediation));
+            let _ = writeln!(e, "- Fix: {}", esc(info.map_or("", |i| i.remediation.as_str())));
             let _ = writeln!(
                 e,
                 "- References: {}\n",
-                f.refs.iter().map(|x| esc(x)).collect::<Vec<_>>().join("; ")
+                info.map(|i| i.refs.iter().map(|x| esc(x)).collect::<Vec<_>>().join("; "))
+                    .unwrap_or_default()
             );
             // Leave room for the shorter sections after this one.
             if o.len() + d.len() + e.len() + 12_000 > BUDGET {

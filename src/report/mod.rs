@@ -22,7 +22,7 @@ use crate::rules::{Override, RuleSet};
 use crate::score::Score;
 
 /// Version of the report's JSON shape (docs/report.schema.json).
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -201,14 +201,16 @@ pub struct Report {
     /// vetter check.
     #[serde(default)]
     pub not_supplied: Vec<NotSupplied>,
-    /// Resources that could not be probed or read, each once, with the checks they stopped.
+    /// Resources that could not be probed or read, each once (sorted by resource), with the
+    /// cause and the checks they stopped; those checks' findings are `error` without a message.
     #[serde(default)]
     pub unassessed: Vec<Unassessed>,
     /// Packs that did not run, and why (the law that applies to the practice, or
     /// `[vendor] frameworks`).
     #[serde(default)]
     pub left_out: Vec<crate::rules::LeftOut>,
-    /// Every rule that produced a finding, for renderers that describe rules (SARIF, HTML).
+    /// Every rule that produced a finding, sorted by id: the one copy of each rule's text
+    /// (title, remediation, references, requirements, pack), which findings refer to by `rule`.
     #[serde(default)]
     pub rules: Vec<RuleInfo>,
     /// Where the manifest declares each resource; null when unknown.
@@ -260,14 +262,10 @@ pub struct ReportParts<'a> {
 
 /// Assemble a report: score, sort, count.
 pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
-    // Rule text is the pack author's, and a message may quote facts: both are capped here,
-    // once, so no format carries megabytes of it.
-    for f in &mut findings {
-        text::cap_rule_text(&mut f.title);
-        text::cap_rule_text(&mut f.remediation);
-        if let Some(m) = f.message.as_mut() {
-            text::cap_rule_text(m);
-        }
+    // A message may quote facts: capped here, once, so no format carries megabytes of it (the
+    // rule's own text is capped once per rule, in `rules`).
+    for m in findings.iter_mut().filter_map(|f| f.message.as_mut()) {
+        text::cap_rule_text(m);
     }
     let score = crate::score::score(&mut findings, Some(parts.rules));
     sort_findings(&mut findings);
@@ -317,7 +315,12 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             }
         })
         .collect();
-    let selected: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.pack.as_str()).collect();
+    let used: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let selected: std::collections::BTreeSet<&str> = used
+        .iter()
+        .filter_map(|id| parts.rules.rule(id))
+        .map(|c| c.rule.pack.as_str())
+        .collect();
     let packs = parts
         .rules
         .packs
@@ -330,7 +333,6 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             sha256: p.source.sha256.clone(),
         })
         .collect();
-    let used: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
     let rules = parts
         .rules
         .rules
@@ -441,10 +443,43 @@ fn unassessed(facts: &serde_json::Value, findings: &[Finding]) -> Vec<Unassessed
 }
 
 impl Report {
+    /// The rule a finding names, from the report's table of rules (`None` for a rule the
+    /// report does not describe, e.g. one read from a report written before 2.0).
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        // Sorted by id as written; a table in another order is searched through.
+        match self.rules.binary_search_by(|r| r.id.as_str().cmp(id)) {
+            Ok(i) => Some(&self.rules[i]),
+            Err(_) => self.rules.iter().find(|r| r.id == id),
+        }
+    }
+
+    /// The title of a finding's rule (its id when the report does not describe the rule).
+    pub fn title<'a>(&'a self, f: &'a Finding) -> &'a str {
+        self.rule(&f.rule).map_or(f.rule.as_str(), |r| r.title.as_str())
+    }
+
+    /// The entry of a resource that could not be probed.
+    pub fn unassessed_entry(&self, resource: &str) -> Option<&Unassessed> {
+        self.unassessed
+            .binary_search_by(|u| u.resource.as_str().cmp(resource))
+            .ok()
+            .map(|i| &self.unassessed[i])
+    }
+
+    /// What a finding says: its message; for a check stopped by a resource that could not be
+    /// probed, that cause; else its rule's title.
+    pub fn message<'a>(&'a self, f: &'a Finding) -> std::borrow::Cow<'a, str> {
+        match (&f.message, self.unassessed_entry(&f.resource)) {
+            (Some(m), _) => m.as_str().into(),
+            (None, Some(u)) => format!("could not assess: {}", u.cause).into(),
+            (None, None) => self.title(f).into(),
+        }
+    }
+
     /// Whether a person reads this finding on its own, or folded into its resource's one
     /// "could not run" line.
     pub fn is_folded(&self, f: &Finding) -> bool {
-        f.status == Status::Error && self.unassessed.iter().any(|u| u.resource == f.resource)
+        f.status == Status::Error && self.unassessed_entry(&f.resource).is_some()
     }
 }
 

@@ -125,20 +125,26 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
         .find(|(i, _)| i.kind == "manifest")
         .map(|(_, (_, u))| u.clone());
 
+    // Looked up once per finding: a map, so many files times many findings stays linear.
+    let mut linked_input: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for (p, u) in &by_path {
+        linked_input.entry(*p).or_insert_with(|| u.clone());
+    }
     let mut findings = Vec::new();
     for f in &r.findings {
         let obs = uuid(&[doc, vendor, "observation", &f.id]);
         let (st, reason) = state(f);
-        let message = f.message.clone().unwrap_or_else(|| f.title.clone());
-        let linked = by_path
-            .iter()
-            .find(|(p, _)| *p == f.resource)
-            .map(|(_, u)| u.clone())
+        let info = r.rule(&f.rule);
+        let title = r.title(f);
+        let message = r.message(f);
+        let linked = linked_input
+            .get(f.resource.as_str())
+            .cloned()
             .or_else(|| manifest_res.clone());
         let mut o = json!({
             "uuid": obs,
             "title": text(&format!("{} on {}", f.rule, f.resource), &f.rule),
-            "description": text(&message, &f.title),
+            "description": text(&message, title),
             "props": [prop("status", f.status.as_str()), prop("severity", f.severity.as_str()), prop("force", super::force_label(f.force)), prop("fingerprint", &f.id)],
             "methods": [if f.basis == "attestation" { "EXAMINE" } else { "TEST" }],
             "subjects": [{"type": "component", "subject-uuid": uuid(&[doc, vendor, "subject"]), "title": text(vendor, "vendor"), "props": [prop("resource", &f.resource)]}],
@@ -152,9 +158,12 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
         if let Some(why) = reason {
             status["reason"] = json!(why);
         }
-        let mut remarks = format!("Remediation: {}", text(&f.remediation, "none given"));
-        if !f.refs.is_empty() {
-            remarks.push_str(&format!("\nReferences: {}", f.refs.join("; ")));
+        let mut remarks = format!(
+            "Remediation: {}",
+            text(info.map_or("", |i| i.remediation.as_str()), "none given")
+        );
+        if let Some(i) = info.filter(|i| !i.refs.is_empty()) {
+            remarks.push_str(&format!("\nReferences: {}", i.refs.join("; ")));
         }
         if let Some(w) = &f.waiver {
             remarks.push_str(&format!(
@@ -164,13 +173,13 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
         }
         findings.push(json!({
             "uuid": uuid(&[doc, vendor, "finding", &f.id]),
-            "title": text(&f.title, &f.rule),
-            "description": text(&message, &f.title),
-            "props": [prop("category", f.category.as_str()), prop("pack", &f.pack)],
+            "title": text(title, &f.rule),
+            "description": text(&message, title),
+            "props": [prop("category", f.category.as_str()), prop("pack", info.map_or("", |i| i.pack.as_str()))],
             "target": {
                 "type": "objective-id",
                 "target-id": f.rule,
-                "title": text(&f.title, &f.rule),
+                "title": text(title, &f.rule),
                 "status": status,
             },
             "related-observations": [{"observation-uuid": obs}],

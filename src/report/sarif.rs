@@ -45,15 +45,16 @@ pub fn uri(path: &str) -> String {
 }
 
 fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
-    let info = r.rules.iter().find(|x| x.id == id);
-    let title = info.map(|i| i.title.as_str()).unwrap_or(&sample.title);
+    let info = r.rule(id);
+    let title = info.map_or(id, |i| i.title.as_str());
     let description = info
         .map(|i| i.description.as_str())
         .filter(|d| !d.is_empty())
         .unwrap_or(title);
-    let remediation = info.map(|i| i.remediation.as_str()).unwrap_or(&sample.remediation);
-    let refs = info.map(|i| &i.refs).unwrap_or(&sample.refs);
-    let requirement = info.map(|i| &i.requirement).unwrap_or(&sample.requirement);
+    let remediation = info.map_or("", |i| i.remediation.as_str());
+    let refs: &[String] = info.map_or(&[], |i| &i.refs);
+    let requirement: &[String] = info.map_or(&[], |i| &i.requirement);
+    let pack = info.map_or("", |i| i.pack.as_str());
     let severity = info.map(|i| i.severity).unwrap_or(sample.severity);
     let category = info.map(|i| i.category).unwrap_or(sample.category);
     let force = super::force_label(info.map(|i| i.force).unwrap_or(sample.force));
@@ -72,12 +73,12 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
         },
         "defaultConfiguration": {"level": level(severity)},
         "properties": {
-            "tags": ["security", "compliance", format!("category:{}", category.as_str()), format!("pack:{}", sample.pack), format!("force:{force}")],
+            "tags": ["security", "compliance", format!("category:{}", category.as_str()), format!("pack:{pack}"), format!("force:{force}")],
             "security-severity": security_severity(severity),
             "severity": severity.as_str(),
             "category": category.as_str(),
             "force": force,
-            "pack": sample.pack,
+            "pack": pack,
             "refs": refs,
             "requirement": requirement,
         },
@@ -86,7 +87,7 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
 
 fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
     let original = f.waiver.as_ref().map(|w| w.original_status).unwrap_or(f.status);
-    let text = f.message.clone().unwrap_or_else(|| f.title.clone());
+    let text = r.message(f);
     // A check with no evidence to read is an open question, not a result: SARIF's `open`
     // kind, which carries level `none`.
     let (kind, lvl, text) = match original {

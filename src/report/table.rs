@@ -144,8 +144,8 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
                 Cell::new(f.status.as_str()),
                 Cell::new(&f.rule),
                 Cell::new(&f.resource),
-                Cell::new(f.message.as_deref().unwrap_or(&f.title)),
-                Cell::new(f.refs.first().map(String::as_str).unwrap_or("")),
+                Cell::new(r.message(f)),
+                Cell::new(r.rule(&f.rule).and_then(|i| i.refs.first()).map_or("", String::as_str)),
                 Cell::new(f.worth.map(|w| format!("→{w:.1}")).unwrap_or_default()).set_alignment(CellAlignment::Right),
             ]);
         }
