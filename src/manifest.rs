@@ -263,42 +263,16 @@ pub struct Evidence {
     pub kind: Option<EvidenceKind>,
 }
 
-/// The kinds of vendor evidence the evidence reader understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EvidenceKind {
-    Soc2,
-    Baa,
-    Dpa,
-    Pentest,
-    Hitrust,
-    Policy,
-}
-
-impl EvidenceKind {
-    pub const ALL: [EvidenceKind; 6] = [
-        EvidenceKind::Soc2,
-        EvidenceKind::Baa,
-        EvidenceKind::Dpa,
-        EvidenceKind::Pentest,
-        EvidenceKind::Hitrust,
-        EvidenceKind::Policy,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvidenceKind::Soc2 => "soc2",
-            EvidenceKind::Baa => "baa",
-            EvidenceKind::Dpa => "dpa",
-            EvidenceKind::Pentest => "pentest",
-            EvidenceKind::Hitrust => "hitrust",
-            EvidenceKind::Policy => "policy",
-        }
-    }
-}
-
-impl fmt::Display for EvidenceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// The kinds of vendor evidence the evidence reader understands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+    pub enum EvidenceKind ("evidence kind") {
+        Soc2 = "soc2",
+        Baa = "baa",
+        Dpa = "dpa",
+        Pentest = "pentest",
+        Hitrust = "hitrust",
+        Policy = "policy",
     }
 }
 

@@ -79,7 +79,7 @@ pub struct RuleInfo {
     pub remediation: String,
     pub severity: crate::rules::Severity,
     /// What obliges the vendor.
-    pub force: Option<crate::rules::Force>,
+    pub force: crate::rules::Force,
     /// Who is obliged to do what, under which paragraph.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<String>,
@@ -147,11 +147,6 @@ impl Unassessed {
             self.cause
         )
     }
-}
-
-/// A finding's force as a report prints it (`unclassified` for a pack written without one).
-pub fn force_label(force: Option<crate::rules::Force>) -> &'static str {
-    force.map_or("unclassified", crate::rules::Force::as_str)
 }
 
 /// "1 check", "12 checks".
