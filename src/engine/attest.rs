@@ -5,27 +5,36 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{AppliedWaiver, Basis, EvidenceItem, Finding, Inputs, Status, base_finding};
+use crate::manifest::IsoDate;
 use crate::rules::CompiledRule;
 
-/// An attestation for a manual rule.
+/// `[[attestation]]`: a person's word for a requirement no probe can check (a manual rule, or
+/// a document attested instead of supplied).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Attestation {
     pub rule: String,
+    /// A file hashed into the report.
     pub evidence: Option<String>,
+    /// SHA-256 of `evidence` as the run read it: filled by vetter, refused in a manifest.
+    #[serde(default)]
     pub evidence_sha256: Option<String>,
     pub attested_by: String,
-    pub date: String,
-    pub expires: Option<String>,
+    pub date: IsoDate,
+    pub expires: Option<IsoDate>,
 }
 
-/// A waiver (manifest or `--waivers`).
+/// `[[waiver]]` (in the manifest or a `--waivers` file): an accepted failure. Every waiver
+/// expires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Waiver {
     pub rule: String,
+    /// Glob over the finding's resource; `None` waives the rule on every resource.
     pub resource: Option<String>,
     pub reason: String,
     pub approver: String,
-    pub expires: String,
+    pub expires: IsoDate,
 }
 
 pub(super) fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
@@ -34,8 +43,8 @@ pub(super) fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
     let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let mut note = None;
     for a in inp.attestations.iter().filter(|a| a.rule == cr.rule.id) {
-        let dated = parse(&a.date);
-        let expires = a.expires.as_deref().map(parse);
+        let dated = parse(a.date.as_str());
+        let expires = a.expires.as_ref().map(|e| parse(e.as_str()));
         let current = matches!(dated, Some(d) if d <= today)
             && !matches!(expires, Some(Some(e)) if e < today)
             && !matches!(expires, Some(None));
@@ -60,7 +69,7 @@ pub(super) fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
             return f;
         }
         note = Some(match &a.expires {
-            Some(e) if matches!(parse(e), Some(d) if d < today) => {
+            Some(e) if matches!(parse(e.as_str()), Some(d) if d < today) => {
                 format!("attestation by {} expired on {e}", a.attested_by)
             }
             _ => format!(
@@ -96,7 +105,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 
 /// Is a waiver current on `as_of`? A malformed date never applies (fail closed).
 pub fn waiver_current(w: &Waiver, as_of: NaiveDate) -> bool {
-    matches!(NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d"), Ok(d) if d >= as_of)
+    matches!(NaiveDate::parse_from_str(w.expires.as_str(), "%Y-%m-%d"), Ok(d) if d >= as_of)
 }
 
 pub(super) fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of: NaiveDate) {
@@ -110,7 +119,7 @@ pub(super) fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of:
             f.waiver = Some(AppliedWaiver {
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),
-                expires: w.expires.clone(),
+                expires: w.expires.to_string(),
                 original_status: f.status,
             });
             f.status = Status::Waived;

@@ -286,7 +286,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         .iter()
         .map(|w| {
             let expired = !waiver_current(w, parts.as_of);
-            let soon = chrono::NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d")
+            let soon = chrono::NaiveDate::parse_from_str(w.expires.as_str(), "%Y-%m-%d")
                 .map(|d| !expired && (d - parts.as_of).num_days() <= 30)
                 .unwrap_or(false);
             let applied_to = findings
@@ -295,7 +295,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
                     f.rule == w.rule
                         && f.waiver
                             .as_ref()
-                            .is_some_and(|a| a.reason == w.reason && a.expires == w.expires)
+                            .is_some_and(|a| a.reason == w.reason && a.expires == w.expires.as_str())
                 })
                 .count();
             WaiverEntry {
@@ -303,7 +303,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
                 resource: w.resource.clone(),
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),
-                expires: w.expires.clone(),
+                expires: w.expires.to_string(),
                 expired,
                 expiring_soon: soon,
                 applied_to,

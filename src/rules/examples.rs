@@ -78,7 +78,7 @@ pub fn run(rules: &RuleSet, shape: &Shape, rule: &CompiledRule, ex: &Example) ->
             evidence: Some("example".into()),
             evidence_sha256: None,
             attested_by: "the example".into(),
-            date: as_of.format("%Y-%m-%d").to_string(),
+            date: crate::manifest::IsoDate(as_of.format("%Y-%m-%d").to_string()),
             expires: None,
         }]
     } else {
