@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::rules::shape::Shape;
 
 /// The whole facts tree for one vendor.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -35,45 +38,18 @@ pub struct Facts {
     pub practice: PracticeFacts,
 }
 
-/// Where the practice is established (`[practice] jurisdiction`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Jurisdiction {
-    /// The United States: HIPAA.
-    Us,
-    /// An EU or EEA member state: the GDPR.
-    Eu,
-    /// The United Kingdom: the UK GDPR (the same article numbers).
-    Uk,
-    /// Elsewhere.
-    Other,
-}
-
-impl Jurisdiction {
-    pub const ALL: [Jurisdiction; 4] = [
-        Jurisdiction::Us,
-        Jurisdiction::Eu,
-        Jurisdiction::Uk,
-        Jurisdiction::Other,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Jurisdiction::Us => "us",
-            Jurisdiction::Eu => "eu",
-            Jurisdiction::Uk => "uk",
-            Jurisdiction::Other => "other",
-        }
-    }
-}
-
-impl std::str::FromStr for Jurisdiction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let s = s.trim().to_ascii_lowercase();
-        Jurisdiction::ALL
-            .into_iter()
-            .find(|j| j.as_str() == s)
-            .ok_or_else(|| format!("unknown jurisdiction `{s}`; expected us, eu (an EU/EEA member state), uk or other"))
+named_enum! {
+    /// Where the practice is established (`[practice] jurisdiction`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    pub enum Jurisdiction ("jurisdiction", expected "us, eu (an EU/EEA member state), uk or other") {
+        /// The United States: HIPAA.
+        Us = "us",
+        /// An EU or EEA member state: the GDPR.
+        Eu = "eu",
+        /// The United Kingdom: the UK GDPR (the same article numbers).
+        Uk = "uk",
+        /// Elsewhere.
+        Other = "other",
     }
 }
 
@@ -723,6 +699,49 @@ pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Facts)).expect("schema serialises")
 }
 
+/// The empty facts tree: every field of the schema's tree, null, with every list empty.
+pub fn empty_tree() -> serde_json::Value {
+    empty_value(&Shape::facts())
+}
+
+/// `given` with every field the schema knows and `given` lacks filled in as empty (a rule
+/// example gives only the facts it reads; the rest of the tree is laid under it).
+pub fn fill_absent(shape: &Shape, given: &Value) -> Value {
+    match (shape, given) {
+        (Shape::Object(fields), Value::Object(g)) => {
+            let mut out: serde_json::Map<String, Value> = fields
+                .iter()
+                .map(|(k, s)| {
+                    (
+                        k.clone(),
+                        g.get(k).map_or_else(|| empty_value(s), |v| fill_absent(s, v)),
+                    )
+                })
+                .collect();
+            // Fields the schema does not know are kept: the path checker reports them.
+            for (k, v) in g.iter().filter(|(k, _)| !fields.contains_key(*k)) {
+                out.insert(k.clone(), v.clone());
+            }
+            Value::Object(out)
+        }
+        (Shape::List(el), Value::Array(a)) => Value::Array(a.iter().map(|x| fill_absent(el, x)).collect()),
+        (Shape::Map(el), Value::Object(g)) => {
+            Value::Object(g.iter().map(|(k, v)| (k.clone(), fill_absent(el, v))).collect())
+        }
+        (_, v) => v.clone(),
+    }
+}
+
+/// The empty value of a shape: objects with every field empty, lists empty, scalars null.
+pub fn empty_value(shape: &Shape) -> Value {
+    match shape {
+        Shape::Object(fields) => Value::Object(fields.iter().map(|(k, s)| (k.clone(), empty_value(s))).collect()),
+        Shape::List(_) => Value::Array(Vec::new()),
+        Shape::Map(_) => Value::Object(serde_json::Map::new()),
+        Shape::Scalar | Shape::Any => Value::Null,
+    }
+}
+
 /// The facts reference as Markdown (`docs/facts.md`), generated from the schema so it can
 /// never drift from the types.
 pub fn markdown() -> String {
@@ -853,6 +872,20 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_empty_tree_has_every_field_unknown_and_every_list_empty() {
+        let t = empty_tree();
+        assert_eq!(t["endpoints"], serde_json::json!([]));
+        assert_eq!(t["evidence"]["baa"], serde_json::json!([]));
+        assert!(t["vendor"]["name"].is_null(), "{t}");
+        // What a caller gives is kept; only what it lacks is filled in.
+        let given = serde_json::json!({"vendor": {"name": "V"}, "endpoints": [{"url": "https://x"}]});
+        let full = fill_absent(&Shape::facts(), &given);
+        assert_eq!(full["vendor"]["name"], "V");
+        assert!(full["endpoints"][0]["tls"]["versions"]["tls1_0"].is_null(), "{full}");
+        assert_eq!(full["exports"], serde_json::json!([]));
+    }
 
     #[test]
     fn ages_follow_as_of() {

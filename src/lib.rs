@@ -11,6 +11,9 @@
 
 #![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
 
+#[macro_use]
+mod named;
+
 pub mod assessment;
 pub mod demo;
 pub mod diag;

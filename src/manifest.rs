@@ -263,68 +263,24 @@ pub struct Evidence {
     pub kind: Option<EvidenceKind>,
 }
 
-/// The kinds of vendor evidence the evidence reader understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EvidenceKind {
-    Soc2,
-    Baa,
-    Dpa,
-    Pentest,
-    Hitrust,
-    Policy,
-}
-
-impl EvidenceKind {
-    pub const ALL: [EvidenceKind; 6] = [
-        EvidenceKind::Soc2,
-        EvidenceKind::Baa,
-        EvidenceKind::Dpa,
-        EvidenceKind::Pentest,
-        EvidenceKind::Hitrust,
-        EvidenceKind::Policy,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvidenceKind::Soc2 => "soc2",
-            EvidenceKind::Baa => "baa",
-            EvidenceKind::Dpa => "dpa",
-            EvidenceKind::Pentest => "pentest",
-            EvidenceKind::Hitrust => "hitrust",
-            EvidenceKind::Policy => "policy",
-        }
+named_enum! {
+    /// The kinds of vendor evidence the evidence reader understands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+    pub enum EvidenceKind ("evidence kind") {
+        Soc2 = "soc2",
+        Baa = "baa",
+        Dpa = "dpa",
+        Pentest = "pentest",
+        Hitrust = "hitrust",
+        Policy = "policy",
     }
 }
 
-impl fmt::Display for EvidenceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::engine::{Attestation, Waiver};
 
-/// `[[attestation]]`: evidence for a requirement no probe can check.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Attestation {
-    pub rule: String,
-    /// A file hashed into the report.
-    pub evidence: Option<String>,
-    pub attested_by: String,
-    pub date: IsoDate,
-    pub expires: Option<IsoDate>,
-}
-
-/// `[[waiver]]`: every waiver expires.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Waiver {
-    pub rule: String,
-    /// Glob over the finding's resource; `None` waives the rule on every resource.
-    pub resource: Option<String>,
-    pub reason: String,
-    pub approver: String,
-    pub expires: IsoDate,
-}
+/// The attestation key vetter fills itself (the evidence file's hash): never written in a
+/// manifest, so never offered as a valid key there.
+const COMPUTED_ATTESTATION_KEY: &str = "evidence_sha256";
 
 /// A calendar date kept as the `YYYY-MM-DD` string the user wrote. In TOML it may be
 /// written quoted (`"2027-03-31"`) or as a bare TOML local date (`2027-03-31`); it
@@ -592,7 +548,11 @@ fn toml_problem(file: &str, text: &str, err: &toml::de::Error) -> ConfigError {
     let help = if msg.starts_with("unknown field") {
         let names = backticked(&msg);
         let unknown = names.first().cloned().unwrap_or_default();
-        let valid: Vec<String> = names.into_iter().skip(1).collect();
+        let valid: Vec<String> = names
+            .into_iter()
+            .skip(1)
+            .filter(|k| k != COMPUTED_ATTESTATION_KEY)
+            .collect();
         let mut h = format!("valid keys here: {}", valid.join(", "));
         if let Some(best) = closest(&unknown, &valid) {
             h = format!("did you mean `{best}`? {h}");
@@ -1468,6 +1428,13 @@ impl<'t> Checker<'t> {
             "[[attestation]] attested_by",
             "attested_by = \"J. Rivera, practice manager\"",
         );
+        if a.evidence_sha256.is_some() {
+            self.err(
+                &p(COMPUTED_ATTESTATION_KEY),
+                format!("[[attestation]] sets `{COMPUTED_ATTESTATION_KEY}`"),
+                "remove it: vetter hashes the evidence file itself when it reads it",
+            );
+        }
         let date = self.date(&p("date"), &a.date, "[[attestation]] date");
         let expires = a
             .expires
@@ -1645,9 +1612,11 @@ mod tests {
     #[test]
     fn full_example_parses_and_uses_every_key() {
         let m = parse(FULL, "vendor.toml").unwrap_or_else(|e| panic!("{e}"));
-        // Every optional key is present: nothing serialises as null.
+        // Every optional key is present: nothing serialises as null (but the evidence hash,
+        // which vetter fills and a manifest may not set).
         fn no_nulls(v: &serde_json::Value, path: &str) {
             match v {
+                serde_json::Value::Null if path.ends_with(".evidence_sha256") => {}
                 serde_json::Value::Null => panic!("{path} is absent from the full example"),
                 serde_json::Value::Array(a) => a.iter().for_each(|x| no_nulls(x, path)),
                 serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| no_nulls(x, &format!("{path}.{k}"))),
@@ -1759,6 +1728,26 @@ mod tests {
             assert!(!shown.contains("sk_live_123"), "{shown}");
             assert!(err.problems.iter().all(|p| p.line > 0), "{shown}");
         }
+    }
+
+    #[test]
+    fn an_attestation_may_not_set_the_hash_vetter_computes() {
+        let text = format!(
+            "{MINIMAL}[[attestation]]\nrule = \"a\"\nattested_by = \"J\"\ndate = \"2026-10-01\"\nevidence_sha256 = \"ab\"\n"
+        );
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:#?}");
+        assert!(ps[0].message.contains("sets `evidence_sha256`"), "{ps:#?}");
+        assert_eq!(ps[0].line, 7, "{ps:#?}");
+        // A misspelt key is not told that the computed key is a valid one.
+        let ps = problems(&format!(
+            "{MINIMAL}[[attestation]]\nrule = \"a\"\nattested_by = \"J\"\ndate = \"2026-10-01\"\nevidense = \"x\"\n"
+        ));
+        let help = ps[0].help.clone().unwrap_or_default();
+        assert!(
+            help.contains("`evidence`") && !help.contains("evidence_sha256"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -115,14 +115,14 @@ fn capped(
     // Only a rule the law backs caps: no grade falls for a negotiated term or a practice.
     for f in findings
         .iter()
-        .filter(|f| status(f) == Status::Fail && f.force.is_none_or(|x| x.may_cap()))
+        .filter(|f| status(f) == Status::Fail && f.force.may_cap())
     {
         // A folded finding caps as the strictest of its members the law backs.
         let rule_cap = rules.and_then(|r| {
             std::iter::once(&f.rule)
                 .chain(&f.also)
                 .filter_map(|id| r.rule(id))
-                .filter(|c| c.rule.force.is_none_or(|x| x.may_cap()))
+                .filter(|c| c.rule.force.may_cap())
                 .filter_map(|c| c.rule.cap)
                 .max()
         });
@@ -254,9 +254,9 @@ mod tests {
             rule: rule.into(),
             resource: "r".into(),
             status: st,
-            basis: "check".into(),
+            basis: crate::engine::Basis::Check,
             severity: sev,
-            force: Some(crate::rules::Force::Required),
+            force: crate::rules::Force::Required,
             category: cat,
             message: None,
             evidence: vec![],
@@ -345,7 +345,7 @@ mod tests {
                 .map(|i| f(&format!("p{i}"), Severity::Critical, Category::Encryption, Status::Pass))
                 .collect();
             let mut x = f("x", Severity::Critical, Category::Encryption, Status::Fail);
-            x.force = Some(force);
+            x.force = force;
             fs.push(x);
             let s = score(&mut fs, None);
             assert_eq!(s.caps.is_empty(), !capped, "{force}: {:?}", s.caps);

@@ -242,7 +242,7 @@ fn user_packs_and_overrides() {
             .to_string()
     };
     let pack = format!(
-        "[pack]\nid = \"hipaa\"\ntitle = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"{first}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\nassert = \"true\"\ndescription = \"d\"\nremediation = \"r\"\n"
+        "[pack]\nid = \"hipaa\"\ntitle = \"x\"\nversion = \"1\"\n[[rule]]\nid = \"{first}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nforce = \"practice\"\nrefs = [\"x\"]\nassert = \"true\"\ndescription = \"d\"\nremediation = \"r\"\n"
     );
     let p = dir.path().join("custom");
     std::fs::create_dir_all(&p).unwrap();

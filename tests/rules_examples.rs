@@ -87,6 +87,22 @@ fn a_cap_on_a_rule_no_law_backs_is_refused() {
 }
 
 #[test]
+fn a_rule_without_force_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("noforce.toml");
+    std::fs::write(&p, pack("")).unwrap();
+    let o = vetter().args(["rules", "check"]).arg(&p).output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("noforce.toml:6:"), "{err}");
+    assert!(err.contains("rule `ex-https` has no `force`"), "{err}");
+    assert!(
+        err.contains("required, addressable, negotiated, practice, proposed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn rules_list_filters_by_force() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("f.toml");

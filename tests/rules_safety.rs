@@ -11,7 +11,7 @@ use crate::support::{assert_no_panic, text, vetter};
 /// A pack of one rule, with `body` (TOML lines) after the required keys.
 fn pack(id: &str, body: &str) -> String {
     format!(
-        "[pack]\nid = \"{id}\"\ntitle = \"t\"\nversion = \"1\"\n\n[[rule]]\nid = \"{id}-r\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n{body}\n"
+        "[pack]\nid = \"{id}\"\ntitle = \"t\"\nversion = \"1\"\n\n[[rule]]\nid = \"{id}-r\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nforce = \"practice\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n{body}\n"
     )
 }
 
@@ -261,7 +261,7 @@ fn twenty_thousand_rules_check_in_linear_time() {
     let mut s = String::from("[pack]\nid = \"many\"\ntitle = \"t\"\nversion = \"1\"\n");
     for i in 0..20_000 {
         s.push_str(&format!(
-            "\n[[rule]]\nid = \"many-r{i}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\nassert = \"endpoints.size() > 0\"\n"
+            "\n[[rule]]\nid = \"many-r{i}\"\ntitle = \"t\"\ncategory = \"audit\"\nseverity = \"low\"\nforce = \"practice\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\nassert = \"endpoints.size() > 0\"\n"
         ));
     }
     let p = write(d.path(), "many.toml", &s);

@@ -106,7 +106,8 @@ fn ask_practice() -> Result<Option<(Jurisdiction, bool)>> {
         if a.is_empty() {
             break Jurisdiction::Us;
         }
-        match a.parse::<Jurisdiction>() {
+        // Answers are forgiving of case ("US"); the names themselves are lowercase.
+        match a.to_ascii_lowercase().parse::<Jurisdiction>() {
             Ok(j) => break j,
             Err(e) => eprintln!("{e}"),
         }

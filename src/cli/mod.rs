@@ -254,7 +254,7 @@ fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> Result<Vec<
             if !problems.is_empty() {
                 return Err(anyhow!(ConfigError::new(problems)));
             }
-            Ok(waivers.into_iter().map(to_engine_waiver).collect())
+            Ok(waivers)
         }
     }
 }
@@ -269,16 +269,6 @@ fn unknown_rule(file: &str, text: &str, kind: &str, id: &str) -> vetter::diag::P
         format!("{kind} names unknown rule `{id}`"),
     )
     .help("run `vetter rules list` for the rule ids")
-}
-
-fn to_engine_waiver(w: manifest::Waiver) -> Waiver {
-    Waiver {
-        rule: w.rule,
-        resource: w.resource,
-        reason: w.reason,
-        approver: w.approver,
-        expires: w.expires.as_str().to_string(),
-    }
 }
 
 /// How long a file that is a pipe may go without data: `--timeout`.
@@ -616,15 +606,11 @@ fn assess_one(
         .attestation
         .iter()
         .map(|a| Attestation {
-            rule: a.rule.clone(),
-            evidence: a.evidence.clone(),
             evidence_sha256: a
                 .evidence
                 .as_deref()
                 .and_then(|e| hashes.get(e).copied().flatten().cloned()),
-            attested_by: a.attested_by.clone(),
-            date: a.date.as_str().to_string(),
-            expires: a.expires.as_ref().map(|d| d.as_str().to_string()),
+            ..a.clone()
         })
         .collect();
     // The one choke point for secrets: nothing reaches the facts file, a report or stderr
@@ -635,7 +621,7 @@ fn assess_one(
         as_of: as_of.format("%Y-%m-%d").to_string(),
         frameworks: m.vendor.frameworks.clone().unwrap_or_default(),
         params: m.params.clone(),
-        waivers: m.waiver.iter().cloned().map(to_engine_waiver).collect(),
+        waivers: m.waiver.clone(),
         attestations,
         inputs: with_phrasing_inputs(collected.inputs.clone(), m, rules),
         manifest: Some(locate::manifest_ref(m)),

@@ -134,7 +134,7 @@ fn list(
         .iter()
         .map(|r| &r.rule)
         .filter(|r| framework.is_empty() || framework.contains(&r.pack))
-        .filter(|r| force.is_empty() || r.force.is_some_and(|f| force.contains(&f)))
+        .filter(|r| force.is_empty() || force.contains(&r.force))
         .collect();
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = rules
@@ -164,7 +164,7 @@ fn list(
         t.add_row(vec![
             r.id.clone(),
             r.severity.to_string(),
-            vetter::report::force_label(r.force).to_string(),
+            r.force.as_str().to_string(),
             r.category.to_string(),
             title,
             r.refs.first().cloned().unwrap_or_default(),
@@ -179,12 +179,7 @@ fn explain_text(set: &RuleSet, r: &vetter::rules::Rule) -> String {
         "{}  ({} · {} · pack {})\n\n{}\n\n",
         r.id, r.severity, r.category, r.pack, r.title
     );
-    s.push_str(&format!(
-        "Force\n  {} — {}\n\n",
-        vetter::report::force_label(r.force),
-        r.force
-            .map_or("the pack does not say what obliges the vendor", |f| f.meaning())
-    ));
+    s.push_str(&format!("Force\n  {} — {}\n\n", r.force.as_str(), r.force.meaning()));
     if let Some(d) = &r.duty {
         s.push_str(&format!("Duty\n  {d}\n\n"));
     }

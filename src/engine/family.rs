@@ -12,14 +12,13 @@ use super::{Finding, Status};
 use crate::rules::{Force, RuleSet, Severity};
 
 /// Which member leads a folded finding: the law before practice, then severity, then id.
-fn force_rank(f: Option<Force>) -> u8 {
+fn force_rank(f: Force) -> u8 {
     match f {
-        Some(Force::Required) => 5,
-        Some(Force::Addressable) => 4,
-        Some(Force::Practice) => 3,
-        Some(Force::Negotiated) => 2,
-        Some(Force::Proposed) => 1,
-        None => 0,
+        Force::Required => 4,
+        Force::Addressable => 3,
+        Force::Practice => 2,
+        Force::Negotiated => 1,
+        Force::Proposed => 0,
     }
 }
 
@@ -57,7 +56,7 @@ pub fn fold(findings: Vec<Finding>, rules: &RuleSet) -> Vec<Finding> {
         let may_cap: Vec<Severity> = members
             .iter()
             .map(|&i| &findings[i])
-            .filter(|f| f.force.is_none_or(|x| x.may_cap()))
+            .filter(|f| f.force.may_cap())
             .map(|f| f.severity)
             .collect();
         may_cap

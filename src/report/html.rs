@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::Report;
-use crate::engine::{Finding, Status};
+use crate::engine::{Basis, Finding, Status};
 use crate::rules::Category;
 
 const TEMPLATE: &str = include_str!("templates/report.html");
@@ -222,10 +222,8 @@ fn view(r: &Report) -> View<'_> {
             id: f.rule.clone(),
             title: r.title(f).to_string(),
             severity: f.severity.as_str(),
-            force: super::force_label(f.force),
-            force_meaning: f
-                .force
-                .map_or("the pack does not say what obliges the vendor", |x| x.meaning()),
+            force: f.force.as_str(),
+            force_meaning: f.force.meaning(),
             category: f.category.as_str(),
             description: info.map(|i| i.description.clone()).unwrap_or_default(),
             remediation: info.map(|i| i.remediation.clone()).unwrap_or_default(),
@@ -248,7 +246,7 @@ fn view(r: &Report) -> View<'_> {
             .map(|f| {
                 let note = match (&f.waiver, f.status) {
                     (Some(w), _) => format!("{} — approved by {}, until {}", w.reason, w.approver, w.expires),
-                    (None, Status::Pass) if f.basis == "attestation" => "attested".into(),
+                    (None, Status::Pass) if f.basis == Basis::Attestation => "attested".into(),
                     (None, Status::Manual) => "awaiting attestation".into(),
                     (None, Status::Skip) => f.message.clone().unwrap_or_else(|| "not applicable".into()),
                     _ => String::new(),

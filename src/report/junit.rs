@@ -35,7 +35,7 @@ fn body(r: &Report, f: &Finding) -> String {
         r.title(f),
         f.resource,
         f.severity,
-        super::force_label(f.force)
+        f.force.as_str()
     );
     if f.message.is_some() || r.is_folded(f) {
         let _ = writeln!(b, "found: {}", r.message(f));
@@ -57,7 +57,7 @@ fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
     let _ = write!(
         o,
         ">\n      <properties><property name=\"force\" value=\"{}\"/><property name=\"severity\" value=\"{}\"/></properties>",
-        super::force_label(f.force),
+        f.force.as_str(),
         f.severity
     );
     let msg = r.message(f);

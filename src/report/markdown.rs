@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::engine::{Finding, Status};
+use crate::engine::{Basis, Finding, Status};
 use crate::rules::Category;
 
 /// GitHub rejects comments over 65,536 characters; stop adding details well before that.
@@ -165,7 +165,7 @@ pub fn render(r: &Report) -> String {
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 f.severity,
-                super::force_label(f.force),
+                f.force.as_str(),
                 icon(f.status),
                 code(id),
                 resources,
@@ -294,7 +294,7 @@ fn details(o: &mut String, r: &Report, failed: &[(&str, Vec<&Finding>)]) {
                     esc(&w.approver),
                     esc(&w.expires)
                 ),
-                (None, Status::Pass) if f.basis == "attestation" => " — attested".to_string(),
+                (None, Status::Pass) if f.basis == Basis::Attestation => " — attested".to_string(),
                 _ => String::new(),
             };
             let _ = writeln!(d, "- {} on {}{}", code(&f.rule), esc(&f.resource), why);

@@ -79,7 +79,7 @@ pub struct RuleInfo {
     pub remediation: String,
     pub severity: crate::rules::Severity,
     /// What obliges the vendor.
-    pub force: Option<crate::rules::Force>,
+    pub force: crate::rules::Force,
     /// Who is obliged to do what, under which paragraph.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<String>,
@@ -147,11 +147,6 @@ impl Unassessed {
             self.cause
         )
     }
-}
-
-/// A finding's force as a report prints it (`unclassified` for a pack written without one).
-pub fn force_label(force: Option<crate::rules::Force>) -> &'static str {
-    force.map_or("unclassified", crate::rules::Force::as_str)
 }
 
 /// "1 check", "12 checks".
@@ -291,7 +286,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         .iter()
         .map(|w| {
             let expired = !waiver_current(w, parts.as_of);
-            let soon = chrono::NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d")
+            let soon = chrono::NaiveDate::parse_from_str(w.expires.as_str(), "%Y-%m-%d")
                 .map(|d| !expired && (d - parts.as_of).num_days() <= 30)
                 .unwrap_or(false);
             let applied_to = findings
@@ -300,7 +295,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
                     f.rule == w.rule
                         && f.waiver
                             .as_ref()
-                            .is_some_and(|a| a.reason == w.reason && a.expires == w.expires)
+                            .is_some_and(|a| a.reason == w.reason && a.expires == w.expires.as_str())
                 })
                 .count();
             WaiverEntry {
@@ -308,7 +303,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
                 resource: w.resource.clone(),
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),
-                expires: w.expires.clone(),
+                expires: w.expires.to_string(),
                 expired,
                 expiring_soon: soon,
                 applied_to,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Report;
-use crate::engine::{Finding, Status};
+use crate::engine::{Basis, Finding, Status};
 
 /// The OSCAL release whose schema the output is validated against (fixtures/schemas/).
 pub const OSCAL_VERSION: &str = "1.2.3";
@@ -145,8 +145,8 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
             "uuid": obs,
             "title": text(&format!("{} on {}", f.rule, f.resource), &f.rule),
             "description": text(&message, title),
-            "props": [prop("status", f.status.as_str()), prop("severity", f.severity.as_str()), prop("force", super::force_label(f.force)), prop("fingerprint", &f.id)],
-            "methods": [if f.basis == "attestation" { "EXAMINE" } else { "TEST" }],
+            "props": [prop("status", f.status.as_str()), prop("severity", f.severity.as_str()), prop("force", f.force.as_str()), prop("fingerprint", &f.id)],
+            "methods": [if f.basis == Basis::Attestation { "EXAMINE" } else { "TEST" }],
             "subjects": [{"type": "component", "subject-uuid": uuid(&[doc, vendor, "subject"]), "title": text(vendor, "vendor"), "props": [prop("resource", &f.resource)]}],
             "collected": datetime(&r.generated_at),
         });

@@ -57,7 +57,7 @@ fn rule_descriptor(r: &Report, id: &str, sample: &Finding) -> Value {
     let pack = info.map_or("", |i| i.pack.as_str());
     let severity = info.map(|i| i.severity).unwrap_or(sample.severity);
     let category = info.map(|i| i.category).unwrap_or(sample.category);
-    let force = super::force_label(info.map(|i| i.force).unwrap_or(sample.force));
+    let force = info.map_or(sample.force, |i| i.force).as_str();
     let refs_text = refs.join("; ");
     json!({
         "id": id,
@@ -122,7 +122,7 @@ fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
             "resource": f.resource,
             "status": f.status.as_str(),
             "severity": f.severity.as_str(),
-            "force": super::force_label(f.force),
+            "force": f.force.as_str(),
             "category": f.category.as_str(),
             "worth": f.worth,
         },

@@ -140,7 +140,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         for f in failed {
             t.add_row(vec![
                 paint(Cell::new(f.severity.as_str()), sev_color(f.severity)),
-                Cell::new(super::force_label(f.force)),
+                Cell::new(f.force.as_str()),
                 Cell::new(f.status.as_str()),
                 Cell::new(&f.rule),
                 Cell::new(&f.resource),

@@ -44,7 +44,7 @@ pub fn facts_of(shape: &Shape, rule: &CompiledRule, ex: &Example) -> Value {
     if let (Some(it), Some(each)) = (&ex.it, &rule.rule.each) {
         push_at(&mut given, each, it.clone());
     }
-    shaped(shape, &given)
+    crate::facts::fill_absent(shape, &given)
 }
 
 /// Append `item` to the list at the dotted `path` of `root`, creating what is missing.
@@ -63,38 +63,6 @@ fn push_at(root: &mut Value, path: &str, item: Value) {
     }
 }
 
-/// `given` with every field the schema knows and `given` lacks filled in as empty.
-fn shaped(shape: &Shape, given: &Value) -> Value {
-    match (shape, given) {
-        (Shape::Object(fields), Value::Object(g)) => {
-            let mut out: Map<String, Value> = fields
-                .iter()
-                .map(|(k, s)| (k.clone(), g.get(k).map_or_else(|| empty(s), |v| shaped(s, v))))
-                .collect();
-            // Fields the schema does not know are kept: the path checker reports them.
-            for (k, v) in g.iter().filter(|(k, _)| !fields.contains_key(*k)) {
-                out.insert(k.clone(), v.clone());
-            }
-            Value::Object(out)
-        }
-        (Shape::List(el), Value::Array(a)) => Value::Array(a.iter().map(|x| shaped(el, x)).collect()),
-        (Shape::Map(el), Value::Object(g)) => {
-            Value::Object(g.iter().map(|(k, v)| (k.clone(), shaped(el, v))).collect())
-        }
-        (_, v) => v.clone(),
-    }
-}
-
-/// The empty value of a shape: objects with every field empty, lists empty, scalars null.
-fn empty(shape: &Shape) -> Value {
-    match shape {
-        Shape::Object(fields) => Value::Object(fields.iter().map(|(k, s)| (k.clone(), empty(s))).collect()),
-        Shape::List(_) => Value::Array(Vec::new()),
-        Shape::Map(_) => Value::Object(Map::new()),
-        Shape::Scalar | Shape::Any => Value::Null,
-    }
-}
-
 /// Evaluate one example of `rule` (a rule of `rules`).
 pub fn run(rules: &RuleSet, shape: &Shape, rule: &CompiledRule, ex: &Example) -> Outcome {
     let facts = facts_of(shape, rule, ex);
@@ -110,7 +78,7 @@ pub fn run(rules: &RuleSet, shape: &Shape, rule: &CompiledRule, ex: &Example) ->
             evidence: Some("example".into()),
             evidence_sha256: None,
             attested_by: "the example".into(),
-            date: as_of.format("%Y-%m-%d").to_string(),
+            date: crate::manifest::IsoDate(as_of.format("%Y-%m-%d").to_string()),
             expires: None,
         }]
     } else {

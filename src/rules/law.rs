@@ -39,17 +39,13 @@ pub fn markdown(set: &RuleSet) -> String {
             continue;
         }
         let _ = writeln!(o, "## `{}` — {}\n", pack.id, pack.title);
-        let mut counts: Vec<String> = Force::ALL
+        let counts: Vec<String> = Force::ALL
             .iter()
             .filter_map(|f| {
-                let n = rules.iter().filter(|r| r.force == Some(*f)).count();
+                let n = rules.iter().filter(|r| r.force == *f).count();
                 (n > 0).then(|| format!("{n} {f}"))
             })
             .collect();
-        let unclassified = rules.iter().filter(|r| r.force.is_none()).count();
-        if unclassified > 0 {
-            counts.push(format!("{unclassified} unclassified"));
-        }
         let _ = writeln!(o, "{} rules: {}.\n", rules.len(), counts.join(", "));
         o.push_str("| rule | cites | force | duty | threshold and why |\n|---|---|---|---|---|\n");
         for r in rules {
@@ -72,7 +68,7 @@ pub fn markdown(set: &RuleSet) -> String {
                 r.id,
                 r.cap.map(|c| format!(" (caps at {c})")).unwrap_or_default(),
                 cell(&r.refs.join("; ")),
-                super::super::report::force_label(r.force),
+                r.force.as_str(),
                 cell(r.duty.as_deref().unwrap_or("—")),
                 cell(r.threshold.as_deref().unwrap_or("—")),
                 family,

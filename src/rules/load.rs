@@ -505,16 +505,21 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
                 None
             }
         });
+    let force_help = || {
+        format!(
+            "say what obliges the vendor: force = one of {} (see rules/README.md, `force`)",
+            Force::ALL.map(Force::as_str).join(", ")
+        )
+    };
+    if cx.get(t, "force").is_none() {
+        cx.err(at.clone(), format!("{what} has no `force`"), Some(force_help()));
+    }
     let force = cx
         .string(t, "force", false, at, &what)
         .and_then(|(s, span)| match s.parse::<Force>() {
             Ok(f) => Some((f, span)),
             Err(e) => {
-                cx.err(
-                    span,
-                    e,
-                    Some("say what obliges the vendor: see rules/README.md, `force`".into()),
-                );
+                cx.err(span, e, Some(force_help()));
                 None
             }
         });
@@ -624,7 +629,7 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
             title: title?.0,
             category: category?,
             severity: severity?,
-            force,
+            force: force?,
             duty,
             threshold,
             refs,

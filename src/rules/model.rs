@@ -1,30 +1,22 @@
 //! The rule-pack model: what a `rules/*.toml` file means once loaded. No I/O.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// What a failed finding weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
+named_enum! {
+    /// What a failed finding weighs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum Severity ("severity", all [Critical, High, Medium, Low, Info]) {
+        Info = "info",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
     /// Scoring weight (DESIGN: critical 10, high 5, medium 3, low 1, info 0).
     pub fn weight(self) -> u32 {
         match self {
@@ -35,168 +27,57 @@ impl Severity {
             Severity::Info => 0,
         }
     }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
+}
+
+named_enum! {
+    /// Report category a rule scores under.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum Category ("category") {
+        Encryption = "encryption",
+        Audit = "audit",
+        Retention = "retention",
+        Access = "access",
+        Breach = "breach",
+        Contract = "contract",
+        Rights = "rights",
+        Assurance = "assurance",
     }
 }
 
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown severity `{s}`; expected one of critical, high, medium, low, info"))
+named_enum! {
+    /// A letter grade.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum Grade ("grade") {
+        A = "A",
+        B = "B",
+        C = "C",
+        D = "D",
+        F = "F",
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// What obliges the vendor to what a rule checks (issue 10): the law, an addressable HIPAA
+    /// specification, a contract term, recognised practice, or a proposed rule. Only the first two
+    /// may cap a grade: a compliance report must not grade a vendor down for what no law demands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum Force ("force") {
+        /// A HIPAA standard or Required implementation specification, a GDPR article, a Breach
+        /// Notification Rule duty, a BAA element 164.504(e) / 164.314(a) demands.
+        Required = "required",
+        /// A HIPAA addressable specification (164.306(d)(3)): implement, or document why not and
+        /// use an equivalent measure.
+        Addressable = "addressable",
+        /// A contract term the law does not demand (audit rights, insurance, tighter windows).
+        Negotiated = "negotiated",
+        /// Recognised practice (NIST SP 800-52r2, SOC 2 criteria, OWASP headers), not law.
+        Practice = "practice",
+        /// The 2025 HIPAA Security Rule NPRM: not law yet.
+        Proposed = "proposed",
     }
-}
-
-/// Report category a rule scores under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Encryption,
-    Audit,
-    Retention,
-    Access,
-    Breach,
-    Contract,
-    Rights,
-    Assurance,
-}
-
-impl Category {
-    pub const ALL: [Category; 8] = [
-        Category::Encryption,
-        Category::Audit,
-        Category::Retention,
-        Category::Access,
-        Category::Breach,
-        Category::Contract,
-        Category::Rights,
-        Category::Assurance,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Encryption => "encryption",
-            Category::Audit => "audit",
-            Category::Retention => "retention",
-            Category::Access => "access",
-            Category::Breach => "breach",
-            Category::Contract => "contract",
-            Category::Rights => "rights",
-            Category::Assurance => "assurance",
-        }
-    }
-}
-
-impl FromStr for Category {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Category::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown category `{s}`; expected one of encryption, audit, retention, access, breach, contract, rights, assurance"
-            )
-        })
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A letter grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-pub enum Grade {
-    A,
-    B,
-    C,
-    D,
-    F,
-}
-
-impl Grade {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::A => "A",
-            Grade::B => "B",
-            Grade::C => "C",
-            Grade::D => "D",
-            Grade::F => "F",
-        }
-    }
-}
-
-impl FromStr for Grade {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "A" => Ok(Grade::A),
-            "B" => Ok(Grade::B),
-            "C" => Ok(Grade::C),
-            "D" => Ok(Grade::D),
-            "F" => Ok(Grade::F),
-            _ => Err(format!("unknown grade `{s}`; expected one of A, B, C, D, F")),
-        }
-    }
-}
-
-impl fmt::Display for Grade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What obliges the vendor to what a rule checks (issue 10): the law, an addressable HIPAA
-/// specification, a contract term, recognised practice, or a proposed rule. Only the first two
-/// may cap a grade: a compliance report must not grade a vendor down for what no law demands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Force {
-    /// A HIPAA standard or Required implementation specification, a GDPR article, a Breach
-    /// Notification Rule duty, a BAA element 164.504(e) / 164.314(a) demands.
-    Required,
-    /// A HIPAA addressable specification (164.306(d)(3)): implement, or document why not and
-    /// use an equivalent measure.
-    Addressable,
-    /// A contract term the law does not demand (audit rights, insurance, tighter windows).
-    Negotiated,
-    /// Recognised practice (NIST SP 800-52r2, SOC 2 criteria, OWASP headers), not law.
-    Practice,
-    /// The 2025 HIPAA Security Rule NPRM: not law yet.
-    Proposed,
 }
 
 impl Force {
-    pub const ALL: [Force; 5] = [
-        Force::Required,
-        Force::Addressable,
-        Force::Negotiated,
-        Force::Practice,
-        Force::Proposed,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Force::Required => "required",
-            Force::Addressable => "addressable",
-            Force::Negotiated => "negotiated",
-            Force::Practice => "practice",
-            Force::Proposed => "proposed",
-        }
-    }
     /// Whether a failure of a rule with this force may cap the grade.
     pub fn may_cap(self) -> bool {
         matches!(self, Force::Required | Force::Addressable)
@@ -210,21 +91,6 @@ impl Force {
             Force::Practice => "recognised practice; not required by law",
             Force::Proposed => "proposed rule (2025 HIPAA NPRM); not law yet",
         }
-    }
-}
-
-impl FromStr for Force {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Force::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
-            format!("unknown force `{s}`; expected one of required, addressable, negotiated, practice, proposed")
-        })
-    }
-}
-
-impl fmt::Display for Force {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -250,37 +116,16 @@ pub struct Example {
     pub line: usize,
 }
 
-/// What a rule gives when the evidence it reads was not supplied at all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OnMissing {
-    /// `missing`: absence of evidence is not a failed control; it lowers coverage only.
-    #[default]
-    Missing,
-    /// `fail`: the rule's subject is the document's existence (a BAA, a DPA), so its absence
-    /// is the failure, unless a current attestation covers it.
-    Fail,
-}
-
-impl OnMissing {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OnMissing::Missing => "missing",
-            OnMissing::Fail => "fail",
-        }
-    }
-}
-
-impl FromStr for OnMissing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "missing" => Ok(OnMissing::Missing),
-            "fail" => Ok(OnMissing::Fail),
-            _ => Err(format!(
-                "unknown on_missing `{s}`; expected `missing` (the default) or `fail`"
-            )),
-        }
+named_enum! {
+    /// What a rule gives when the evidence it reads was not supplied at all.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum OnMissing ("on_missing", expected "`missing` (the default) or `fail`") {
+        /// `missing`: absence of evidence is not a failed control; it lowers coverage only.
+        #[default]
+        Missing = "missing",
+        /// `fail`: the rule's subject is the document's existence (a BAA, a DPA), so its absence
+        /// is the failure, unless a current attestation covers it.
+        Fail = "fail",
     }
 }
 
@@ -362,33 +207,14 @@ pub struct PackInfo {
     pub source: PackSource,
 }
 
-/// The law a pack checks (`[pack] law`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Law {
-    /// HIPAA: US covered entities and their business associates.
-    Hipaa,
-    /// The GDPR (and the UK GDPR): practices established in, or serving people in, the EU/EEA or UK.
-    Gdpr,
-}
-
-impl Law {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Law::Hipaa => "hipaa",
-            Law::Gdpr => "gdpr",
-        }
-    }
-}
-
-impl FromStr for Law {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "hipaa" => Ok(Law::Hipaa),
-            "gdpr" => Ok(Law::Gdpr),
-            _ => Err(format!("unknown law `{s}`; expected `hipaa` or `gdpr`")),
-        }
+named_enum! {
+    /// The law a pack checks (`[pack] law`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+    pub enum Law ("law", expected "`hipaa` or `gdpr`") {
+        /// HIPAA: US covered entities and their business associates.
+        Hipaa = "hipaa",
+        /// The GDPR (and the UK GDPR): practices established in, or serving people in, the EU/EEA or UK.
+        Gdpr = "gdpr",
     }
 }
 
@@ -416,8 +242,8 @@ pub struct Rule {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
-    /// What obliges the vendor; `None` only in packs written before the key existed.
-    pub force: Option<Force>,
+    /// What obliges the vendor.
+    pub force: Force,
     /// Who is obliged to do what, under which paragraph, in one sentence.
     pub duty: Option<String>,
     /// What passes, where the line is, and why.

@@ -10,143 +10,24 @@
 //! attestation covers it. Manual rules are `manual` unless a current attestation makes them
 //! `pass` (basis `attestation`).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod attest;
+mod cel;
+mod finding;
 
-use cel::common::value::{CowVal, Val};
-use cel::context::VariableResolver;
-use cel::extractors::Arguments;
-use cel::objects::{Key, Map};
-use cel::{Context, ExecutionError, Value};
-use chrono::{NaiveDate, TimeZone};
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use ::cel::Context;
+use chrono::NaiveDate;
 
 pub mod family;
 
-use crate::rules::{Category, Cel, CompiledRule, Force, MessagePart, OnMissing, RuleSet, Severity, cost};
+pub use attest::{Attestation, Waiver, glob_match, waiver_current};
+pub use cel::add_functions;
+pub use finding::{AppliedWaiver, Basis, EvidenceItem, Finding, Status, fingerprint};
 
-/// What happened to one rule on one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Fail,
-    Error,
-    Skip,
-    Waived,
-    Manual,
-    /// The evidence this rule reads was not supplied: not scored, lowers coverage.
-    Missing,
-}
-
-impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::Pass,
-        Status::Fail,
-        Status::Error,
-        Status::Skip,
-        Status::Waived,
-        Status::Manual,
-        Status::Missing,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Error => "error",
-            Status::Skip => "skip",
-            Status::Waived => "waived",
-            Status::Manual => "manual",
-            Status::Missing => "missing",
-        }
-    }
-    /// Fail and error both need attention (waivers apply to them, `--fail-on` counts them);
-    /// only `fail` lowers the score and caps the grade (see score.rs).
-    pub fn is_failure(self) -> bool {
-        matches!(self, Status::Fail | Status::Error)
-    }
-}
-
-impl std::str::FromStr for Status {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Status::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
-            format!("unknown status `{s}`; expected one of pass, fail, error, skip, waived, manual, missing")
-        })
-    }
-}
-
-/// One fact a finding read, and its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct EvidenceItem {
-    pub path: String,
-    pub value: serde_json::Value,
-}
-
-/// The waiver applied to a finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct AppliedWaiver {
-    pub reason: String,
-    pub approver: String,
-    pub expires: String,
-    /// The status the finding had before the waiver.
-    pub original_status: Status,
-}
-
-/// One rule on one resource. The rule's text (pack, title, remediation, references,
-/// requirements) is not copied into each finding: a report holds it once per rule
-/// (`Report::rules`), so a run of many resources costs one copy per rule, not per finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Finding {
-    /// Stable fingerprint of rule id and resource.
-    pub id: String,
-    pub rule: String,
-    pub resource: String,
-    pub status: Status,
-    /// `check` or `attestation`.
-    pub basis: String,
-    pub severity: Severity,
-    /// What obliges the vendor (the rule's `force`).
-    pub force: Option<Force>,
-    pub category: Category,
-    /// What was found; absent when the rule's title says it (a pass), and on a resource that
-    /// could not be probed, whose cause is said once in `unassessed[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The facts the check read; absent when it did not run.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<EvidenceItem>,
-    /// Overall score if this finding passed (failures only; filled by scoring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worth: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<AppliedWaiver>,
-    /// Rules of the same family (the same fact of the same resource) that agreed with this
-    /// one and are folded into it: their citations are this finding's too (`family::fold`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub also: Vec<String>,
-}
-
-/// An attestation for a manual rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Attestation {
-    pub rule: String,
-    pub evidence: Option<String>,
-    pub evidence_sha256: Option<String>,
-    pub attested_by: String,
-    pub date: String,
-    pub expires: Option<String>,
-}
-
-/// A waiver (manifest or `--waivers`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Waiver {
-    pub rule: String,
-    pub resource: Option<String>,
-    pub reason: String,
-    pub approver: String,
-    pub expires: String,
-}
+use crate::rules::{CompiledRule, MessagePart, OnMissing, RuleSet};
+use attest::{apply_waivers, manual_finding};
+use cel::{ItResolver, OVERRUN, overrun_message, render_message, run_bool, start_budget, to_val};
 
 /// Everything evaluation reads besides the rules.
 #[derive(Debug, Clone)]
@@ -160,177 +41,6 @@ pub struct Inputs<'a> {
     pub waivers: &'a [Waiver],
     /// Pack ids whose rules run.
     pub packs: &'a std::collections::BTreeSet<String>,
-}
-
-/// Stable finding id: the first 16 hex digits of SHA-256("rule\0resource").
-pub fn fingerprint(rule: &str, resource: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(rule.as_bytes());
-    h.update([0u8]);
-    h.update(resource.as_bytes());
-    hex::encode(&h.finalize()[..8])
-}
-
-/// Binds `it` to a value converted once per resource, borrowed by every rule that reads it.
-struct ItResolver<'a> {
-    it: Box<dyn Val + 'a>,
-}
-
-impl VariableResolver for ItResolver<'_> {
-    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        (variable == "it").then_some(CowVal::Borrowed(self.it.as_ref()))
-    }
-}
-
-/// JSON → the interpreter's value representation, built directly (strings borrowed, not
-/// copied) and once per resource.
-fn to_val(v: &serde_json::Value) -> Box<dyn Val + '_> {
-    use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
-    match v {
-        serde_json::Value::Null => Box::new(CelNull),
-        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Box::new(CelInt::from(i)),
-            (None, Some(u)) => Box::new(CelInt::from(i64::try_from(u).unwrap_or(i64::MAX))),
-            _ => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
-        },
-        serde_json::Value::String(s) => Box::new(CelString::from(s.as_str())),
-        serde_json::Value::Array(a) => Box::new(CelList::from(a.iter().map(to_val).collect::<Vec<_>>())),
-        serde_json::Value::Object(o) => {
-            let map: std::collections::HashMap<CelMapKey, Box<dyn Val + '_>> = o
-                .iter()
-                .map(|(k, v)| (CelMapKey::String(CelString::from(k.as_str())), to_val(v)))
-                .collect();
-            Box::new(CelMap::from(map))
-        }
-    }
-}
-
-/// JSON → CEL value. Integers stay `int` (never `uint`), so rules compare them with int literals.
-pub fn to_cel(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Int(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::Int(i64::try_from(u).unwrap_or(i64::MAX))
-            } else {
-                Value::Float(n.as_f64().unwrap_or(f64::NAN))
-            }
-        }
-        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
-        serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(to_cel).collect())),
-        serde_json::Value::Object(o) => {
-            let map: std::collections::HashMap<Key, Value> = o
-                .iter()
-                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
-                .collect();
-            Value::Map(Map { map: Arc::new(map) })
-        }
-    }
-}
-
-fn cel_to_text(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::UInt(u) => u.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::String(s) => s.to_string(),
-        Value::Timestamp(t) => t.format("%Y-%m-%d").to_string(),
-        Value::List(l) => format!("[{}]", l.iter().map(cel_to_text).collect::<Vec<_>>().join(", ")),
-        other => format!("{other:?}"),
-    }
-}
-
-fn parse_date_value(v: &Value, func: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, ExecutionError> {
-    match v {
-        Value::Timestamp(t) => Ok(*t),
-        Value::String(s) => parse_iso_date(s).ok_or_else(|| {
-            ExecutionError::function_error(
-                func,
-                format!("`{s}` is not an ISO date (YYYY-MM-DD) or RFC 3339 instant"),
-            )
-        }),
-        Value::Null => Err(ExecutionError::function_error(func, "the date is null (unknown)")),
-        other => Err(ExecutionError::function_error(
-            func,
-            format!("expected a date string or timestamp, got {}", other.type_of()),
-        )),
-    }
-}
-
-fn parse_iso_date(s: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t);
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    chrono::FixedOffset::east_opt(0)?
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-        .single()
-}
-
-thread_local! {
-    /// Comprehension steps left for the finding this thread is evaluating (rules::cost).
-    static STEPS_LEFT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// Whether that finding ran out of steps (an error an `||` absorbed still counts).
-    static OVERRUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// A fresh budget for the finding about to be evaluated on this thread.
-fn start_budget() {
-    STEPS_LEFT.set(cost::STEP_BUDGET);
-    OVERRUN.set(false);
-}
-
-/// One comprehension step: passes its argument through, or fails once the budget is spent.
-fn meter_step(args: Arguments) -> Result<Value, ExecutionError> {
-    let left = STEPS_LEFT.get();
-    if left == 0 {
-        OVERRUN.set(true);
-        return Err(ExecutionError::function_error("budget", "evaluation budget exhausted"));
-    }
-    STEPS_LEFT.set(left - 1);
-    match args.0.as_slice() {
-        [v] => Ok(v.clone()),
-        _ => Err(ExecutionError::invalid_argument_count(1, args.0.len())),
-    }
-}
-
-fn overrun_message(rule: &str) -> String {
-    format!(
-        "rule `{rule}` was stopped: its CEL took more than {} comprehension steps on this resource (the budget per rule and resource); simplify the rule or iterate over shorter lists",
-        cost::STEP_BUDGET
-    )
-}
-
-/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, and the step meter the
-/// metered trees call (see rules::cost).
-pub fn add_functions(ctx: &mut Context) {
-    let _ = ctx.add_function(cost::METER, meter_step);
-    // Names are not standard overloads, so these cannot conflict.
-    let _ = ctx.add_function("date", |args: Arguments| -> Result<Value, ExecutionError> {
-        match args.0.as_slice() {
-            [v] => Ok(Value::Timestamp(parse_date_value(v, "date")?)),
-            _ => Err(ExecutionError::invalid_argument_count(1, args.0.len())),
-        }
-    });
-    let _ = ctx.add_function("days_between", |args: Arguments| -> Result<Value, ExecutionError> {
-        match args.0.as_slice() {
-            [a, b] => {
-                let (a, b) = (
-                    parse_date_value(a, "days_between")?,
-                    parse_date_value(b, "days_between")?,
-                );
-                Ok(Value::Int((b - a).num_days()))
-            }
-            _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
-        }
-    });
 }
 
 /// Effective parameter values: pack defaults, overridden by the manifest.
@@ -390,7 +100,8 @@ pub fn evaluate_rule(rules: &RuleSet, inp: &Inputs, id: &str) -> Vec<Finding> {
 
 fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -> bool + Sync)) -> Vec<Finding> {
     let params = effective_params(rules, inp.params);
-    let as_of = inp.as_of.format("%Y-%m-%d").to_string();
+    let as_of = serde_json::Value::String(inp.as_of.format("%Y-%m-%d").to_string());
+    let params_json = serde_json::Value::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     // Each list is converted to CEL once, not once per rule.
     let mut lists: BTreeMap<&str, Vec<(String, &serde_json::Value, ItResolver)>> = BTreeMap::new();
     for cr in rules.rules.iter().filter(|r| keep(r)) {
@@ -402,7 +113,7 @@ fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -
                         items
                             .iter()
                             .enumerate()
-                            .map(|(i, item)| (resource_name(each, item, i), item, ItResolver { it: to_val(item) }))
+                            .map(|(i, item)| (resource_name(each, item, i), item, ItResolver::new(item)))
                             .collect()
                     })
                     .unwrap_or_default()
@@ -432,9 +143,8 @@ fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -
             root.add_variable_as_val(k.clone(), to_val(v));
         }
     }
-    let params_json = serde_json::Value::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
-    root.add_variable_from_value("params", to_cel(&params_json));
-    root.add_variable_from_value("as_of", Value::String(Arc::new(as_of.clone())));
+    root.add_variable_as_val("params", to_val(&params_json));
+    root.add_variable_as_val("as_of", to_val(&as_of));
 
     let selected: Vec<&CompiledRule> = rules.rules.iter().filter(|r| keep(r)).collect();
     let eval_rule = |cr: &CompiledRule| -> Vec<Finding> {
@@ -582,7 +292,7 @@ fn missing_finding(cr: &CompiledRule, inp: &Inputs, resource: &str, lists: &[Str
         f.id = fingerprint(&cr.rule.id, resource);
         if f.status != Status::Pass {
             f.status = Status::Fail;
-            f.basis = "check".into();
+            f.basis = Basis::Check;
             f.message = Some(format!(
                 "not supplied, and no current attestation covers it: the manifest lists no {what}"
             ));
@@ -605,14 +315,14 @@ fn human_each(each: &str) -> String {
     }
 }
 
-fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
+pub(super) fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
     let r = &cr.rule;
     Finding {
         id: fingerprint(&r.id, resource),
         rule: r.id.clone(),
         resource: resource.to_string(),
         status: Status::Skip,
-        basis: "check".into(),
+        basis: Basis::Check,
         severity: r.severity,
         force: r.force,
         category: r.category,
@@ -750,145 +460,18 @@ fn explain_error(evidence: &[EvidenceItem], cel_message: String) -> String {
     }
 }
 
-/// Run the metered tree of `p` (never the program as written: its loops would be unbounded).
-fn execute(p: &Cel, ctx: &Context) -> Result<Value, ExecutionError> {
-    Value::resolve(&p.metered, ctx)
-}
-
-fn run_bool(p: &Cel, ctx: &Context, what: &str) -> Result<bool, String> {
-    // The interpreter must not take the run down: a panic inside it is an `error` finding.
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p, ctx)));
-    match r {
-        Ok(Ok(Value::Bool(b))) => Ok(b),
-        Ok(Ok(other)) => Err(format!(
-            "`{what}` gave {} ({}), not true or false",
-            cel_to_text(&other),
-            other.type_of()
-        )),
-        Ok(Err(e)) => Err(format!("`{what}` could not be evaluated: {e}")),
-        Err(_) => Err(format!("`{what}` could not be evaluated: the CEL interpreter failed")),
-    }
-}
-
-fn render_message(cr: &CompiledRule, ctx: &Context) -> String {
-    if cr.message.is_empty() {
-        return cr.rule.title.clone();
-    }
-    let mut s = String::new();
-    for part in &cr.message {
-        match part {
-            MessagePart::Text(t) => s.push_str(t),
-            MessagePart::Expr(p) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(p, ctx))) {
-                Ok(Ok(v)) => s.push_str(&cel_to_text(&v)),
-                _ => s.push_str("(unknown)"),
-            },
-        }
-    }
-    s
-}
-
-fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
-    let mut f = base_finding(cr, "vendor");
-    let today = inp.as_of;
-    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    let mut note = None;
-    for a in inp.attestations.iter().filter(|a| a.rule == cr.rule.id) {
-        let dated = parse(&a.date);
-        let expires = a.expires.as_deref().map(parse);
-        let current = matches!(dated, Some(d) if d <= today)
-            && !matches!(expires, Some(Some(e)) if e < today)
-            && !matches!(expires, Some(None));
-        if current {
-            f.status = Status::Pass;
-            f.basis = "attestation".into();
-            f.message = Some(format!("attested by {} on {}", a.attested_by, a.date));
-            f.evidence = vec![
-                EvidenceItem {
-                    path: "attestation.evidence".into(),
-                    value: a.evidence.clone().map(Into::into).unwrap_or(serde_json::Value::Null),
-                },
-                EvidenceItem {
-                    path: "attestation.sha256".into(),
-                    value: a
-                        .evidence_sha256
-                        .clone()
-                        .map(Into::into)
-                        .unwrap_or(serde_json::Value::Null),
-                },
-            ];
-            return f;
-        }
-        note = Some(match &a.expires {
-            Some(e) if matches!(parse(e), Some(d) if d < today) => {
-                format!("attestation by {} expired on {e}", a.attested_by)
-            }
-            _ => format!(
-                "attestation by {} dated {} is not current on {today}",
-                a.attested_by, a.date
-            ),
-        });
-    }
-    f.status = Status::Manual;
-    f.basis = "attestation".into();
-    f.message = Some(note.unwrap_or_else(|| match &cr.rule.attestation {
-        Some(prompt) => format!("needs an attestation: {prompt}"),
-        None => "needs an attestation".into(),
-    }));
-    f
-}
-
-/// Glob match of a waiver's resource pattern (`*` and `?`).
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    glob::Pattern::new(pattern)
-        .map(|p| {
-            p.matches_with(
-                text,
-                glob::MatchOptions {
-                    case_sensitive: true,
-                    require_literal_separator: false,
-                    require_literal_leading_dot: false,
-                },
-            )
-        })
-        .unwrap_or(pattern == text)
-}
-
-/// Is a waiver current on `as_of`? A malformed date never applies (fail closed).
-pub fn waiver_current(w: &Waiver, as_of: NaiveDate) -> bool {
-    matches!(NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d"), Ok(d) if d >= as_of)
-}
-
-fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of: NaiveDate) {
-    for f in findings.iter_mut().filter(|f| f.status.is_failure()) {
-        let hit = waivers.iter().find(|w| {
-            w.rule == f.rule
-                && waiver_current(w, as_of)
-                && w.resource.as_deref().is_none_or(|g| glob_match(g, &f.resource))
-        });
-        if let Some(w) = hit {
-            f.waiver = Some(AppliedWaiver {
-                reason: w.reason.clone(),
-                approver: w.approver.clone(),
-                expires: w.expires.clone(),
-                original_status: f.status,
-            });
-            f.status = Status::Waived;
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn set(pack: &str) -> RuleSet {
+    pub(super) fn set(pack: &str) -> RuleSet {
         RuleSet::from_sources(&[("t.toml".into(), pack.into(), false)], false, vec![])
             .map_err(|e| e.to_string())
             .unwrap()
     }
 
-    const PACK: &str = r#"
+    pub(super) const PACK: &str = r#"
 [pack]
 id = "t"
 title = "T"
@@ -900,6 +483,7 @@ id = "t-tls"
 title = "TLS 1.0 refused"
 category = "encryption"
 severity = "high"
+force = "practice"
 refs = ["x"]
 each = "endpoints"
 when = "it.url.startsWith('https')"
@@ -912,6 +496,7 @@ id = "t-window"
 title = "window"
 category = "breach"
 severity = "medium"
+force = "practice"
 refs = ["x"]
 each = "evidence.baa"
 assert = "it.clauses.breach_notification.calendar_days_max <= params.max_days"
@@ -922,6 +507,7 @@ id = "t-null"
 title = "negation on null"
 category = "encryption"
 severity = "low"
+force = "practice"
 refs = ["x"]
 each = "endpoints"
 assert = "!it.tls.versions.tls1_1"
@@ -932,6 +518,7 @@ id = "t-age"
 title = "age"
 category = "assurance"
 severity = "low"
+force = "practice"
 refs = ["x"]
 assert = "days_between(date('2026-01-01'), as_of) > 300"
 description = "d"
@@ -941,13 +528,14 @@ id = "t-manual"
 title = "risk analysis"
 category = "assurance"
 severity = "high"
+force = "practice"
 refs = ["x"]
 manual = true
 description = "d"
 remediation = "r"
 "#;
 
-    fn facts() -> serde_json::Value {
+    pub(super) fn facts() -> serde_json::Value {
         serde_json::json!({
             "vendor": {"name": "V"}, "as_of": "2026-11-23",
             "endpoints": [
@@ -960,7 +548,7 @@ remediation = "r"
         })
     }
 
-    fn run(
+    pub(super) fn run(
         rs: &RuleSet,
         facts: &serde_json::Value,
         params: &BTreeMap<String, serde_json::Value>,
@@ -981,7 +569,7 @@ remediation = "r"
         )
     }
 
-    fn status(fs: &[Finding], rule: &str, res: &str) -> Status {
+    pub(super) fn status(fs: &[Finding], rule: &str, res: &str) -> Status {
         fs.iter()
             .find(|f| f.rule == rule && f.resource == res)
             .unwrap_or_else(|| panic!("{rule} {res}"))
@@ -1051,51 +639,6 @@ remediation = "r"
     }
 
     #[test]
-    fn attestations_and_waivers() {
-        let rs = set(PACK);
-        let att = vec![Attestation {
-            rule: "t-manual".into(),
-            evidence: Some("ra.pdf".into()),
-            evidence_sha256: Some("ab".into()),
-            attested_by: "J".into(),
-            date: "2026-10-01".into(),
-            expires: Some("2027-10-01".into()),
-        }];
-        let fs = run(&rs, &facts(), &BTreeMap::new(), &att, &[]);
-        let m = fs.iter().find(|f| f.rule == "t-manual").unwrap();
-        assert_eq!((m.status, m.basis.as_str()), (Status::Pass, "attestation"));
-        let expired = vec![Attestation {
-            expires: Some("2026-11-01".into()),
-            ..att[0].clone()
-        }];
-        let fs = run(&rs, &facts(), &BTreeMap::new(), &expired, &[]);
-        assert_eq!(status(&fs, "t-manual", "vendor"), Status::Manual);
-
-        let w = vec![Waiver {
-            rule: "t-tls".into(),
-            resource: Some("https://a.*".into()),
-            reason: "r".into(),
-            approver: "a".into(),
-            expires: "2027-01-01".into(),
-        }];
-        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &w);
-        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Waived);
-        assert_eq!(status(&fs, "t-tls", "https://d.example"), Status::Error);
-        let old = vec![Waiver {
-            expires: "2026-01-01".into(),
-            ..w[0].clone()
-        }];
-        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &old);
-        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
-        let bad = vec![Waiver {
-            expires: "someday".into(),
-            ..w[0].clone()
-        }];
-        let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
-        assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
-    }
-
-    #[test]
     fn absent_evidence_is_missing_unless_the_rule_is_about_the_document() {
         let pack = r#"
 [pack]
@@ -1107,6 +650,7 @@ id = "t-baa-present"
 title = "BAA in place"
 category = "contract"
 severity = "critical"
+force = "practice"
 refs = ["x"]
 assert = "size(evidence.baa) > 0"
 on_missing = "fail"
@@ -1117,6 +661,7 @@ id = "t-report"
 title = "a report"
 category = "assurance"
 severity = "high"
+force = "practice"
 refs = ["x"]
 assert = "evidence.soc2.exists(r, r.error == null)"
 description = "d"
@@ -1126,6 +671,7 @@ id = "t-cond"
 title = "conditional"
 category = "encryption"
 severity = "low"
+force = "practice"
 refs = ["x"]
 each = "endpoints"
 when = "it.tls.versions.tls1_1 == false || it.tls.versions.tls1_1"
@@ -1152,12 +698,12 @@ remediation = "r"
         }];
         let fs = run(&rs, &f, &BTreeMap::new(), &att, &[]);
         let b = fs.iter().find(|f| f.rule == "t-baa-present").unwrap();
-        assert_eq!((b.status, b.basis.as_str()), (Status::Pass, "attestation"));
+        assert_eq!((b.status, b.basis), (Status::Pass, Basis::Attestation));
     }
 
     #[test]
     fn on_missing_is_validated() {
-        let base = "[pack]\nid = \"t\"\ntitle = \"T\"\nversion = \"1\"\n[[rule]]\nid = \"t-a\"\ntitle = \"a\"\ncategory = \"contract\"\nseverity = \"low\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n";
+        let base = "[pack]\nid = \"t\"\ntitle = \"T\"\nversion = \"1\"\n[[rule]]\nid = \"t-a\"\ntitle = \"a\"\ncategory = \"contract\"\nseverity = \"low\"\nforce = \"practice\"\nrefs = [\"x\"]\ndescription = \"d\"\nremediation = \"r\"\n";
         let load = |extra: &str| {
             RuleSet::from_sources(&[("t.toml".into(), format!("{base}{extra}"), false)], false, vec![])
                 .err()
@@ -1173,12 +719,5 @@ remediation = "r"
         assert!(e.contains("is manual and has on_missing"), "{e}");
         let e = load("assert = \"true\"\noptional = true\non_missing = \"fail\"\n").expect("refused");
         assert!(e.contains("is optional and has on_missing"), "{e}");
-    }
-
-    #[test]
-    fn fingerprints_are_stable() {
-        assert_eq!(fingerprint("a", "b"), fingerprint("a", "b"));
-        assert_ne!(fingerprint("a", "b"), fingerprint("a", "c"));
-        assert_eq!(fingerprint("a", "b").len(), 16);
     }
 }
