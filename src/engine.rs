@@ -302,8 +302,8 @@ fn overrun_message(rule: &str) -> String {
     )
 }
 
-/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, and the step meter the
-/// metered trees call (see rules::cost).
+/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, the message formatters
+/// of rules::words, and the step meter the metered trees call (see rules::cost).
 pub fn add_functions(ctx: &mut Context) {
     let _ = ctx.add_function(cost::METER, meter_step);
     // Names are not standard overloads, so these cannot conflict.
@@ -325,6 +325,7 @@ pub fn add_functions(ctx: &mut Context) {
             _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
         }
     });
+    crate::rules::words::add_functions(ctx);
 }
 
 /// Effective parameter values: pack defaults, overridden by the manifest.
@@ -726,10 +727,10 @@ fn eval_one<'v>(
 
 /// The facts a finding read that were unknown (null), as a reader names them.
 fn unknown_facts(evidence: &[EvidenceItem]) -> Option<String> {
-    let unknown: Vec<&str> = evidence
+    let unknown: Vec<String> = evidence
         .iter()
         .filter(|e| e.value.is_null())
-        .map(|e| e.path.strip_prefix("it.").unwrap_or(&e.path))
+        .map(|e| crate::rules::words::fact_name(&e.path))
         .collect();
     (!unknown.is_empty()).then(|| unknown.join(", "))
 }
@@ -1012,10 +1013,7 @@ remediation = "r"
             .find(|f| f.rule == "t-null" && f.resource == "https://a.example")
             .and_then(|f| f.message.clone())
             .unwrap();
-        assert_eq!(
-            msg,
-            "could not be judged: vetter did not observe tls.versions.tls1_1 (unknown)"
-        );
+        assert_eq!(msg, "could not be judged: vetter did not observe TLS 1.1 (unknown)");
         // empty each → missing, not a failed control
         let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
         assert_eq!(w.status, Status::Missing);
