@@ -353,7 +353,8 @@ pub fn lint(msg: &str, ctx: &Context) -> Vec<Offence> {
         }
     }
     for m in INDEX.find_iter(msg) {
-        add(OffenceKind::Jargon, &m.as_str()[1..]);
+        let t = m.as_str();
+        add(OffenceKind::Jargon, &t[t.find('[').unwrap_or(0)..]);
     }
     for m in DODGE.find_iter(msg) {
         let start = msg[..m.start()]
@@ -412,7 +413,6 @@ fn numbers(msg: &str) -> Vec<Num<'_>> {
 }
 
 fn number_offences(msg: &str, n: &Num, ctx: &Context, add: &mut impl FnMut(OffenceKind, &str)) {
-    let lower = msg.to_lowercase();
     let dots = n.text.matches('.').count();
     if dots > 1 {
         return; // a version or an address
@@ -459,16 +459,16 @@ fn number_offences(msg: &str, n: &Num, ctx: &Context, add: &mut impl FnMut(Offen
         return;
     };
     // Money: an amount near a money word must carry separators and a currency.
+    // Byte offsets are the message's: lower-casing may change lengths, so slice first.
     let window = |from: usize, to: usize| {
-        let a = floor_boundary(&lower, from);
-        let b = floor_boundary(&lower, to.min(lower.len()));
-        &lower[a..b]
+        let a = floor_boundary(msg, from);
+        let b = floor_boundary(msg, to.min(msg.len()));
+        msg[a..b].to_lowercase()
     };
     let near = window(n.start.saturating_sub(60), n.end + 30);
-    let money_context = n.currency_before || MONEY_WORDS.iter().any(|w| contains_word(near, w));
-    let currency_after = CURRENCY_AFTER
-        .iter()
-        .any(|c| lower[n.end..].trim_start().starts_with(c));
+    let money_context = n.currency_before || MONEY_WORDS.iter().any(|w| contains_word(&near, w));
+    let after_lower = after.to_lowercase();
+    let currency_after = CURRENCY_AFTER.iter().any(|c| after_lower.trim_start().starts_with(c));
     let money_threshold = ctx
         .thresholds
         .iter()
@@ -628,6 +628,10 @@ mod tests {
         pair(OffenceKind::Literal, "tester: null", "tester not named", &c);
         // Inside a name they are no literal.
         assert_eq!(lint("cookie null_route is set; nullable", &c), vec![]);
+        // Text from the facts can be anything: no panic on any character next to a number.
+        for odd in ["é[0]", "€5000000 insurance", "£", "0.", "1,", "$", "max-age=€"] {
+            let _ = lint(odd, &c);
+        }
     }
 
     #[test]

@@ -59,32 +59,26 @@ pub fn check(rules: &RuleSet, vendors: &[Vendor], keep: impl Fn(&CompiledRule) -
         .map(|r| (r.rule.id.as_str(), r))
         .collect();
     let mut found = Found::default();
-    // Every pack runs, the opt-in ones too: a message nobody renders is a message nobody checked.
-    let packs: BTreeSet<String> = rules.packs.iter().map(|p| p.id.clone()).collect();
-    for v in vendors {
-        let a = &v.assessment;
-        let as_of = NaiveDate::parse_from_str(&a.as_of, "%Y-%m-%d").unwrap_or_default();
-        let mut facts = a.facts.clone();
-        facts.rebase_ages(as_of);
-        let Ok(facts) = serde_json::to_value(&facts) else {
-            continue;
-        };
-        let findings = engine::evaluate(
-            rules,
-            &Inputs {
-                facts: &facts,
-                as_of,
-                params: &a.params,
-                attestations: &a.attestations,
-                waivers: &a.waivers,
-                packs: &packs,
-            },
-        );
-        for f in &findings {
+    // Every pack with a rule to read runs, the opt-in ones too: a message nobody renders is a
+    // message nobody checked. The others need not run.
+    let packs: BTreeSet<String> = kept.values().map(|r| r.rule.pack.clone()).collect();
+    // One thread per vendor: evaluation is pure, and a pack of many rules takes a while.
+    let evaluated: Vec<Vec<engine::Finding>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = vendors
+            .iter()
+            .map(|v| scope.spawn(|| evaluate(rules, &v.assessment, &packs)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for (v, findings) in vendors.iter().zip(&evaluated) {
+        for f in findings {
             let (Some(cr), Some(msg)) = (kept.get(f.rule.as_str()), &f.message) else {
                 continue;
             };
-            let ctx = context(rules, cr, &a.params, &fields);
+            let ctx = context(rules, cr, &v.assessment.params, &fields);
             found.add(
                 cr,
                 cr.rule.line,
@@ -115,6 +109,27 @@ pub fn check(rules: &RuleSet, vendors: &[Vendor], keep: impl Fn(&CompiledRule) -
         messages: found.messages,
         problems: found.problems(rules),
     }
+}
+
+/// Every finding of the packs `packs` for one vendor.
+fn evaluate(rules: &RuleSet, a: &Assessment, packs: &BTreeSet<String>) -> Vec<engine::Finding> {
+    let as_of = NaiveDate::parse_from_str(&a.as_of, "%Y-%m-%d").unwrap_or_default();
+    let mut facts = a.facts.clone();
+    facts.rebase_ages(as_of);
+    let Ok(facts) = serde_json::to_value(&facts) else {
+        return Vec::new();
+    };
+    engine::evaluate(
+        rules,
+        &Inputs {
+            facts: &facts,
+            as_of,
+            params: &a.params,
+            attestations: &a.attestations,
+            waivers: &a.waivers,
+            packs,
+        },
+    )
 }
 
 /// The lint's context for one rule: the fact fields, and the parameters it reads with units.
