@@ -106,6 +106,8 @@ pub fn evaluate(
             packs: &packs,
         },
     );
+    // One fact, one finding: members of a rule family that agree become one finding.
+    let findings = engine::family::fold(findings, rules);
     let mut inputs = a.inputs.clone();
     for p in rules.packs.iter().filter(|p| packs.contains(&p.id)) {
         inputs.push(Input {

@@ -21,6 +21,8 @@ use cel::{Context, ExecutionError, Value};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
+pub mod family;
+
 use crate::rules::{Category, Cel, CompiledRule, Force, MessagePart, OnMissing, RuleSet, Severity, cost};
 
 /// What happened to one rule on one resource.
@@ -119,6 +121,10 @@ pub struct Finding {
     pub worth: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<AppliedWaiver>,
+    /// Rules of the same family (the same fact of the same resource) that agreed with this
+    /// one and are folded into it: their citations are this finding's too (`family::fold`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// An attestation for a manual rule.
@@ -615,6 +621,7 @@ fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
         evidence: Vec::new(),
         worth: None,
         waiver: None,
+        also: Vec::new(),
     }
 }
 

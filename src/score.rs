@@ -117,7 +117,15 @@ fn capped(
         .iter()
         .filter(|f| status(f) == Status::Fail && f.force.is_none_or(|x| x.may_cap()))
     {
-        let rule_cap = rules.and_then(|r| r.rule(&f.rule)).and_then(|r| r.rule.cap);
+        // A folded finding caps as the strictest of its members the law backs.
+        let rule_cap = rules.and_then(|r| {
+            std::iter::once(&f.rule)
+                .chain(&f.also)
+                .filter_map(|id| r.rule(id))
+                .filter(|c| c.rule.force.is_none_or(|x| x.may_cap()))
+                .filter_map(|c| c.rule.cap)
+                .max()
+        });
         if let Some(c) = rule_cap {
             caps.push(Cap {
                 rule: f.rule.clone(),
@@ -254,6 +262,7 @@ mod tests {
             evidence: vec![],
             worth: None,
             waiver: None,
+            also: Vec::new(),
         }
     }
 

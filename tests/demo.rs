@@ -8,7 +8,7 @@ fn finding<'a>(r: &'a serde_json::Value, rule: &str, host: &str) -> &'a str {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == rule && f["resource"].as_str().unwrap_or("").contains(host))
+        .find(|f| judged_by(f, rule) && f["resource"].as_str().unwrap_or("").contains(host))
         .unwrap_or_else(|| panic!("no {rule} finding for {host}"))["status"]
         .as_str()
         .unwrap()

@@ -42,7 +42,7 @@ fn status<'a>(r: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule"] == rule)
+        .filter(|f| judged_by(f, rule))
         .map(|f| f["status"].as_str().unwrap())
         .collect()
 }

@@ -58,3 +58,9 @@ pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'stat
     rx.recv_timeout(std::time::Duration::from_secs(secs))
         .unwrap_or_else(|_| panic!("did not finish within {secs} s (or panicked)"))
 }
+
+/// Whether a JSON finding judges `rule`: its own rule, or one folded into it (`also`: rules of
+/// the same family that agreed on the resource).
+pub fn judged_by(f: &serde_json::Value, rule: &str) -> bool {
+    f["rule"] == rule || f["also"].as_array().is_some_and(|a| a.iter().any(|x| x == rule))
+}

@@ -229,7 +229,7 @@ fn view(r: &Report) -> View<'_> {
             category: f.category.as_str(),
             description: info.map(|i| i.description.clone()).unwrap_or_default(),
             remediation: info.map(|i| i.remediation.clone()).unwrap_or_default(),
-            refs: info.map(|i| i.refs.clone()).unwrap_or_default(),
+            refs: r.citations(f).into_iter().map(String::from).collect(),
             requirement: info.map(|i| i.requirement.clone()).unwrap_or_default(),
             worth: f.worth.map(|w| format!("{w:.1}")),
             occurrences: vec![occ],

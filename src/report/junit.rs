@@ -41,7 +41,7 @@ fn body(r: &Report, f: &Finding) -> String {
         let _ = writeln!(b, "found: {}", r.message(f));
     }
     let _ = writeln!(b, "fix: {}", info.map_or("", |i| i.remediation.as_str()));
-    let _ = writeln!(b, "references: {}", info.map(|i| i.refs.join("; ")).unwrap_or_default());
+    let _ = writeln!(b, "references: {}", r.citations(f).join("; "));
     b
 }
 

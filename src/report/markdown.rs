@@ -259,8 +259,7 @@ fn details(o: &mut String, r: &Report, failed: &[(&str, Vec<&Finding>)]) {
             let _ = writeln!(
                 e,
                 "- References: {}\n",
-                info.map(|i| i.refs.iter().map(|x| esc(x)).collect::<Vec<_>>().join("; "))
-                    .unwrap_or_default()
+                r.citations(f).iter().map(|x| esc(x)).collect::<Vec<_>>().join("; ")
             );
             // Leave room for the shorter sections after this one.
             if o.len() + d.len() + e.len() + 12_000 > BUDGET {

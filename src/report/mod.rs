@@ -315,7 +315,11 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             }
         })
         .collect();
-    let used: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    // A folded finding's other members are described too: their citations are its own.
+    let used: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.rule.as_str()).chain(f.also.iter().map(String::as_str)))
+        .collect();
     let selected: std::collections::BTreeSet<&str> = used
         .iter()
         .filter_map(|id| parts.rules.rule(id))
@@ -451,6 +455,20 @@ impl Report {
             Ok(i) => Some(&self.rules[i]),
             Err(_) => self.rules.iter().find(|r| r.id == id),
         }
+    }
+
+    /// Every citation of a finding: its rule's, then those of the rules folded into it
+    /// (`also`), each once.
+    pub fn citations<'a>(&'a self, f: &'a Finding) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for id in std::iter::once(&f.rule).chain(&f.also) {
+            for r in self.rule(id).map_or(&[][..], |i| &i.refs[..]) {
+                if !out.contains(&r.as_str()) {
+                    out.push(r);
+                }
+            }
+        }
+        out
     }
 
     /// The title of a finding's rule (its id when the report does not describe the rule).

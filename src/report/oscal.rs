@@ -162,8 +162,9 @@ fn result(r: &Report, doc: &str) -> (Value, Vec<Value>) {
             "Remediation: {}",
             text(info.map_or("", |i| i.remediation.as_str()), "none given")
         );
-        if let Some(i) = info.filter(|i| !i.refs.is_empty()) {
-            remarks.push_str(&format!("\nReferences: {}", i.refs.join("; ")));
+        let cites = r.citations(f);
+        if !cites.is_empty() {
+            remarks.push_str(&format!("\nReferences: {}", cites.join("; ")));
         }
         if let Some(w) = &f.waiver {
             remarks.push_str(&format!(

@@ -127,6 +127,11 @@ fn result(r: &Report, f: &Finding, rule_index: usize) -> Value {
             "worth": f.worth,
         },
     });
+    // A folded finding: the other rules that judged the same fact, and every citation.
+    if !f.also.is_empty() {
+        res["properties"]["also"] = json!(f.also);
+        res["properties"]["citations"] = json!(r.citations(f));
+    }
     if let Some(w) = &f.waiver {
         res["suppressions"] = json!([{
             "kind": "external",

@@ -145,7 +145,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
                 Cell::new(&f.rule),
                 Cell::new(&f.resource),
                 Cell::new(r.message(f)),
-                Cell::new(r.rule(&f.rule).and_then(|i| i.refs.first()).map_or("", String::as_str)),
+                Cell::new(first_citation(r, f)),
                 Cell::new(f.worth.map(|w| format!("→{w:.1}")).unwrap_or_default()).set_alignment(CellAlignment::Right),
             ]);
         }
@@ -206,4 +206,15 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         out.push_str(&format!("note: waiver for {} expires on {}\n", w.rule, w.expires));
     }
     out
+}
+
+/// A finding's first citation; "+N" counts the citations of the other rules folded into it
+/// (each citing another law or criterion).
+fn first_citation(r: &Report, f: &crate::engine::Finding) -> String {
+    let own = r.rule(&f.rule).map_or(&[][..], |i| &i.refs[..]);
+    let first = own.first().map_or("", String::as_str);
+    match r.citations(f).len().saturating_sub(own.len()) {
+        0 => first.to_string(),
+        n => format!("{first} +{n}"),
+    }
 }

@@ -53,15 +53,29 @@ pub fn markdown(set: &RuleSet) -> String {
         let _ = writeln!(o, "{} rules: {}.\n", rules.len(), counts.join(", "));
         o.push_str("| rule | cites | force | duty | threshold and why |\n|---|---|---|---|---|\n");
         for r in rules {
+            // A family member names the rules it is one finding with where they agree.
+            let family = r.family.as_ref().map_or(String::new(), |fam| {
+                let others: Vec<String> = set
+                    .rules
+                    .iter()
+                    .filter(|o| o.rule.family.as_ref() == Some(fam) && o.rule.id != r.id)
+                    .map(|o| format!("`{}`", o.rule.id))
+                    .collect();
+                format!(
+                    " One finding with {} where they agree (family `{fam}`).",
+                    others.join(", ")
+                )
+            });
             let _ = writeln!(
                 o,
-                "| `{}`{} | {} | {} | {} | {} |",
+                "| `{}`{} | {} | {} | {} | {}{} |",
                 r.id,
                 r.cap.map(|c| format!(" (caps at {c})")).unwrap_or_default(),
                 cell(&r.refs.join("; ")),
                 super::super::report::force_label(r.force),
                 cell(r.duty.as_deref().unwrap_or("—")),
                 cell(r.threshold.as_deref().unwrap_or("—")),
+                family,
             );
         }
         o.push('\n');

@@ -24,6 +24,7 @@ const RULE_KEYS: &[&str] = &[
     "duty",
     "threshold",
     "refs",
+    "family",
     "each",
     "when",
     "assert",
@@ -47,6 +48,7 @@ pub struct RuleSpans {
     pub when: Option<Range<usize>>,
     pub assert: Option<Range<usize>>,
     pub message: Option<Range<usize>>,
+    pub family: Option<Range<usize>>,
 }
 
 /// The result of reading one pack file.
@@ -540,6 +542,19 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
         );
     }
     let requirement = cx.strings(t, "requirement", &what).unwrap_or_default();
+    let family = cx.string(t, "family", false, at, &what);
+    if let Some((f, span)) = &family
+        && (f.is_empty()
+            || !f
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    {
+        cx.err(
+            span.clone(),
+            format!("{what} has family = \"{f}\": a family is a short name of lowercase letters, digits and `-`"),
+            Some("name the fact the rules judge, e.g. family = \"soc2-mfa\"".into()),
+        );
+    }
     let description = cx.string(t, "description", true, at, &what);
     let remediation = cx.string(t, "remediation", true, at, &what);
     let each = cx.string(t, "each", false, at, &what);
@@ -598,6 +613,7 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
         when: when.as_ref().map(|s| s.1.clone()),
         assert: assert.as_ref().map(|s| s.1.clone()),
         message: message.as_ref().map(|s| s.1.clone()),
+        family: family.as_ref().map(|s| s.1.clone()),
     };
     let line = cx.lines.line_col(at.start).0;
     Some((
@@ -612,6 +628,7 @@ fn read_rule(cx: &mut Ctx, t: &DeTable<'_>, at: &Range<usize>, pack_id: &str) ->
             duty,
             threshold,
             refs,
+            family: family.map(|s| s.0),
             each: each.map(|s| s.0),
             when: when.map(|s| s.0),
             assert: assert.map(|s| s.0),

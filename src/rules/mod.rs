@@ -223,6 +223,9 @@ impl RuleSet {
         let mut overrides = Vec::new();
         let mut phrasing = Vec::new();
         let mut declared = cost::Declared::default();
+        // family → the first member's id and resource list: members judge one fact of one
+        // resource, so they must read the same list (and none may be manual).
+        let mut families: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
         for (pack, spans, file, text) in loaded {
             if let Some(t) = pack.phrasing.clone() {
                 phrasing.push((pack.info.clone(), t));
@@ -278,6 +281,34 @@ impl RuleSet {
                     continue;
                 }
 
+                if let (Some(fam), Some(span)) = (&rule.family, &sp.family) {
+                    let first = families
+                        .entry(fam.clone())
+                        .or_insert_with(|| (rule.id.clone(), rule.each.clone()));
+                    let problem = if rule.manual {
+                        Some(format!(
+                            "rule `{}` is manual and has family = \"{fam}\": an attestation is not a fact that other rules judge",
+                            rule.id
+                        ))
+                    } else if first.1 != rule.each {
+                        Some(format!(
+                            "rule `{}` has family = \"{fam}\" but reads each = {} where `{}` of the same family reads each = {}",
+                            rule.id,
+                            rule.each.as_deref().map_or("(none)".into(), |e| format!("\"{e}\"")),
+                            first.0,
+                            first.1.as_deref().map_or("(none)".into(), |e| format!("\"{e}\"")),
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(msg) = problem {
+                        problems.push(
+                            Problem::at(&file, &text, Some(span.clone()), msg)
+                                .help("a family groups rules that judge the same fact of the same resource; remove the key or use another family"),
+                        );
+                        continue;
+                    }
+                }
                 let mut ok = true;
                 let mut rule = rule;
                 let it = match (&rule.each, &sp.each) {

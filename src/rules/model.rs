@@ -423,6 +423,9 @@ pub struct Rule {
     /// What passes, where the line is, and why.
     pub threshold: Option<String>,
     pub refs: Vec<String>,
+    /// Rules that judge the same fact of the same resource share a family: where they agree,
+    /// the report carries one finding with every member's citations (`engine::family`).
+    pub family: Option<String>,
     pub each: Option<String>,
     pub when: Option<String>,
     pub assert: Option<String>,
