@@ -31,5 +31,6 @@ mod progress;
 mod record;
 mod reports;
 mod rules_examples;
+mod rules_messages;
 mod rules_safety;
 mod threshold_reasons;

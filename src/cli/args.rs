@@ -278,5 +278,9 @@ pub enum RulesCommand {
         /// Check the packs alone, without the built-in ones (duplicate ids then go unnoticed).
         #[arg(long)]
         standalone: bool,
+        /// Also render every rule's messages against this facts file (`--save-facts` output),
+        /// besides the recorded vendors built into vetter. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        facts: Vec<std::path::PathBuf>,
     },
 }

@@ -74,9 +74,14 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             }
             Ok(Exit::Ok)
         }
-        RulesCommand::Check { dir, standalone } => {
+        RulesCommand::Check { dir, standalone, facts } => {
             super::check_rule_files(std::slice::from_ref(&dir))?;
             let files = read_pack_files(&dir).map_err(|p| anyhow!(vetter::diag::ConfigError::one(p)))?;
+            // Read before anything is checked: a facts file that cannot be used is a usage error.
+            let mut vendors = vetter::rules::messages::recorded();
+            for path in &facts {
+                vendors.push(read_vendor(g, path)?);
+            }
             let mut sources: Vec<(String, String, bool)> = Vec::new();
             if !standalone {
                 // Checked together with the built-in packs so duplicate ids and params are caught;
@@ -95,10 +100,25 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
                     let is_user = |pack: &str| set.packs.iter().any(|p| p.id == pack && !p.source.builtin);
                     let user: usize = set.packs.iter().filter(|p| !p.source.builtin).count();
                     let rules = set.rules.iter().filter(|r| is_user(&r.rule.pack)).count();
-                    // The user's rules are proved by their own examples, run through the engine.
-                    let (ran, problems) = vetter::rules::examples::check(&set, |r| is_user(&r.rule.pack));
-                    if !problems.is_empty() {
+                    // The user's rules are proved by their own examples, run through the engine,
+                    // and every message they give is read as a practice manager would read it.
+                    let (ran, mut problems) = vetter::rules::examples::check(&set, |r| is_user(&r.rule.pack));
+                    let lint = vetter::rules::messages::check(&set, &vendors, |r| is_user(&r.rule.pack));
+                    let unreadable = !lint.problems.is_empty();
+                    // A wrong example is a broken pack (exit 2); a message a practice manager
+                    // cannot read is a check the pack failed (exit 1). Both are listed at once.
+                    let broken = !problems.is_empty();
+                    problems.extend(lint.problems);
+                    if broken {
                         return Err(anyhow!(vetter::diag::ConfigError::new(problems)));
+                    }
+                    if unreadable {
+                        // Messages quote facts, which a --facts file controls: escaped.
+                        eprintln!(
+                            "{}",
+                            escape_controls(&vetter::diag::ConfigError::new(problems).to_string())
+                        );
+                        return Ok(Exit::Threshold);
                     }
                     let without = set
                         .rules
@@ -111,7 +131,9 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
                         String::new()
                     };
                     out(&format!(
-                        "{dir}: {n} file(s), {user} pack(s), {rules} rule(s), {ran} example(s): no problems{note}\n"
+                        "{dir}: {n} file(s), {user} pack(s), {rules} rule(s), {ran} example(s): no problems{note}; {} message(s) rendered against {} recorded vendor(s) and the examples read plainly\n",
+                        lint.messages,
+                        vendors.len()
                     ))?;
                     Ok(Exit::Ok)
                 }
@@ -119,6 +141,24 @@ pub fn run(g: &Global, cmd: RulesCommand) -> Result<Exit> {
             }
         }
     }
+}
+
+/// A facts file given with `--facts`, as a vendor to render messages against.
+fn read_vendor(g: &Global, path: &std::path::Path) -> Result<vetter::rules::messages::Vendor> {
+    let display = path.display().to_string();
+    let bytes = vetter::probe::input::read(path, vetter::probe::input::Kind::Facts, super::wait(g))
+        .map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
+    let assessment = serde_json::from_slice(&bytes).map_err(|e| {
+        UsageError(format!(
+            "{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(vetter::rules::messages::Vendor {
+        name: display,
+        assessment,
+    })
 }
 
 fn list(

@@ -126,8 +126,8 @@ pub(super) fn overrun_message(rule: &str) -> String {
     )
 }
 
-/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, and the step meter the
-/// metered trees call (see rules::cost).
+/// The CEL functions vetter adds: `date(s)` and `days_between(a, b)`, the message formatters
+/// of rules::words, and the step meter the metered trees call (see rules::cost).
 pub fn add_functions(ctx: &mut Context) {
     let _ = ctx.add_function(cost::METER, meter_step);
     // Names are not standard overloads, so these cannot conflict.
@@ -149,6 +149,7 @@ pub fn add_functions(ctx: &mut Context) {
             _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
         }
     });
+    crate::rules::words::add_functions(ctx);
 }
 
 /// Run the metered tree of `p` (never the program as written: its loops would be unbounded).

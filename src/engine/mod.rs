@@ -443,10 +443,10 @@ fn eval_one<'v>(
 
 /// The facts a finding read that were unknown (null), as a reader names them.
 fn unknown_facts(evidence: &[EvidenceItem]) -> Option<String> {
-    let unknown: Vec<&str> = evidence
+    let unknown: Vec<String> = evidence
         .iter()
         .filter(|e| e.value.is_null())
-        .map(|e| e.path.strip_prefix("it.").unwrap_or(&e.path))
+        .map(|e| crate::rules::words::fact_name(&e.path))
         .collect();
     (!unknown.is_empty()).then(|| unknown.join(", "))
 }
@@ -607,10 +607,7 @@ remediation = "r"
             .find(|f| f.rule == "t-null" && f.resource == "https://a.example")
             .and_then(|f| f.message.clone())
             .unwrap();
-        assert_eq!(
-            msg,
-            "could not be judged: vetter did not observe tls.versions.tls1_1 (unknown)"
-        );
+        assert_eq!(msg, "could not be judged: vetter did not observe TLS 1.1 (unknown)");
         // empty each → missing, not a failed control
         let w = fs.iter().find(|f| f.rule == "t-window").unwrap();
         assert_eq!(w.status, Status::Missing);

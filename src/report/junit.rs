@@ -74,10 +74,17 @@ fn testcase(o: &mut String, r: &Report, f: &Finding, suite: &str) {
             );
         }
         Status::Error => {
+            // The message may say so already (an unprobed resource's cause, "could not be
+            // judged: ..."): the prefix is not said twice.
+            let said = if msg.starts_with("could not") {
+                msg.to_string()
+            } else {
+                format!("could not assess: {msg}")
+            };
             let _ = writeln!(
                 o,
-                "\n      <error message=\"could not assess: {}\" type=\"{}\">{}</error>\n    </testcase>",
-                xml(msg),
+                "\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>",
+                xml(&said),
                 f.severity,
                 xml(&body(r, f))
             );

@@ -205,7 +205,7 @@ fn walk(
                     offset: off(e.id),
                     message: format!("unknown {how} `{}`", k.func_name),
                     help: Some(
-                        "only the CEL standard library and vetter's date(s) and days_between(a, b) are available"
+                        "only the CEL standard library, vetter's date(s) and days_between(a, b), and the message formatters (rules/README.md) are available"
                             .into(),
                     ),
                 });

@@ -6,9 +6,12 @@ pub mod check;
 pub mod cost;
 pub mod examples;
 pub mod law;
+pub mod lint;
 pub mod load;
+pub mod messages;
 pub mod model;
 pub mod shape;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
