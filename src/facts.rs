@@ -410,7 +410,7 @@ pub struct LogFieldShares {
 pub struct ActorFacts {
     pub distinct: Option<u64>,
     pub blank: Option<u64>,
-    /// Entries by shared accounts ("admin", "system", "frontdesk", ...).
+    /// Entries by shared accounts ("admin", "frontdesk", ...; not "system", which marks process events).
     pub shared: Option<u64>,
 }
 

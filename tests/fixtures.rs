@@ -90,7 +90,13 @@ const NOT_YET_ON_A_RECORDED_VENDOR: &[(&str, &str)] = &[
     ),
     (
         "hipaa-log-break-glass",
-        "no longer fails on an unused emergency path; needs a recorded review fact",
+        "needs a recorded log with emergency uses by a shared account",
+    ),
+    // Reshaped by the privacy officer's review (docs/law/baa.md, docs/law/deid.md).
+    ("baa-no-sale-or-marketing", "now manual: needs a recorded attestation"),
+    (
+        "deid-fax",
+        "needs a recorded de-identified export with a column named for fax numbers",
     ),
     (
         "deid-dates",

@@ -283,11 +283,11 @@ fn zone_named(mark: &str) -> Option<chrono_tz::Tz> {
 }
 
 /// Accounts that several people share (164.312(a)(2)(i) wants a unique user per person).
+/// "system" is not among them: it marks events a process generated, and a process is not a user.
 const SHARED: &[&str] = &[
     "admin",
     "administrator",
     "root",
-    "system",
     "sys",
     "frontdesk",
     "front_desk",
@@ -313,6 +313,11 @@ const SHARED: &[&str] = &[
     "team",
     "generic",
 ];
+
+/// Whether an actor name is a login several people share.
+fn is_shared(actor: &str) -> bool {
+    SHARED.contains(&actor.to_lowercase().as_str())
+}
 
 /// Normalised verbs, in `ActionCounts` order (the list the manifest's `actions` keys are checked against).
 const VERBS: &[&str] = crate::manifest::ACTION_VERBS;
@@ -961,7 +966,7 @@ impl<'m> Tally<'m> {
         if actor.is_empty() {
             self.blank += 1;
         } else {
-            if SHARED.contains(&actor.to_lowercase().as_str()) {
+            if is_shared(&actor) {
                 self.shared += 1;
             }
             if self.actors.len() < 1_000_000 {
@@ -1348,6 +1353,14 @@ fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_events_are_not_a_shared_login() {
+        assert!(!is_shared("system"));
+        assert!(!is_shared("SYSTEM"));
+        assert!(is_shared("Admin"));
+        assert!(is_shared("frontdesk"));
+    }
 
     #[test]
     fn verbs() {
