@@ -270,6 +270,8 @@ pub struct ExportFacts {
     pub integrity_proof: Option<bool>,
     /// The manifest labels this export de-identified.
     pub deidentified: Option<bool>,
+    /// The manifest marks this export as the GDPR Art. 20 portability copy.
+    pub portability: Option<bool>,
     pub records: Option<u64>,
     pub parse_errors: Option<u64>,
     pub columns: Option<Vec<String>>,
@@ -559,8 +561,17 @@ pub struct Clause {
     pub calendar_days_max: Option<i64>,
     /// A named standard, e.g. AES-256.
     pub standard: Option<String>,
-    /// Transfer mechanisms: scc, dpf, adequacy, bcr, derogation.
+    /// Transfer mechanisms: scc (the 2021/914 clauses), scc_legacy (the repealed 2001/497/EC,
+    /// 2004/915/EC or 2010/87/EU clauses), dpf, privacy_shield (invalid since 16 July 2020),
+    /// adequacy, bcr, derogation. The Art. 28(7) clauses of Decision 2021/915 are not a transfer
+    /// mechanism and are not listed.
     pub mechanisms: Option<Vec<String>>,
+    /// Transfers: the 2021/914 SCC modules named (1 to 4); empty when SCCs are named without a
+    /// module, null when no SCCs are named.
+    pub scc_modules: Option<Vec<u8>>,
+    /// Transfers: the document states, without condition, that the personal data is processed
+    /// only in the EEA (no transfer takes place).
+    pub eea_only: Option<bool>,
     /// What starts a notice clock: discovery, confirmation, determination, investigation.
     pub clock_start: Option<String>,
     /// A money amount in USD (insurance limit).

@@ -152,6 +152,9 @@ pub struct Export {
     pub erasure: Option<Erasure>,
     /// The vendor says this export is de-identified.
     pub deidentified: Option<bool>,
+    /// This export is the copy handed to patients under the GDPR Art. 20 right to data
+    /// portability (the machine-readable-format rule judges only such exports).
+    pub portability: Option<bool>,
     /// Columns holding a re-identification code kept under 45 CFR 164.514(c) (random, not
     /// derived from the person's data, its key never disclosed): not counted as `unique_id`.
     pub reidentification_codes: Option<Vec<String>>,

@@ -63,6 +63,10 @@ const NOT_YET_ON_A_RECORDED_VENDOR: &[(&str, &str)] = &[
     ("baa-permitted-uses", "needs a recorded BAA that fails it"),
     ("baa-safeguards", "needs a recorded BAA that fails it"),
     ("gdpr-dpa-breach-clock-start", "needs a recorded DPA that fails it"),
+    (
+        "gdpr-dpa-breach-clock-discovery",
+        "needs a recorded DPA whose clock runs from confirmation",
+    ),
     ("gdpr-dpa-confidentiality", "needs a recorded DPA that fails it"),
     ("gdpr-dpa-deletion-or-return", "needs a recorded DPA that fails it"),
     ("gdpr-dpa-dsr-turnaround", "needs a recorded DPA that fails it"),

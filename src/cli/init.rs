@@ -33,6 +33,7 @@ url = "https://api.vendor.example/v1/patients"
 # columns = ["patient_id", "first_name", "last_name", "last_visit"]
 # erasure = { file = "requests/erasure.txt", column = "patient_id" }
 # deidentified = true                        # the vendor says this extract is de-identified
+# portability = true                         # the copy patients receive under GDPR Art. 20
 # reidentification_codes = ["study_code"]    # 164.514(c) codes: not counted as unique identifiers
 
 # Audit-log exports (JSONL or CSV).

@@ -132,6 +132,7 @@ pub fn export_stream(data: &[u8]) {
         columns: Some(vec!["id".into(), "last_visit".into()]),
         erasure: None,
         deidentified: None,
+        portability: None,
         reidentification_codes: None,
         limits: None,
     };

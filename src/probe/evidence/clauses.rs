@@ -38,7 +38,7 @@ pub fn read(units: &[Unit], specs: &[ClauseSpec], p: &Phrasing) -> BTreeMap<Stri
     let body: Vec<&Unit> = units.iter().filter(|u| u.region == Region::Body).collect();
     let mut out = BTreeMap::new();
     for spec in specs {
-        out.insert(spec.key.clone(), read_one(&body, spec, p));
+        out.insert(spec.key.clone(), read_one(&body, units, spec, p));
     }
     out
 }
@@ -47,7 +47,8 @@ fn parts(s: &str) -> impl Iterator<Item = &str> {
     s.split(';').filter(|p| !p.trim().is_empty())
 }
 
-fn read_one(units: &[&Unit], spec: &ClauseSpec, p: &Phrasing) -> Clause {
+/// `all` is every sentence, definitions included, for facts read from the whole document.
+fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> Clause {
     let wants = |e: &str| spec.extract.iter().any(|x| x == e);
     // A clause whose clock is read is a notice duty: read it from duties, not mentions.
     let notice = wants("clock");
@@ -143,16 +144,9 @@ fn read_one(units: &[&Unit], spec: &ClauseSpec, p: &Phrasing) -> Clause {
             .find_map(|h| standard(h.part, p.group("standard", "patterns")));
     }
     if wants("mechanisms") {
-        let mut ms: Vec<String> = Vec::new();
-        for (name, pats) in p.group_all("mechanism") {
-            if hits.iter().any(|h| any(pats, h.part))
-                || units.iter().any(|s| transfer_context(&s.text) && any(pats, &s.text))
-            {
-                ms.push(name.to_string());
-            }
-        }
-        let order = ["scc", "dpf", "adequacy", "bcr", "derogation"];
-        ms.sort_by_key(|m| order.iter().position(|o| o == m).unwrap_or(order.len()));
+        let ms = mechanisms(units, all, &hits, p);
+        c.scc_modules = ms.iter().any(|m| m == "scc").then(|| scc_modules(units, &hits, p));
+        c.eea_only = Some(eea_only(units, p));
         c.mechanisms = Some(ms);
     }
     if wants("amount") {
@@ -162,6 +156,109 @@ fn read_one(units: &[&Unit], spec: &ClauseSpec, p: &Phrasing) -> Clause {
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
     }
     c
+}
+
+/// The transfer mechanisms named in the clause's parts and in any sentence about transfers, in a
+/// fixed order. Per sentence, a repealed SCC set (`scc_legacy`) named without the 2021/914 one
+/// makes its "SCCs" the repealed ones, unless the sentence says that set was replaced; the Art.
+/// 28(7) clauses (`not_transfer_clauses`) are not transfer SCCs. A document that names a repealed
+/// set and never the 2021/914 one relies on the repealed set: its bare "SCCs" are not counted as
+/// the 2021/914 clauses.
+fn mechanisms(units: &[&Unit], all: &[Unit], hits: &[Hit], p: &Phrasing) -> Vec<String> {
+    let t = |k: &str| p.group("transfer", k);
+    let sentences = hits.iter().map(|h| h.part).chain(
+        units
+            .iter()
+            .filter(|u| transfer_context(&u.text))
+            .map(|u| u.text.as_str()),
+    );
+    let mut ms: Vec<String> = Vec::new();
+    // Anywhere in the document: a definition of the SCCs is seldom a sentence about transfers.
+    let mut current_named = all.iter().any(|u| any(t("scc_current"), &u.text));
+    let mut legacy_named = all
+        .iter()
+        .flat_map(|u| parts(&u.text))
+        .any(|s| any(p.group("mechanism", "scc_legacy"), s) && !any(t("superseded"), s));
+    for s in sentences {
+        let current = any(t("scc_current"), s);
+        current_named |= current;
+        let mut names: Vec<&str> = p
+            .group_all("mechanism")
+            .into_iter()
+            .filter(|(_, pats)| any(pats, s))
+            .map(|(n, _)| n)
+            .collect();
+        if names.contains(&"scc_legacy") && any(t("superseded"), s) {
+            names.retain(|n| *n != "scc_legacy");
+        } else if names.contains(&"scc_legacy") && !current {
+            names.retain(|n| *n != "scc");
+        }
+        if any(t("not_transfer_clauses"), s) && !current {
+            names.retain(|n| *n != "scc");
+        }
+        legacy_named |= names.contains(&"scc_legacy");
+        for n in names {
+            if !ms.iter().any(|m| m == n) {
+                ms.push(n.to_string());
+            }
+        }
+    }
+    if legacy_named && !current_named && ms.iter().any(|m| m == "scc") {
+        ms.retain(|m| m != "scc");
+        if !ms.iter().any(|m| m == "scc_legacy") {
+            ms.push("scc_legacy".to_string());
+        }
+    }
+    let order = [
+        "scc",
+        "scc_legacy",
+        "dpf",
+        "privacy_shield",
+        "adequacy",
+        "bcr",
+        "derogation",
+    ];
+    ms.sort_by_key(|m| order.iter().position(|o| o == m).unwrap_or(order.len()));
+    ms
+}
+
+/// The SCC modules named where transfers or the SCCs are spoken of, ascending, each once.
+fn scc_modules(units: &[&Unit], hits: &[Hit], p: &Phrasing) -> Vec<u8> {
+    let scc = p.group("mechanism", "scc");
+    let mut out: Vec<u8> = Vec::new();
+    let sentences = hits.iter().map(|h| h.part).chain(
+        units
+            .iter()
+            .filter(|u| transfer_context(&u.text) || any(scc, &u.text))
+            .map(|u| u.text.as_str()),
+    );
+    for s in sentences {
+        for re in p.group("transfer", "module") {
+            for cap in re.captures_iter(s) {
+                let n = match cap.get(1).map(|m| m.as_str().to_ascii_lowercase()).as_deref() {
+                    Some("one" | "1") => 1,
+                    Some("two" | "2") => 2,
+                    Some("three" | "3") => 3,
+                    Some("four" | "4") => 4,
+                    _ => continue,
+                };
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Whether a sentence part states, without condition, that the data stays in the EEA.
+fn eea_only(units: &[&Unit], p: &Phrasing) -> bool {
+    let t = |k: &str| p.group("transfer", k);
+    units
+        .iter()
+        .flat_map(|u| parts(&u.text))
+        .any(|s| any(t("eea_only"), s) && !any(t("eea_only_exclude"), s))
 }
 
 /// Transfer mechanisms are often named in a sentence of their own ("Such transfers are governed
@@ -279,6 +376,75 @@ mod tests {
     fn dpa(t: &str) -> BTreeMap<String, Clause> {
         let m = model::build(&text(t), builtin());
         read(&m.units("Processor", "Controller"), &builtin().dpa, builtin())
+    }
+
+    fn transfers(t: &str) -> Clause {
+        dpa(t).remove("transfers").expect("transfers read")
+    }
+
+    #[test]
+    fn privacy_shield_is_not_the_data_privacy_framework() {
+        // Read as `dpf` before: the invalidated Privacy Shield passed as its successor.
+        let c = transfers(
+            "Transfers of personal data outside the EEA to the United States are made under the EU-US Privacy Shield Framework.",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["privacy_shield".to_string()]));
+        let c = transfers(
+            "Transfers of personal data to the United States are made to recipients certified under the EU-U.S. Data Privacy Framework.",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["dpf".to_string()]));
+    }
+
+    #[test]
+    fn repealed_scc_sets_are_told_from_the_2021_clauses() {
+        // Read as `scc` before.
+        let c = transfers(
+            "Transfers of personal data outside the EEA are governed by the standard contractual clauses set out in Commission Decision 2010/87/EU.",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["scc_legacy".to_string()]));
+        assert_eq!(c.scc_modules, None);
+        // A document that defines its SCCs as a repealed set relies on it where it says "SCCs".
+        let c = transfers(
+            "\"SCCs\" means the clauses annexed to Commission Decision 2004/915/EC.\n\nAny transfer of personal data to a third country is made under the SCCs.",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["scc_legacy".to_string()]));
+        // The 2021 clauses with their module.
+        let c = transfers(
+            "Transfers of personal data to third countries are governed by the standard contractual clauses approved by Commission Implementing Decision (EU) 2021/914, Module Two (controller to processor).",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["scc".to_string()]));
+        assert_eq!(c.scc_modules, Some(vec![2]));
+        // Saying the old set was replaced is not relying on it.
+        let c = transfers(
+            "For transfers to third countries, the Standard Contractual Clauses replace the clauses of Decision 2010/87/EU previously agreed.",
+        );
+        assert_eq!(c.mechanisms, Some(vec!["scc".to_string()]));
+        assert_eq!(c.scc_modules, Some(vec![]));
+    }
+
+    #[test]
+    fn article_28_7_clauses_are_not_a_transfer_clause() {
+        // Read as a transfer clause naming `scc` before.
+        let c = transfers(
+            "The parties adopt the standard contractual clauses of Commission Implementing Decision (EU) 2021/915 as their contract under Article 28(7) GDPR.",
+        );
+        assert_eq!(c.present, Some(false));
+    }
+
+    #[test]
+    fn a_promise_to_keep_the_data_in_the_eea_is_read() {
+        // A transfer clause naming no mechanism before, with nothing to tell it from a transfer.
+        let c = transfers("The Processor shall not transfer any personal data outside the European Economic Area.");
+        assert_eq!((c.present, c.eea_only), (Some(true), Some(true)));
+        assert_eq!(c.mechanisms, Some(vec![]));
+        let c = transfers(
+            "The Processor shall not transfer any personal data outside the European Economic Area without the prior written authorisation of the Controller.",
+        );
+        assert_eq!((c.present, c.eea_only), (Some(true), Some(false)));
+        let c = transfers(
+            "Personal data is hosted and processed only within the European Union.\n\nThe Processor may transfer personal data to a third country under the standard contractual clauses.",
+        );
+        assert_eq!(c.eea_only, Some(true));
     }
 
     #[test]

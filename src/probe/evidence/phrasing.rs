@@ -43,6 +43,8 @@ pub const SOC2_KEYS: &[&str] = &[
     "system_description",
     "mfa",
     "encryption_at_rest",
+    "encryption_transit",
+    "encryption_rest_named",
     "hipaa_mapping",
 ];
 
@@ -54,7 +56,29 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
         "clock",
         Some(&["discovery", "confirmation", "determination", "investigation"]),
     ),
-    ("mechanism", Some(&["scc", "dpf", "adequacy", "bcr", "derogation"])),
+    (
+        "mechanism",
+        Some(&[
+            "scc",
+            "scc_legacy",
+            "dpf",
+            "privacy_shield",
+            "adequacy",
+            "bcr",
+            "derogation",
+        ]),
+    ),
+    (
+        "transfer",
+        Some(&[
+            "scc_current",
+            "superseded",
+            "not_transfer_clauses",
+            "module",
+            "eea_only",
+            "eea_only_exclude",
+        ]),
+    ),
     ("standard", Some(&["patterns"])),
     ("detect", None),
     (

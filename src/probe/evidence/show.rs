@@ -172,6 +172,8 @@ pub fn render_text(s: &Shown) -> String {
                         "standard",
                         "amount",
                         "mechanisms",
+                        "scc_modules",
+                        "eea_only",
                     ] {
                         if let Some(x) = c.get(f).filter(|x| !x.is_null()) {
                             line.push_str(&format!(", {f} {}", scalar(x)));

@@ -188,9 +188,18 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
     f.system_description = Some(lines.iter().any(|l| any(p.soc2("system_description"), &l.text)));
     f.system_name = system_name(&all);
     f.mfa = Some(text("mfa"));
-    f.encryption_at_rest = Some(text("encryption_at_rest"));
+    f.encryption_at_rest = Some(encryption_at_rest(&all, p));
     f.hipaa_mapping = Some(text("hipaa_mapping"));
     f
+}
+
+/// Whether a sentence part states that stored data is encrypted. A part about encryption in
+/// transit counts only when it also names storage ("in transit and at rest").
+fn encryption_at_rest(sents: &[Sentence], p: &Phrasing) -> bool {
+    sents.iter().flat_map(|s| s.text.split(';')).any(|part| {
+        any(p.soc2("encryption_at_rest"), part)
+            && (!any(p.soc2("encryption_transit"), part) || any(p.soc2("encryption_rest_named"), part))
+    })
 }
 
 /// The opinion and the place of the first sentence stating it.
@@ -406,6 +415,33 @@ mod tests {
         );
         let f = read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
         assert_eq!(f.auditor, None);
+    }
+
+    #[test]
+    fn encryption_in_transit_is_not_encryption_at_rest() {
+        let read_at_rest = |body: &str| {
+            let d = text(&format!(
+                "SOC 2 Type 2 Report\n\nSection 4: Description of Tests of Controls\n\n{body}\n"
+            ));
+            read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()).encryption_at_rest
+        };
+        // Read as at rest before.
+        assert_eq!(
+            read_at_rest("Customer data is encrypted in transit using TLS 1.2 or higher."),
+            Some(false)
+        );
+        assert_eq!(
+            read_at_rest("Customer data is encrypted at rest using AES-256."),
+            Some(true)
+        );
+        assert_eq!(
+            read_at_rest("Customer data is encrypted in transit and at rest."),
+            Some(true)
+        );
+        assert_eq!(
+            read_at_rest("Data is encrypted in transit using TLS; databases are encrypted with AES-256."),
+            Some(true)
+        );
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub fn scan_export_observed(
     let mut facts = ExportFacts {
         path: e.path.clone(),
         deidentified: e.deidentified,
+        portability: e.portability,
         retention: RetentionFacts {
             date_field: e.retention.as_ref().map(|r| r.date_field.clone()),
             max_age_days: e
