@@ -559,6 +559,9 @@ pub struct Clause {
     pub unit: Option<String>,
     /// Worst case in calendar days.
     pub calendar_days_max: Option<i64>,
+    /// The window is a minimum delay ("no less than 30 days"), not a deadline; null when no
+    /// window was read.
+    pub minimum: Option<bool>,
     /// A named standard, e.g. AES-256.
     pub standard: Option<String>,
     /// Transfer mechanisms: scc (the 2021/914 clauses), scc_legacy (the repealed 2001/497/EC,

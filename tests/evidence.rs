@@ -460,6 +460,15 @@ fn the_committed_real_documents_yield_their_expected_facts() {
                     .unwrap()
                     .iter()
                     .all(|x| got.as_array().is_some_and(|g| g.contains(x))),
+                Value::Object(m) if m.contains_key("contains") => {
+                    let want = m["contains"].as_str().unwrap().to_lowercase();
+                    got.as_str().is_some_and(|g| g.to_lowercase().contains(&want))
+                }
+                Value::Object(m) if m.contains_key("between") => {
+                    let b = m["between"].as_array().unwrap();
+                    got.as_str()
+                        .is_some_and(|g| b[0].as_str().unwrap() <= g && g <= b[1].as_str().unwrap())
+                }
                 Value::Number(n) => got.as_f64() == n.as_f64(),
                 other => other == got,
             };

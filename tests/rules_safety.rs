@@ -234,24 +234,35 @@ fn rule_text_is_capped_in_every_format() {
             &format!("remediation = \"{big}\"\nmessage = \"{big}\""),
         );
     write(&rules, "big.toml", &body);
+    // The same pack with one-letter texts: the report's size without the rule's text (the JSON
+    // carries the whole facts tree, which grows with the reader), so the test measures the cap.
+    let small = d.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    write(&small, "big.toml", &pack("big", "assert = \"false\""));
     let facts = crate::support::root().join("fixtures/facts/weak.json");
-    for format in ["json", "table", "markdown", "html", "sarif", "junit", "oscal"] {
+    let eval = |dir: &Path, format: &str| {
         let o = run_for(
             60,
             &[
                 "eval",
                 facts.to_str().unwrap(),
                 "--rules",
-                rules.to_str().unwrap(),
+                dir.to_str().unwrap(),
                 "--framework",
                 "big",
                 "--format",
                 format,
             ],
         );
-        let out = text(&o.stdout);
-        assert!(out.contains("more characters cut"), "{format}: {}", text(&o.stderr));
-        assert!(out.len() < 100_000, "{format}: {} bytes", out.len());
+        (text(&o.stdout), text(&o.stderr))
+    };
+    for format in ["json", "table", "markdown", "html", "sarif", "junit", "oscal"] {
+        let (out, err) = eval(&rules, format);
+        let (base, _) = eval(&small, format);
+        assert!(out.contains("more characters cut"), "{format}: {err}");
+        let grown = out.len().saturating_sub(base.len());
+        // Three 1 MB texts, each shown a few times: uncapped this would be megabytes.
+        assert!(grown < 60_000, "{format}: {grown} bytes over the small pack's report");
     }
 }
 

@@ -124,6 +124,7 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     if let Some(w) = window {
         c.unit = Some(w.unit.to_string());
         c.calendar_days_max = Some(w.calendar_days_max);
+        c.minimum = Some(w.minimum);
         if w.hours {
             c.hours = Some(w.value);
         } else {
@@ -445,6 +446,77 @@ mod tests {
             "Personal data is hosted and processed only within the European Union.\n\nThe Processor may transfer personal data to a third country under the standard contractual clauses.",
         );
         assert_eq!(c.eea_only, Some(true));
+    }
+
+    #[test]
+    fn a_minimum_notice_period_is_flagged_as_one() {
+        let c = baa(
+            "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI no less than thirty (30) days after discovery.",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.minimum), (Some(30), Some(true)));
+        let c = baa("Business Associate shall notify Covered Entity of any Breach within ten (10) days of discovery.");
+        assert_eq!(c["breach_notification"].minimum, Some(false));
+    }
+
+    #[test]
+    fn terms_written_in_the_first_person() {
+        let c = dpa(
+            "## 3. Security Measures\nWe implement technical & organizational measures aligned with ISO/IEC 27001.\n\n## 6. Breach Notification\nWe will notify you within 72 hours of discovering a breach affecting your personal data.\n\n## 7. Data Deletion\nWhen you terminate service:\n- We'll delete your personal data within 30 days\n\n## 8. Audit Rights\nUpon request and with notice, you may audit our compliance with this DPA.\n\nWe'll help you respond to data subject requests.\n",
+        );
+        assert_eq!(c["security"].present, Some(true));
+        let b = &c["breach_notification"];
+        assert_eq!(
+            (b.present, b.hours, b.clock_start.as_deref()),
+            (Some(true), Some(72), Some("discovery"))
+        );
+        assert_eq!(
+            (c["deletion_or_return"].present, c["deletion_or_return"].days),
+            (Some(true), Some(30))
+        );
+        assert_eq!(c["audits"].present, Some(true));
+        assert_eq!(c["data_subject_assistance"].present, Some(true));
+        // A breach of the contract is still not a breach notice.
+        let c = dpa("Upon a material breach of this DPA, you may terminate it and notify us within 30 days.");
+        assert_eq!(c["breach_notification"].present, Some(false));
+    }
+
+    #[test]
+    fn duties_listed_under_we_will() {
+        let c = dpa(
+            "## 2. Processing details\n- **Subject matter:** Provision of the Service.\n\n## 3. Processor obligations\nWe will:\n- Process data only on documented instructions.\n- Ensure confidentiality and security.\n- Notify of breaches without undue delay.\n- Flow down obligations to subprocessors.\n\n## 6. Audit\nWe will provide reasonable information to demonstrate compliance.\n",
+        );
+        for k in [
+            "subject_matter",
+            "instructions",
+            "confidentiality",
+            "security",
+            "breach_notification",
+            "sub_processors",
+            "audits",
+        ] {
+            assert_eq!(c[k].present, Some(true), "{k}");
+        }
+        assert_eq!(c["breach_notification"].hours, None);
+    }
+
+    #[test]
+    fn a_sub_processor_list_is_sub_processing_and_its_sccs_transfers() {
+        let c = dpa(
+            "# Acme Subprocessor List\n\n| Supplier | Function | Location | Legal basis |\n| -- | -- | -- | -- |\n| Acme Ltd | Processor | Pakistan | Intra-group Agreement with SCCs |\n",
+        );
+        assert_eq!(c["sub_processors"].present, Some(true));
+        assert_eq!(c["transfers"].mechanisms, Some(vec!["scc".to_string()]));
+        assert_eq!(c["breach_notification"].present, Some(false));
+    }
+
+    #[test]
+    fn bulleted_limits_and_hhs_access() {
+        let c = baa(
+            "Business Associate may use or disclose PHI only:\n- As necessary to perform the Services\n- As required by law\n\nBusiness Associate shall:\n- Make internal practices, books, and records relating to use and disclosure of PHI available to HHS for compliance investigation\n",
+        );
+        assert_eq!(c["no_other_use"].present, Some(true));
+        assert_eq!(c["hhs_access"].present, Some(true));
     }
 
     #[test]

@@ -334,6 +334,13 @@ mod tests {
     }
 
     #[test]
+    fn an_effective_label_dates_the_contract() {
+        let d =
+            "# Data Processing Addendum\n\n**Effective:** 2025-07-10\n\nThis DPA supplements the Terms of Service.\n";
+        assert_eq!(meta(d).1.as_deref(), Some("2025-07-10"));
+    }
+
+    #[test]
     fn dates_the_contract_cites_are_not_its_own() {
         // A regulation's effective date and a memorandum's date are cited, not the contract's.
         let d = "Business Associate shall comply with the HIPAA Omnibus Final Rule, effective September 23, 2013.\n\nThe parties follow DoD Memorandum 06-18 dated August 18, 2006.\n";

@@ -105,6 +105,18 @@ pub struct Window {
     pub calendar_days_max: i64,
     /// The number was stated in hours.
     pub hours: bool,
+    /// A minimum delay ("no less than 30 days", "at least 10 days"), not a deadline.
+    pub minimum: bool,
+}
+
+/// Words right before a number that make it a floor: "no less than", "not fewer than", "at
+/// least", "a minimum of", "not earlier than".
+fn minimum_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:(?:no|not)\s+(?:less|fewer|sooner|earlier)\s+than|at\s+least|(?:a\s+)?minimum\s+of)\s*$")
+            .expect("minimum regex")
+    })
 }
 
 fn window_re() -> &'static Regex {
@@ -149,8 +161,15 @@ pub fn windows(s: &str) -> Vec<Window> {
             } else {
                 ("calendar_days", value, false)
             };
+            let start = c.get(0)?.start();
+            let mut from = start.saturating_sub(40);
+            while !s.is_char_boundary(from) {
+                from -= 1;
+            }
+            let minimum = minimum_re().is_match(&s[from..start]);
             Some(Window {
-                start: c.get(0)?.start(),
+                minimum,
+                start,
                 end: c.get(0)?.end(),
                 value: if unit.starts_with("week") {
                     value * 7
@@ -207,6 +226,16 @@ mod tests {
         assert_eq!(w[0].calendar_days_max, 14);
         assert_eq!(windows("thirty-one days")[0].value, 31);
         assert!(windows("Section 5 days").len() == 1); // a number then days is a window
+    }
+
+    #[test]
+    fn a_floor_is_not_a_deadline() {
+        let w = windows("Business Associate shall give no less than thirty (30) days' notice.");
+        assert_eq!((w[0].value, w[0].minimum), (30, true));
+        let w = windows("notice at least 10 business days before; a report within 5 days");
+        assert_eq!((w[0].minimum, w[1].minimum), (true, false));
+        let w = windows("no later than 60 calendar days after discovery");
+        assert!(!w[0].minimum);
     }
 
     #[test]

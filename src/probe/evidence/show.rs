@@ -179,6 +179,9 @@ pub fn render_text(s: &Shown) -> String {
                             line.push_str(&format!(", {f} {}", scalar(x)));
                         }
                     }
+                    if c.get("minimum").and_then(|m| m.as_bool()) == Some(true) {
+                        line.push_str(", a minimum delay (\"no less than\"), not a deadline");
+                    }
                     out.push_str(&line);
                     out.push('\n');
                     if let (Some(loc), Some(q)) = (

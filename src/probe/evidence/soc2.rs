@@ -165,6 +165,7 @@ pub fn read(doc: &Doc, p: &Phrasing, as_of: NaiveDate) -> Soc2Facts {
     f.subservice_orgs = Some(orgs);
     let (aud_name, aud_loc) = auditor(aud_lines, p)
         .or_else(|| auditor(&lines[..lines.len().min(60)], p))
+        .or_else(|| signature_block(aud_lines))
         .unzip();
     f.auditor = aud_name;
     f.locations.auditor = aud_loc;
@@ -384,17 +385,53 @@ fn auditor(lines: &[Line], p: &Phrasing) -> Option<(String, String)> {
     })
 }
 
+/// A firm without "LLP" or "CPA" in its name signs the report too: the first line of the block
+/// that ends with the report's date at the end of the auditor's report ("MJD Advisors" /
+/// "Waukee, Iowa" / "December 13, 2024").
+fn signature_block(lines: &[Line]) -> Option<(String, String)> {
+    let short = |t: &str| !t.is_empty() && t.len() <= 60 && !t.ends_with(['.', ',', ';', ':']);
+    let date_at = lines.iter().rposition(|l| {
+        let t = l.text.trim();
+        short(t) && dates(t).first().is_some_and(|d| d.0 == 0 && d.1 == t.len())
+    })?;
+    let mut first = date_at;
+    while first > 0 && short(lines[first - 1].text.trim()) {
+        first -= 1;
+    }
+    let t = lines[first].text.trim();
+    let firm = first < date_at
+        && date_at - first <= 3
+        && t.chars().next().is_some_and(char::is_uppercase)
+        && !t.starts_with("To ")
+        && t.split_whitespace().count() <= 6;
+    firm.then(|| (t.to_string(), lines[first].loc.clone()))
+}
+
 fn system_name(all: &[Sentence]) -> Option<String> {
     static R: OnceLock<Regex> = OnceLock::new();
     let re = R.get_or_init(|| {
         Regex::new(r"(?i)description of (?:the |its |[A-Z][\w ]{0,40}[’']s )?(.{2,60}?)\s+system\b")
             .expect("system regex")
     });
-    all.iter().find_map(|s| {
-        let c = re.captures(&s.text)?;
-        let n = c[1].trim().trim_start_matches("the ").trim();
-        (!n.is_empty() && n.chars().next().is_some_and(char::is_uppercase)).then(|| n.to_string())
-    })
+    // A SOC 3 names the system in its scope: "the controls within the Neon Platform (the
+    // Platform) were effective".
+    static W: OnceLock<Regex> = OnceLock::new();
+    let within = W.get_or_init(|| {
+        Regex::new(
+            r"controls (?:within|over|of) (?:the )?((?:[A-Z][\w&-]*\s+){0,5}[A-Z][\w&-]*)\s*(?:\(|,|\bwere\b|\bwas\b)",
+        )
+        .expect("system within regex")
+    });
+    all.iter()
+        .find_map(|s| {
+            let c = re.captures(&s.text)?;
+            let n = c[1].trim().trim_start_matches("the ").trim();
+            (!n.is_empty() && n.chars().next().is_some_and(char::is_uppercase)).then(|| n.to_string())
+        })
+        .or_else(|| {
+            all.iter()
+                .find_map(|s| within.captures(&s.text).map(|c| c[1].trim().to_string()))
+        })
 }
 
 #[cfg(test)]
@@ -442,6 +479,20 @@ mod tests {
             read_at_rest("Data is encrypted in transit using TLS; databases are encrypted with AES-256."),
             Some(true)
         );
+    }
+
+    #[test]
+    fn a_soc3_opinion_on_managements_assertion() {
+        let d = text(
+            "---\ntitle: SOC 3 report\n---\n\n## Independent service auditor's report\n\nTo the Management of Fjord Data Inc.\n\nWe have examined management's assertion that the controls within the Fjord Platform (the Platform) were effective throughout the period March 1, 2025 to February 28, 2026, based on the trust services criteria relevant to security and availability.\n\n### Opinion\n\nIn our opinion, management's assertion that the controls within the Platform were effective throughout the period March 1, 2025 to February 28, 2026, to provide reasonable assurance that the service commitments were achieved, is fairly stated, in all material respects.\n\n_Tallgrass Advisors_\nAmes, Iowa\nMarch 20, 2026\n\n## Assertion of Fjord Data Inc. management\n\nWe assert that the controls were effective.\n\n## Management's system disclosures\n",
+        );
+        let f = read(&d, builtin(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+        assert_eq!(f.opinion.as_deref(), Some("unmodified"));
+        assert_eq!(f.auditor.as_deref(), Some("Tallgrass Advisors"));
+        assert_eq!(f.report_date.as_deref(), Some("2026-03-20"));
+        assert_eq!(f.system_name.as_deref(), Some("Fjord Platform"));
+        assert_eq!(f.system_description, Some(true));
+        assert_eq!(f.report_type.as_deref(), Some("type2"));
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! probe reads the bytes; this module only decodes them, with bounded memory.
 
 use std::io::Read;
+use std::sync::OnceLock;
+
+use regex::Regex;
 
 /// Largest text kept from one document; the rest is ignored (a contract or a SOC 2 report is
 /// far smaller, so hitting this means a hostile or mislabelled file).
@@ -94,12 +97,22 @@ pub fn extract_with(bytes: &[u8], path: &str, lim: PdfLimits) -> Result<Doc, Str
         Format::Html => html(&utf8(bytes)?),
         Format::Text => text(&utf8(bytes)?),
     };
+    let mut doc = doc;
+    for l in &mut doc.lines {
+        if l.text.contains(HYPHENS) {
+            l.text = l.text.replace(HYPHENS, "-");
+        }
+    }
     let chars: usize = doc.lines.iter().map(|l| l.text.trim().len()).sum();
     if chars == 0 {
         return Err("the document has no text".into());
     }
     Ok(doc)
 }
+
+/// Hyphens other than ASCII's (hyphen, non-breaking hyphen, figure dash, minus): a date written
+/// "2025‑07‑10" with non-breaking hyphens is still a date. En and em dashes stay: they separate.
+const HYPHENS: [char; 4] = ['\u{2010}', '\u{2011}', '\u{2012}', '\u{2212}'];
 
 /// Text files must be text: a file with NUL bytes or mostly invalid UTF-8 is refused.
 fn utf8(bytes: &[u8]) -> Result<String, String> {
@@ -140,6 +153,26 @@ fn markdown_level(l: &str) -> u8 {
     }
 }
 
+/// `[text](target)` and `![alt](src)`: the text stays, the target goes ("conducted by
+/// [Amossys](https://…)" names Amossys).
+fn link_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"!?\[([^\]\[]*)\]\((?:<[^>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\x22[^\x22]*\x22)?\)")
+            .expect("link regex")
+    })
+}
+
+/// `_emphasis_` and `*emphasis*` around words: the words stay ("_MJD Advisors_" signs a report);
+/// a blank to fill in ("\_\_\_", "____") is not emphasis.
+fn emphasis_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(^|[\s(\[\x22“])([_*])([^_*\s\\](?:[^_*\\]*[^_*\s\\])?)([_*])($|[\s.,;:!?)\]\x22”])")
+            .expect("emphasis regex")
+    })
+}
+
 fn strip_markdown(l: &str) -> String {
     let t = l.trim_start_matches(['#', '>', ' ']);
     // Bold markers go; a blank to fill in ("_____") stays.
@@ -147,6 +180,24 @@ fn strip_markdown(l: &str) -> String {
         t.replace("**", "")
     } else {
         t.replace("**", "").replace("__", "")
+    };
+    let t = if t.contains("](") {
+        link_re().replace_all(&t, "$1").into_owned()
+    } else {
+        t
+    };
+    let t = if t.contains(['_', '*']) {
+        emphasis_re()
+            .replace_all(&t, |c: &regex::Captures| {
+                if c[2] == c[4] {
+                    format!("{}{}{}", &c[1], &c[3], &c[5])
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned()
+    } else {
+        t
     };
     if t.trim_start().starts_with("|") && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
         return String::new(); // a table's separator row
@@ -853,6 +904,30 @@ mod tests {
         assert_eq!(d.lines[0].text, "One & two");
         assert_eq!(d.lines[1].text, "Three");
         assert_eq!(d.lines[1].loc, "line 3");
+    }
+
+    #[test]
+    fn markdown_links_and_emphasis_keep_their_words() {
+        let d = text(
+            "This code was audited by [Amossys](https://www.amossys.fr/) an external company.\n_MJD Advisors_\nSee [the report](<pdfs/a b.pdf>) and *this*.\nName: \\_\\_\\_\\_ and ____ stay; snake_case_name too.\n",
+        );
+        assert_eq!(d.lines[0].text, "This code was audited by Amossys an external company.");
+        assert_eq!(d.lines[1].text, "MJD Advisors");
+        assert_eq!(d.lines[2].text, "See the report and this.");
+        assert_eq!(
+            d.lines[3].text,
+            "Name: \\_\\_\\_\\_ and ____ stay; snake_case_name too."
+        );
+    }
+
+    #[test]
+    fn non_breaking_hyphens_are_hyphens() {
+        let d = extract(
+            "Effective: 2025\u{2011}07\u{2011}10 \u{2013} final\n".as_bytes(),
+            "dpa.md",
+        )
+        .unwrap();
+        assert_eq!(d.lines[0].text, "Effective: 2025-07-10 \u{2013} final");
     }
 
     #[test]
