@@ -277,3 +277,53 @@ fn labelled_sample_never_leaks() {
         }
     }
 }
+
+/// Safe Harbor values the scanner used to pass (docs/law/deid.md): a restricted ZIP3 kept as
+/// three digits, a month-year visit date and a birth year that makes the person older than 89.
+/// Each alone fails its deid rule end to end; a clean extract (ZIP3 000, year only) passes both.
+#[test]
+fn restricted_zip3_month_year_and_old_birth_year_fail_the_deid_pack() {
+    let status = |csv: &str| {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("extract.csv"), csv).unwrap();
+        std::fs::write(
+            d.path().join("vendor.toml"),
+            "[vendor]\nname = \"Deid\"\n\n[[export]]\npath = \"extract.csv\"\ndeidentified = true\n",
+        )
+        .unwrap();
+        let o = vetter()
+            .args([
+                "assess",
+                "--framework",
+                "deid",
+                "--format",
+                "json",
+                "--as-of",
+                "2026-06-01",
+            ])
+            .arg(d.path().join("vendor.toml"))
+            .output()
+            .unwrap();
+        assert_no_panic(&o);
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
+        let of = |rule: &str| {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| judged_by(f, rule))
+                .map(|f| f["status"].as_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        (of("deid-geography"), of("deid-dates"))
+    };
+    assert_eq!(
+        status("zip3,visit_year\n000,2024\n100,2023\n"),
+        ("pass".into(), "pass".into())
+    );
+    assert_eq!(status("zip3,visit_year\n036,2024\n"), ("fail".into(), "pass".into()));
+    assert_eq!(status("zip3,visit_date\n100,2024-03\n"), ("pass".into(), "fail".into()));
+    assert_eq!(status("zip3,birth_year\n100,1930\n"), ("pass".into(), "fail".into()));
+    assert_eq!(status("zip3,birth_year\n100,1950\n"), ("pass".into(), "pass".into()));
+}

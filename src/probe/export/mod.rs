@@ -213,7 +213,9 @@ pub fn scan_export_observed(
         .ok()
         .filter(|md| md.is_file())
         .map(|md| md.len());
-    let mut scan = Scan::new(recognizers()).with_limits(records::Limits::new(e.limits.as_ref(), fifo_wait));
+    let mut scan = Scan::new(recognizers())
+        .with_limits(records::Limits::new(e.limits.as_ref(), fifo_wait))
+        .with_as_of(as_of);
     if let Some(cols) = &e.columns {
         scan = scan.with_declared(cols);
     }
@@ -522,7 +524,7 @@ pub fn scan_bytes(bytes: &[u8], e: &crate::manifest::Export, as_of: chrono::Naiv
         path: e.path.clone(),
         ..Default::default()
     };
-    let mut scan = Scan::new(recognizers());
+    let mut scan = Scan::new(recognizers()).with_as_of(as_of);
     if let Some(r) = &e.retention {
         let max = i64::try_from(r.max_age_days).unwrap_or(i64::MAX);
         scan = scan.with_retention(&r.date_field, retention::Retention::new(as_of, max));

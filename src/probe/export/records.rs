@@ -172,6 +172,12 @@ impl<'r> Scan<'r> {
         self.known_names().any(|k| k.eq_ignore_ascii_case(n)) || label_like(self.rec, n)
     }
 
+    /// The assessment date, for what depends on it in the PHI scan (ages implied by birth years).
+    pub fn with_as_of(mut self, as_of: chrono::NaiveDate) -> Self {
+        self.phi = self.phi.with_as_of(as_of);
+        self
+    }
+
     pub fn with_retention(mut self, field: &str, r: Retention) -> Self {
         self.retention_field = Some(field.to_string());
         self.retention = Some(r);

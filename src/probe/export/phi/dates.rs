@@ -216,6 +216,54 @@ pub fn parse_value(v: &str, order: Order) -> Option<NaiveDate> {
     (e == b.len() || matches!(b[e], b'T' | b' ') && b.get(e + 1).is_some_and(u8::is_ascii_digit)).then_some(d)
 }
 
+/// A whole value that is a month and a year and nothing finer (`2024-03`, `03/2024`,
+/// `March 2024`, `Mar-2024`): under Safe Harbor (164.514(b)(2)(i)(C)) every date element but the
+/// year is an identifier, so a month-year in a date column counts as a date.
+pub fn month_year(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    let year = |y: u32| (1850..=2200).contains(&y);
+    let sep = |c: u8| matches!(c, b'-' | b'/' | b'.');
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        let Some((n1, e1)) = num(b, 0, 1, 4) else {
+            return false;
+        };
+        if !b.get(e1).copied().is_some_and(sep) {
+            return false;
+        }
+        let Some((n2, e2)) = num(b, e1 + 1, 1, 4) else {
+            return false;
+        };
+        if e2 != b.len() {
+            return false;
+        }
+        return match (e1, e2 - e1 - 1) {
+            (4, 1..=2) => year(n1) && (1..=12).contains(&n2),
+            (1..=2, 4) => year(n2) && (1..=12).contains(&n1),
+            _ => false,
+        };
+    }
+    let e = alpha_run(b, 0);
+    if month(&b[..e]).is_none() {
+        return false;
+    }
+    let mut i = e;
+    // "Mar. 2024", "March, 2024", "Mar-2024"
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b',') {
+        i += 1;
+    }
+    let gap = i;
+    while b.get(i).is_some_and(|c| *c == b' ' || *c == b'-') {
+        i += 1;
+    }
+    if i == gap && i == e {
+        return false;
+    }
+    num(b, i, 4, 4).is_some_and(|(y, end)| end == b.len() && year(y))
+}
+
 /// Day order shown by a numeric date: a first number over 12 is a day, so is a second one.
 pub fn order_hint(b: &[u8]) -> Option<Order> {
     let (n1, e1) = num(b, 0, 1, 2)?;
@@ -265,6 +313,37 @@ pub fn find_all(s: &str, mut f: impl FnMut(usize, usize)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_and_year_alone_are_a_date_element() {
+        for v in [
+            "2024-03",
+            "2024/3",
+            "03/2024",
+            "3-2024",
+            "March 2024",
+            "Mar-2024",
+            "Sept. 2019",
+            "march, 2024",
+        ] {
+            assert!(month_year(v), "{v}");
+        }
+        // A year alone is allowed; a full date is a date, not a month-year; others are not dates.
+        for v in [
+            "2024",
+            "2024-03-05",
+            "13/2024",
+            "2024-13",
+            "12/31",
+            "Mars 2024",
+            "May",
+            "1.5",
+            "Mar2024",
+            "2024-03x",
+        ] {
+            assert!(!month_year(v), "{v}");
+        }
+    }
 
     fn d(s: &str) -> Option<String> {
         parse_value(s, Order::MonthFirst).map(|d| d.to_string())

@@ -319,6 +319,9 @@ pub fn classify(name: &str) -> ColumnClass {
         "zip5",
         "zip9",
         "zip4",
+        "zip3",
+        "zip_3",
+        "zip_prefix",
         "zipcode5",
         "plus4",
     ]) {
@@ -570,6 +573,8 @@ struct State {
     /// Every hit as (record, column, kind), when asked for (the labelled benches score cells
     /// with it); positions only, never a value.
     trace: Option<Vec<(u64, u32, Kind)>>,
+    /// The assessment's year, when known: a birth year implying an age over 89 is counted.
+    as_of_year: Option<i32>,
 }
 
 /// Queued fields.
@@ -958,6 +963,7 @@ impl State {
             covered: Vec::new(),
             text: text::Scratch::default(),
             word_hits: Vec::new(),
+            as_of_year: None,
             profiles: Vec::new(),
             trace: None,
         }
@@ -1218,6 +1224,13 @@ impl State {
                 let d = digits(v);
                 if text::postcode(v.as_bytes(), 0, true) == Some(v.len()) || text::postcode_like(v.as_bytes()) {
                     true
+                } else if d.len() == 3 && v.len() == 3 {
+                    // A three-digit ZIP is what Safe Harbor keeps (164.514(b)(2)(i)(B)), unless
+                    // its area holds 20,000 people or fewer: then it must read 000.
+                    if v != "000" && RESTRICTED_ZIP3.contains(&v) {
+                        self.hit(Kind::ZipRestricted, col, v);
+                    }
+                    return;
                 } else if (d.len() == 5 || d.len() == 9) && v.len() <= 10 {
                     if v.get(..3).is_some_and(|z3| RESTRICTED_ZIP3.contains(&z3)) {
                         self.hit(Kind::ZipRestricted, col, v);
@@ -1232,8 +1245,19 @@ impl State {
                 .split([',', ';', '|', ' '])
                 .filter(|c| !c.is_empty())
                 .any(|c| rec.icd.is_match(c)),
+            Kind::DateOfBirth if self.as_of_year.is_some() && v.len() == 4 && v.bytes().all(|c| c.is_ascii_digit()) => {
+                // A birth year alone is allowed, unless it makes the person older than 89
+                // (164.514(b)(2)(i)(C): such ages, and the years that imply them, aggregate to 90+).
+                let age = self.as_of_year.zip(v.parse::<i32>().ok()).map(|(now, y)| now - y);
+                if age.is_some_and(|a| a > 89 && a < 150) {
+                    self.hit(Kind::AgeOver89, col, v);
+                }
+                return;
+            }
             Kind::DateOfBirth | Kind::Date => {
-                super::retention::parse_date(v).is_some() || dates::parse_value(v, dates::Order::MonthFirst).is_some()
+                super::retention::parse_date(v).is_some()
+                    || dates::parse_value(v, dates::Order::MonthFirst).is_some()
+                    || dates::month_year(v)
             }
             Kind::AgeOver89 => v.parse::<f64>().is_ok_and(|a| a > 89.0 && a < 150.0),
             Kind::Name => {
@@ -1279,6 +1303,14 @@ impl<'r> PhiScanner<'r> {
             batch: Batch::default(),
             row: 0,
         }
+    }
+
+    /// The assessment date: birth years are judged against its year.
+    pub fn with_as_of(mut self, as_of: chrono::NaiveDate) -> Self {
+        if let Some(st) = &mut self.state {
+            st.as_of_year = Some(chrono::Datelike::year(&as_of));
+        }
+        self
     }
 
     /// Record every hit's (record, column, kind) from now on: see [`trace`](Self::trace).
@@ -1523,6 +1555,32 @@ mod tests {
         let mut s = PhiScanner::new(&r);
         s.field(0, col, classify(col), v);
         s.facts()
+    }
+
+    fn scan_as_of(col: &str, v: &str, year: i32) -> PhiFacts {
+        let r = Recognizers::new();
+        let mut s = PhiScanner::new(&r).with_as_of(chrono::NaiveDate::from_ymd_opt(year, 6, 1).unwrap());
+        s.field(0, col, classify(col), v);
+        s.facts()
+    }
+
+    #[test]
+    fn safe_harbor_zip3_year_and_month_values() {
+        // (B): a three-digit ZIP is kept unless its prefix is restricted; then only 000 passes.
+        assert_eq!(scan("zip3", "036").types.zip_restricted.count, 1);
+        assert_eq!(scan("patient_zip", "036").types.zip_restricted.count, 1);
+        for v in ["000", "100", "941"] {
+            let f = scan("zip3", v);
+            assert_eq!(f.total, 0, "{v}");
+        }
+        // (C): a birth year is allowed unless it implies an age over 89 on the assessment date.
+        assert_eq!(scan_as_of("birth_year", "1930", 2026).types.age_over_89.count, 1);
+        assert_eq!(scan_as_of("birth_year", "1950", 2026).total, 0);
+        assert_eq!(scan("birth_year", "1930").total, 0, "without a date no age is implied");
+        // Month and year is finer than the year.
+        assert_eq!(scan("visit_date", "2024-03").types.date.count, 1);
+        assert_eq!(scan("admission", "March 2024").types.date.count, 1);
+        assert_eq!(scan("visit_year", "2024").total, 0);
     }
 
     #[test]
