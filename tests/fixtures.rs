@@ -123,6 +123,15 @@ const NOT_YET_ON_A_RECORDED_VENDOR: &[(&str, &str)] = &[
         "gdpr-export-machine-readable",
         "needs a recorded consent or contract legal basis",
     ),
+    // Added in session 6 (issue 10 item 6): certificate key size and signature hash.
+    (
+        "hipaa-cert-key-strength",
+        "needs a recorded endpoint with a short RSA key",
+    ),
+    (
+        "hipaa-cert-signature-hash",
+        "needs a recorded endpoint with a SHA-1-signed certificate",
+    ),
 ];
 
 #[test]

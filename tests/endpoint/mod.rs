@@ -765,3 +765,82 @@ fn ocsp_stapled_by_openssl_status_file() {
         );
     }
 }
+
+/// A legacy certificate made by `openssl` (a 1024-bit RSA key signed with SHA-1 by the test CA, whose key is ECDSA)
+/// served by `openssl s_server`: the probe reads its key size and signature hash, and the two
+/// practice rules fail on it while they pass on the rcgen ECDSA P-256 / SHA-256 leaf.
+#[test]
+fn short_rsa_key_and_sha1_signature_fail_their_rules() {
+    let pki = Pki::new();
+    let d = pki.dir.path();
+    std::fs::write(d.join("ca.key"), pki.ca_key_pem()).unwrap();
+    let ca = pki.ca_pem.to_str().unwrap();
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-keyout",
+            "old.key",
+            "-out",
+            "old.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    std::fs::write(d.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "old.csr",
+            "-CA",
+            ca,
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-sha1",
+            "-days",
+            "7300",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "old.pem",
+        ],
+    );
+    let old = Leaf {
+        cert: d.join("old.pem"),
+        key: d.join("old.key"),
+        cert_der: vec![],
+        key_der: vec![],
+    };
+    let s = SServer::start(&old, &["-tls1_2", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let f = probe(s.port, &settings(Some(&pki), 3000));
+    let cert = &f.tls.cert;
+    assert_eq!((cert.key_type.as_deref(), cert.key_bits), (Some("rsa"), Some(1024)));
+    // The test CA has an ECDSA key: SHA-1 with ECDSA.
+    assert_eq!(cert.signature_algorithm.as_deref(), Some("ecdsa-with-SHA1"));
+    let status = |v: &serde_json::Value, rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| crate::support::judged_by(f, rule))
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let v = assess_json(&pki, s.port);
+    assert_eq!(status(&v, "hipaa-cert-key-strength"), "fail", "{v}");
+    assert_eq!(status(&v, "hipaa-cert-signature-hash"), "fail");
+    drop(s);
+    let good = good_leaf(&pki, "good");
+    let s = SServer::start(&good, &["-tls1_2"]);
+    let v = assess_json(&pki, s.port);
+    assert_eq!(status(&v, "hipaa-cert-key-strength"), "pass");
+    assert_eq!(status(&v, "hipaa-cert-signature-hash"), "pass");
+}

@@ -264,13 +264,16 @@ fn key_info(c: &X509Certificate) -> (Option<String>, Option<u32>) {
 fn sig_name(c: &X509Certificate) -> String {
     let oid = c.signature_algorithm.algorithm.to_id_string();
     match oid.as_str() {
+        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
         "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
         "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
         "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
         "1.2.840.113549.1.1.10" => "rsassaPss",
         "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10040.4.3" => "dsa-with-SHA1",
         "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
         "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
         "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
