@@ -263,10 +263,13 @@ fn start(name: &str, ca: &Ca, dir: &Path) -> Peers {
                 Key::Rsa,
                 true,
             );
+            // The widget is embedded on clinics' own sites, so its CORS layer echoes whatever
+            // Origin asks, with credentials: any site can read a signed-in patient's bookings.
             p.https(
                 "127.77.3.2:8443",
                 tls_config(&book, TLS12_13, None),
-                handler(|_| {
+                handler(|r| {
+                    let origin = r.header("origin").unwrap_or("https://www.contoso-scheduling.example");
                     response(
                         "200 OK",
                         &[
@@ -274,7 +277,9 @@ fn start(name: &str, ca: &Ca, dir: &Path) -> Peers {
                             ("Cache-Control", "public, max-age=300"),
                             ("Content-Type", "text/html; charset=utf-8"),
                             ("Server", "nginx/1.24.0"),
-                            ("Access-Control-Allow-Origin", "https://www.contoso-scheduling.example"),
+                            ("Access-Control-Allow-Origin", origin),
+                            ("Access-Control-Allow-Credentials", "true"),
+                            ("Vary", "Origin"),
                             (
                                 "Set-Cookie",
                                 "contoso_sid=w1dg; Secure; SameSite=Lax; Max-Age=86400; Path=/",
