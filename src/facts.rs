@@ -467,6 +467,11 @@ pub struct ConsentFacts {
 pub struct EvidenceFacts {
     #[serde(default)]
     pub soc2: Vec<Soc2Facts>,
+    /// SOC reports of subservice organisations the vendor's report carves out (`[[evidence]]
+    /// subservice = "..."`): read like `soc2`, with `organisation` set, and never judged as the
+    /// vendor's own.
+    #[serde(default)]
+    pub subservice_soc2: Vec<Soc2Facts>,
     #[serde(default)]
     pub baa: Vec<BaaFacts>,
     #[serde(default)]
@@ -484,6 +489,9 @@ pub struct EvidenceFacts {
 #[serde(deny_unknown_fields)]
 pub struct Soc2Facts {
     pub path: String,
+    /// For a subservice organisation's report: the organisation, as the manifest names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
     pub sha256: Option<String>,
     pub error: Option<String>,
     /// type1 or type2.

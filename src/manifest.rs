@@ -264,6 +264,11 @@ pub struct Evidence {
     pub path: String,
     /// Detected from the content when absent.
     pub kind: Option<EvidenceKind>,
+    /// This is the SOC report of a subservice organisation the vendor's own SOC 2 carves out,
+    /// named here as the practice knows it ("Amazon Web Services"). Such a report covers that
+    /// organisation only: it is read into `evidence.subservice_soc2`, never judged as the
+    /// vendor's own report.
+    pub subservice: Option<String>,
 }
 
 named_enum! {
@@ -1001,6 +1006,21 @@ impl<'t> Checker<'t> {
                 "[[evidence]] path",
                 "\"evidence/soc2-type2-2025.pdf\"",
             );
+            if let Some(name) = &e.subservice {
+                if e.kind.is_some_and(|k| k != EvidenceKind::Soc2) {
+                    self.err(
+                        &[K("evidence"), I(i), K("subservice")],
+                        "[[evidence]] subservice names the organisation whose SOC report this is, so the kind must be \"soc2\"",
+                        "set kind = \"soc2\" (or leave kind out), or remove `subservice`",
+                    );
+                } else if name.trim().is_empty() {
+                    self.err(
+                        &[K("evidence"), I(i), K("subservice")],
+                        "[[evidence]] subservice is empty",
+                        "name the subservice organisation as the vendor's SOC 2 report does, e.g. subservice = \"Amazon Web Services\"",
+                    );
+                }
+            }
         }
         self.duplicates(
             m.evidence.iter().map(|e| e.path.as_str()).enumerate(),
@@ -1621,6 +1641,19 @@ mod tests {
             match v {
                 serde_json::Value::Null if path.ends_with(".evidence_sha256") => {}
                 serde_json::Value::Null => panic!("{path} is absent from the full example"),
+                // A key of a table array counts when any entry sets it (one `[[evidence]]`
+                // names a subservice organisation, the vendor's own report does not).
+                serde_json::Value::Array(a) if a.iter().all(|x| x.is_object()) && !a.is_empty() => {
+                    let mut merged = serde_json::Map::new();
+                    for x in a {
+                        for (k, v) in x.as_object().unwrap() {
+                            if !v.is_null() || !merged.contains_key(k) {
+                                merged.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                    no_nulls(&serde_json::Value::Object(merged), path)
+                }
                 serde_json::Value::Array(a) => a.iter().for_each(|x| no_nulls(x, path)),
                 serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| no_nulls(x, &format!("{path}.{k}"))),
                 _ => {}
@@ -1699,6 +1732,26 @@ mod tests {
         assert!(
             ps[0].help.as_deref().unwrap().contains("did you mean `endpoint`"),
             "{ps:?}"
+        );
+    }
+
+    #[test]
+    fn a_subservice_report_must_be_a_soc_report_with_a_name() {
+        let ps = problems(&format!(
+            "{MINIMAL}\n[[evidence]]\npath = \"aws.pdf\"\nkind = \"baa\"\nsubservice = \"Amazon Web Services\"\n"
+        ));
+        assert_eq!(ps.len(), 1, "{ps:#?}");
+        assert_eq!(ps[0].line, 7);
+        assert!(ps[0].message.contains("kind must be \"soc2\""), "{}", ps[0].message);
+        let ps = problems(&format!(
+            "{MINIMAL}\n[[evidence]]\npath = \"aws.pdf\"\nsubservice = \" \"\n"
+        ));
+        assert!(ps[0].message.contains("subservice is empty"), "{ps:#?}");
+        assert!(
+            problems(&format!(
+                "{MINIMAL}\n[[evidence]]\npath = \"aws.pdf\"\nsubservice = \"AWS\"\n"
+            ))
+            .is_empty()
         );
     }
 

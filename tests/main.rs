@@ -33,4 +33,5 @@ mod reports;
 mod rules_examples;
 mod rules_messages;
 mod rules_safety;
+mod subservice;
 mod threshold_reasons;

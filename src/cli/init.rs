@@ -46,6 +46,10 @@ url = "https://api.vendor.example/v1/patients"
 # [[evidence]]
 # path = "evidence/soc2-type2.pdf"
 # kind = "soc2"        # soc2 | baa | dpa | pentest | hitrust | policy
+#
+# [[evidence]]         # the SOC 2 of a hosting provider the vendor's report carves out
+# path = "evidence/host-soc2-type2.pdf"
+# subservice = "Amazon Web Services"
 
 # [params]             # tighten a pack parameter, e.g. a 10-day breach notice
 # breach_notice_max_days = 10

@@ -149,7 +149,53 @@ pub fn add_functions(ctx: &mut Context) {
             _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
         }
     });
+    let _ = ctx.add_function("same_org", |args: Arguments| -> Result<Value, ExecutionError> {
+        match args.0.as_slice() {
+            [Value::String(a), Value::String(b)] => Ok(Value::Bool(same_org(a, b))),
+            [_, _] => Ok(Value::Bool(false)),
+            _ => Err(ExecutionError::invalid_argument_count(2, args.0.len())),
+        }
+    });
     crate::rules::words::add_functions(ctx);
+}
+
+/// Whether two spellings name one organisation: "Amazon Web Services, Inc." and "AWS"'s long
+/// form "Amazon Web Services" do; "Microsoft" and "Microsoft Azure" do (one name's words
+/// start the other's). Case, punctuation and legal suffixes are ignored. A SOC 2 names its
+/// carved-out providers in prose, and the practice types the provider's name in the manifest,
+/// so exact equality would fail on every comma.
+pub fn same_org(a: &str, b: &str) -> bool {
+    fn words(s: &str) -> Vec<String> {
+        const SUFFIXES: &[&str] = &[
+            "inc",
+            "llc",
+            "ltd",
+            "limited",
+            "corp",
+            "corporation",
+            "co",
+            "company",
+            "plc",
+            "gmbh",
+            "sa",
+            "ag",
+            "bv",
+            "lp",
+            "llp",
+            "the",
+        ];
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .filter(|w| !SUFFIXES.contains(&w.as_str()))
+            .collect()
+    }
+    let (a, b) = (words(a), words(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    long.windows(short.len()).any(|w| w == short.as_slice())
 }
 
 /// Run the metered tree of `p` (never the program as written: its loops would be unbounded).
@@ -187,4 +233,19 @@ pub(super) fn render_message(cr: &CompiledRule, ctx: &Context) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organisations_match_across_spellings() {
+        assert!(same_org("Amazon Web Services, Inc.", "amazon web services"));
+        assert!(same_org("Microsoft Corporation", "Microsoft Azure"));
+        assert!(same_org("Google LLC (Google Cloud Platform)", "Google Cloud Platform"));
+        assert!(!same_org("Amazon Web Services", "Microsoft Azure"));
+        assert!(!same_org("Web Services Ltd", "Amazon"));
+        assert!(!same_org("Inc.", "Amazon"));
+    }
 }

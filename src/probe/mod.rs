@@ -322,7 +322,12 @@ pub fn collect(
             })
         })
         .collect();
-    for e in evidence.into_iter().flatten() {
+    for (i, e) in evidence.into_iter().enumerate() {
+        let Some(e) = e else { continue };
+        if let Some(org) = &manifest.evidence[i].subservice {
+            facts.evidence.subservice_soc2.push(subservice_report(e, org));
+            continue;
+        }
         match e {
             EvidenceOut::Soc2(x) => facts.evidence.soc2.push(x),
             EvidenceOut::Baa(x) => facts.evidence.baa.push(x),
@@ -334,6 +339,32 @@ pub fn collect(
     }
     inputs.extend(files::side_inputs(manifest, settings.timeout));
     Collected { facts, inputs }
+}
+
+/// A subservice organisation's report: its SOC 2 facts with the organisation named, or an error
+/// when the document reads as another kind (the manifest said `subservice` but left `kind` out).
+fn subservice_report(e: EvidenceOut, org: &str) -> Soc2Facts {
+    let (path, read_as) = match e {
+        EvidenceOut::Soc2(x) => {
+            return Soc2Facts {
+                organisation: Some(org.to_string()),
+                ..x
+            };
+        }
+        EvidenceOut::Baa(x) => (x.path, "a BAA"),
+        EvidenceOut::Dpa(x) => (x.path, "a DPA"),
+        EvidenceOut::Pentest(x) => (x.path, "a penetration-test report"),
+        EvidenceOut::Hitrust(x) => (x.path, "a HITRUST certification"),
+        EvidenceOut::Policy(x) => (x.path, "a policy"),
+    };
+    Soc2Facts {
+        error: Some(format!(
+            "{path} is listed as the SOC report of subservice organisation {org}, but reads as {read_as}: check the file, or set kind = \"soc2\" if it is one"
+        )),
+        path,
+        organisation: Some(org.to_string()),
+        ..Default::default()
+    }
 }
 
 fn failed_result(manifest: &Manifest, task: &Task, msg: &str) -> ProbeResult {

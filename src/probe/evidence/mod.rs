@@ -285,6 +285,8 @@ impl Probe for EvidenceProbe {
             sha256: None,
             bytes: None,
         };
+        // A subservice organisation's report is a SOC report whatever it looks like.
+        let kind = ev.kind.or(ev.subservice.as_ref().map(|_| EvidenceKind::Soc2));
         let output = match input::read(
             &ctx.manifest.resolve(&ev.path),
             input::Kind::Evidence,
@@ -295,12 +297,12 @@ impl Probe for EvidenceProbe {
                 input.sha256 = Some(sha.clone());
                 input.bytes = Some(bytes.len() as u64);
                 let pdf = text::PdfLimits::for_timeout(ctx.settings.timeout);
-                let mut out = read_document_with(&bytes, &ev.path, ev.kind, self.phrasing(), ctx.settings.as_of, pdf);
+                let mut out = read_document_with(&bytes, &ev.path, kind, self.phrasing(), ctx.settings.as_of, pdf);
                 set_sha(&mut out, Some(sha));
                 out
             }
             Err(e) => failed(
-                ev.kind.map(EvidenceKind::as_str),
+                kind.map(EvidenceKind::as_str),
                 &ev.path,
                 format!("cannot read {}: {}", ev.path, hashing::describe(&e)),
             ),
