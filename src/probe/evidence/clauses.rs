@@ -629,10 +629,7 @@ mod tests {
 
     fn reports(t: &str) -> (Option<bool>, Option<bool>) {
         let c = baa(t);
-        (
-            c["report_improper_use"].present,
-            c["report_security_incidents"].present,
-        )
+        (c["report_improper_use"].present, c["report_security_incidents"].present)
     }
 
     #[test]
@@ -671,7 +668,9 @@ mod tests {
     fn a_breach_notice_or_a_definition_is_neither_reporting_duty() {
         // Breach notice alone is 164.410, not a report of every improper use or of security incidents.
         assert_eq!(
-            reports("Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within ten (10) days of discovery.\n"),
+            reports(
+                "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within ten (10) days of discovery.\n"
+            ),
             (Some(false), Some(false))
         );
         assert_eq!(
@@ -682,7 +681,9 @@ mod tests {
         );
         // A duty lifted in the same sentence is none.
         assert_eq!(
-            reports("Business Associate shall not be required to report unsuccessful Security Incidents or any use or disclosure not permitted by this Agreement.\n"),
+            reports(
+                "Business Associate shall not be required to report unsuccessful Security Incidents or any use or disclosure not permitted by this Agreement.\n"
+            ),
             (Some(false), Some(false))
         );
     }
