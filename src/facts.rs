@@ -609,6 +609,17 @@ pub struct BaaClauses {
     pub no_other_use: Clause,
     pub safeguards: Clause,
     pub security_rule: Clause,
+    /// A duty to report any use or disclosure not provided for by the contract, breaches of
+    /// unsecured PHI included (45 CFR 164.504(e)(2)(ii)(C)). Absent from facts saved before it
+    /// was read (null).
+    #[serde(default)]
+    pub report_improper_use: Clause,
+    /// A duty to report any security incident (45 CFR 164.314(a)(2)(i)(C)). Absent from facts
+    /// saved before it was read (null).
+    #[serde(default)]
+    pub report_security_incidents: Clause,
+    /// Either of the two duties above, or a report of any breach the vendor becomes aware of: the
+    /// one fact that stood for both before they were told apart; no built-in rule reads it.
     pub report_incidents: Clause,
     pub incident_carveout: Clause,
     pub breach_notification: Clause,

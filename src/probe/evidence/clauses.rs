@@ -622,7 +622,70 @@ mod tests {
         let b = &c["breach_notification"];
         assert_eq!((b.present, b.days), (Some(true), Some(15)));
         assert_eq!(c["report_incidents"].present, Some(true));
+        assert_eq!(c["report_security_incidents"].present, Some(true));
+        assert_eq!(c["report_improper_use"].present, Some(false));
         assert!(b.quote.as_deref().unwrap().starts_with("Report to Covered Entity"));
+    }
+
+    fn reports(t: &str) -> (Option<bool>, Option<bool>) {
+        let c = baa(t);
+        (c["report_improper_use"].present, c["report_security_incidents"].present)
+    }
+
+    #[test]
+    fn improper_uses_and_security_incidents_are_two_duties() {
+        // One fact (`report_incidents`) was true for each of the first two before: a BAA with only
+        // one of 164.504(e)(2)(ii)(C) and 164.314(a)(2)(i)(C) satisfied both rules.
+        assert_eq!(
+            reports(
+                "Business Associate agrees to:\n\n(a) Use appropriate safeguards;\n\n(b) Report to Covered Entity any use or disclosure of PHI not provided for by this Agreement of which it becomes aware, including any Breach of Unsecured PHI as required by 45 CFR 164.410;\n"
+            ),
+            (Some(true), Some(false))
+        );
+        assert_eq!(
+            reports(
+                "Business Associate agrees to:\n\n(a) Use appropriate safeguards;\n\n(b) Report to Covered Entity any Security Incident of which it becomes aware.\n"
+            ),
+            (Some(false), Some(true))
+        );
+        // The HHS sample provision (c) states both in one item.
+        assert_eq!(
+            reports(
+                "Business associate agrees to:\n\n(c) Report to covered entity any use or disclosure of protected health information not provided for by the Agreement of which it becomes aware, including breaches of unsecured protected health information as required at 45 CFR 164.410, and any security incident of which it becomes aware;\n"
+            ),
+            (Some(true), Some(true))
+        );
+        // Defined terms, a passive duty, and an incident named before the verb.
+        assert_eq!(
+            reports(
+                "“Security Incident” shall have the meaning given in 45 CFR 164.304.\n\nAny Use or Disclosure of PHI not permitted by this BAA shall be reported to Customer within five (5) days.\n\nIn the event of a Security Incident affecting PHI, Vendor will notify Customer without unreasonable delay.\n"
+            ),
+            (Some(true), Some(true))
+        );
+    }
+
+    #[test]
+    fn a_breach_notice_or_a_definition_is_neither_reporting_duty() {
+        // Breach notice alone is 164.410, not a report of every improper use or of security incidents.
+        assert_eq!(
+            reports(
+                "Business Associate shall notify Covered Entity of any Breach of Unsecured PHI within ten (10) days of discovery.\n"
+            ),
+            (Some(false), Some(false))
+        );
+        assert_eq!(
+            reports(
+                "“Security Incident” means the attempted or successful unauthorized access, use, disclosure, modification, or destruction of information.\n\n“Breach” means the unauthorized use or disclosure of PHI that compromises its security, as reported under 45 CFR 164.410.\n\nBusiness Associate shall implement security incident procedures.\n"
+            ),
+            (Some(false), Some(false))
+        );
+        // A duty lifted in the same sentence is none.
+        assert_eq!(
+            reports(
+                "Business Associate shall not be required to report unsuccessful Security Incidents or any use or disclosure not permitted by this Agreement.\n"
+            ),
+            (Some(false), Some(false))
+        );
     }
 
     #[test]
