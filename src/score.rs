@@ -126,18 +126,13 @@ fn capped(
                 .filter_map(|c| c.rule.cap)
                 .max()
         });
-        if let Some(c) = rule_cap {
+        // One finding, one cap: the stricter of the rule's own cap and the critical cap at D.
+        let critical = (f.severity == Severity::Critical).then_some(Grade::D);
+        if let Some(grade) = rule_cap.into_iter().chain(critical).max() {
             caps.push(Cap {
                 rule: f.rule.clone(),
                 resource: f.resource.clone(),
-                grade: c,
-            });
-        }
-        if f.severity == Severity::Critical {
-            caps.push(Cap {
-                rule: f.rule.clone(),
-                resource: f.resource.clone(),
-                grade: Grade::D,
+                grade,
             });
         }
     }
@@ -329,6 +324,27 @@ mod tests {
         assert!(s.overall.unwrap() > 90.0);
         assert_eq!(s.grade, Grade::D);
         assert_eq!(s.caps.len(), 1);
+    }
+
+    #[test]
+    fn a_folded_finding_caps_once_at_its_strictest() {
+        // gdpr-endpoint-https caps at C; its family member hipaa-endpoint-https is critical (D).
+        let rules = crate::rules::RuleSet::load(&crate::rules::LoadOptions {
+            include_builtin: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut x = f(
+            "gdpr-endpoint-https",
+            Severity::Critical,
+            Category::Encryption,
+            Status::Fail,
+        );
+        x.also = vec!["hipaa-endpoint-https".into()];
+        let mut fs = vec![x];
+        let s = score(&mut fs, Some(&rules));
+        assert_eq!(s.caps.len(), 1, "{:?}", s.caps);
+        assert_eq!(s.caps[0].grade, Grade::D);
     }
 
     #[test]
