@@ -5,6 +5,7 @@ mod support;
 
 mod accuracy;
 mod auditlog_shapes;
+mod baseline_change;
 mod baseline_first;
 mod broken;
 mod browser;
@@ -34,3 +35,4 @@ mod rules_examples;
 mod rules_messages;
 mod rules_safety;
 mod threshold_reasons;
+mod waiver_globs;
