@@ -444,7 +444,11 @@ pub fn load_waivers_source(path: &Path, wait: Duration) -> Result<(Vec<Waiver>, 
 /// `text`: per table, one span for a string, one per entry for a list (empty when unknown).
 /// For errors found after loading (a glob that matches no rule), which name the line.
 pub fn rule_spans(text: &str, kind: &str) -> Vec<Vec<Range<usize>>> {
-    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let Ok(root) = DeTable::parse(&text[bom..]) else {
         return Vec::new();
     };
@@ -964,9 +968,7 @@ impl<'t> Checker<'t> {
     fn rule_id(&mut self, path: &[Seg], id: &str) {
         let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
         let ok = id.starts_with(|c: char| word(c) || matches!(c, '*' | '?'))
-            && id
-                .chars()
-                .all(|c| word(c) || matches!(c, '-' | '_' | '.' | '*' | '?'));
+            && id.chars().all(|c| word(c) || matches!(c, '-' | '_' | '.' | '*' | '?'));
         if !ok {
             self.err(
                 path,

@@ -8,7 +8,11 @@ use crate::support::*;
 
 fn vendor(dir: &Path, sub: &str, name: &str) {
     std::fs::create_dir_all(dir.join(sub)).unwrap();
-    std::fs::write(dir.join(sub).join("vendor.toml"), format!("[vendor]\nname = \"{name}\"\n")).unwrap();
+    std::fs::write(
+        dir.join(sub).join("vendor.toml"),
+        format!("[vendor]\nname = \"{name}\"\n"),
+    )
+    .unwrap();
 }
 
 fn names(file: &Path) -> Vec<String> {
@@ -36,7 +40,17 @@ fn portfolio_gains_and_loses_vendors_and_the_baseline_follows() {
     let (v, b) = (vendors.to_str().unwrap(), base.to_str().unwrap());
 
     // Record the portfolio: nothing compared, the file names both vendors.
-    let o = run(&["assess", v, "-q", "--format", "json", "--write-baseline", b, AS_OF[0], AS_OF[1]]);
+    let o = run(&[
+        "assess",
+        v,
+        "-q",
+        "--format",
+        "json",
+        "--write-baseline",
+        b,
+        AS_OF[0],
+        AS_OF[1],
+    ]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stderr), "", "--quiet names no file");
@@ -48,13 +62,18 @@ fn portfolio_gains_and_loses_vendors_and_the_baseline_follows() {
     );
 
     // Beta is renamed, Gamma added: two vendors the baseline cannot pair, neither fatal.
-    std::fs::write(
-        vendors.join("b/vendor.toml"),
-        "[vendor]\nname = \"Beta Billing Inc\"\n",
-    )
-    .unwrap();
+    std::fs::write(vendors.join("b/vendor.toml"), "[vendor]\nname = \"Beta Billing Inc\"\n").unwrap();
     vendor(&vendors, "c", "Gamma Imaging");
-    let o = run(&["assess", v, "-q", "--baseline", b, "--update-baseline", AS_OF[0], AS_OF[1]]);
+    let o = run(&[
+        "assess",
+        v,
+        "-q",
+        "--baseline",
+        b,
+        "--update-baseline",
+        AS_OF[0],
+        AS_OF[1],
+    ]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let err = text(&o.stderr);
@@ -75,7 +94,17 @@ fn portfolio_gains_and_loses_vendors_and_the_baseline_follows() {
     );
 
     // The same run again, not quiet: every vendor compared, and the update is said.
-    let o = run(&["assess", v, "--baseline", b, "--update-baseline", AS_OF[0], AS_OF[1], "-o", "-"]);
+    let o = run(&[
+        "assess",
+        v,
+        "--baseline",
+        b,
+        "--update-baseline",
+        AS_OF[0],
+        AS_OF[1],
+        "-o",
+        "-",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     assert!(!err.contains("new vendor") && !err.contains("removed vendor"), "{err}");
@@ -115,18 +144,46 @@ fn update_baseline_never_moves_to_a_worse_run() {
             && last.ends_with(" regressions; to accept them, write a new baseline with --write-baseline"),
         "{last}"
     );
-    assert_eq!(std::fs::read(&base).unwrap(), before, "a regressing run left the baseline alone");
+    assert_eq!(
+        std::fs::read(&base).unwrap(),
+        before,
+        "a regressing run left the baseline alone"
+    );
 
     // Accepting them is deliberate: --write-baseline to the file, without --baseline.
-    let o = run(&["eval", "fixtures/facts/weak.json", "--format", "json", "-q", "--write-baseline", b]);
+    let o = run(&[
+        "eval",
+        "fixtures/facts/weak.json",
+        "--format",
+        "json",
+        "-q",
+        "--write-baseline",
+        b,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(std::fs::read(&base).unwrap(), o.stdout, "the file holds weak's report");
     // From there, weak again is no regression: the update goes through and is said.
     std::fs::write(&base, std::fs::read_to_string(&base).unwrap().replace("\n", "\n ")).unwrap();
-    let o = run(&["eval", "fixtures/facts/weak.json", "--format", "json", "--baseline", b, "--update-baseline"]);
+    let o = run(&[
+        "eval",
+        "fixtures/facts/weak.json",
+        "--format",
+        "json",
+        "--baseline",
+        b,
+        "--update-baseline",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).ends_with(&format!("updated baseline {b}\n")), "{}", text(&o.stderr));
-    assert_eq!(std::fs::read(&base).unwrap(), o.stdout, "rewritten with this run's report");
+    assert!(
+        text(&o.stderr).ends_with(&format!("updated baseline {b}\n")),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&base).unwrap(),
+        o.stdout,
+        "rewritten with this run's report"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
@@ -180,7 +237,13 @@ fn baseline_optional_starts_a_missing_baseline_only() {
     assert_eq!(std::fs::read(&base).unwrap(), o.stdout, "the baseline is the report");
 
     // Now it exists: compared as usual (weak against itself: no regression), not rewritten.
-    let o = run(&["eval", "fixtures/facts/weak.json", "--baseline", b, "--baseline-optional"]);
+    let o = run(&[
+        "eval",
+        "fixtures/facts/weak.json",
+        "--baseline",
+        b,
+        "--baseline-optional",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("0 regression(s)"), "{}", text(&o.stderr));
     assert!(!text(&o.stderr).contains("note: baseline"), "{}", text(&o.stderr));
@@ -189,7 +252,14 @@ fn baseline_optional_starts_a_missing_baseline_only() {
     for (name, body) in [("empty.json", ""), ("cut.json", "{\"reports\": [")] {
         let p = dir.path().join(name);
         std::fs::write(&p, body).unwrap();
-        let o = run(&["eval", "fixtures/facts/weak.json", "--baseline", p.to_str().unwrap(), "--baseline-optional", "--update-baseline"]);
+        let o = run(&[
+            "eval",
+            "fixtures/facts/weak.json",
+            "--baseline",
+            p.to_str().unwrap(),
+            "--baseline-optional",
+            "--update-baseline",
+        ]);
         assert_no_panic(&o);
         assert_eq!(o.status.code(), Some(2), "{name}");
         assert!(text(&o.stderr).contains(name), "{}", text(&o.stderr));
@@ -198,7 +268,13 @@ fn baseline_optional_starts_a_missing_baseline_only() {
     }
     // A baseline to start in a directory that does not exist: exit 2 before anything runs.
     let nowhere = dir.path().join("no/such/dir/base.json");
-    let o = run(&["eval", "fixtures/facts/weak.json", "--baseline", nowhere.to_str().unwrap(), "--baseline-optional"]);
+    let o = run(&[
+        "eval",
+        "fixtures/facts/weak.json",
+        "--baseline",
+        nowhere.to_str().unwrap(),
+        "--baseline-optional",
+    ]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -215,11 +291,21 @@ fn baseline_files_never_overwrite_an_input_or_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.json");
     let g = good.to_str().unwrap();
-    assert_eq!(run(&["eval", "fixtures/facts/weak.json", "-q", "-o", g]).status.code(), Some(0));
+    assert_eq!(
+        run(&["eval", "fixtures/facts/weak.json", "-q", "-o", g]).status.code(),
+        Some(0)
+    );
     let before = std::fs::read(&good).unwrap();
 
     // --write-baseline over the --baseline file: the fix is --update-baseline.
-    let o = run(&["eval", "fixtures/facts/weak.json", "--baseline", g, "--write-baseline", g]);
+    let o = run(&[
+        "eval",
+        "fixtures/facts/weak.json",
+        "--baseline",
+        g,
+        "--write-baseline",
+        g,
+    ]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
@@ -239,15 +325,28 @@ fn baseline_files_never_overwrite_an_input_or_each_other() {
     let o = run(&["eval", f, "--write-baseline", f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains(&format!("--write-baseline {f} would overwrite the facts file of this run")),
+        text(&o.stderr).contains(&format!(
+            "--write-baseline {f} would overwrite the facts file of this run"
+        )),
         "{}",
         text(&o.stderr)
     );
     // The same file as a report output.
     let out = dir.path().join("out.json");
-    let o = run(&["eval", f, "-o", out.to_str().unwrap(), "--write-baseline", out.to_str().unwrap()]);
+    let o = run(&[
+        "eval",
+        f,
+        "-o",
+        out.to_str().unwrap(),
+        "--write-baseline",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("names the same file as --output"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("names the same file as --output"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!out.exists());
 
     // --update-baseline and --baseline-optional need --baseline (clap: exit 2, names it).

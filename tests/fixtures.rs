@@ -132,10 +132,7 @@ const NOT_YET_ON_A_RECORDED_VENDOR: &[(&str, &str)] = &[
         "hipaa-cert-signature-hash",
         "needs a recorded endpoint with a SHA-1-signed certificate",
     ),
-    (
-        "hipaa-nprm-2025-patch-windows",
-        "manual: needs a recorded attestation",
-    ),
+    ("hipaa-nprm-2025-patch-windows", "manual: needs a recorded attestation"),
 ];
 
 #[test]

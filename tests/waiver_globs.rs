@@ -16,7 +16,15 @@ fn manifest(dir: &Path, body: &str) -> PathBuf {
 }
 
 fn assess_json(m: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
-    let mut args = vec!["assess", "-q", m.to_str().unwrap(), "--as-of", "2026-11-23", "--format", "json"];
+    let mut args = vec![
+        "assess",
+        "-q",
+        m.to_str().unwrap(),
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(extra);
     let o = run(&args);
     assert_no_panic(&o);
@@ -34,7 +42,8 @@ fn finding<'a>(r: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no finding of {rule}"))
 }
 
-const WAIVER: &str = "reason = \"BAA with the vendor's counsel\"\napprover = \"M. Chen, privacy officer\"\nexpires = \"2027-03-31\"\n";
+const WAIVER: &str =
+    "reason = \"BAA with the vendor's counsel\"\napprover = \"M. Chen, privacy officer\"\nexpires = \"2027-03-31\"\n";
 
 #[test]
 fn a_glob_waiver_waives_every_rule_it_matches_and_the_report_lists_them() {
@@ -64,25 +73,36 @@ fn a_glob_waiver_waives_every_rule_it_matches_and_the_report_lists_them() {
         .iter()
         .map(|x| x.as_str().unwrap())
         .collect();
-    assert!(rules.len() > 5 && rules.iter().all(|x| x.starts_with("baa-")), "{rules:?}");
+    assert!(
+        rules.len() > 5 && rules.iter().all(|x| x.starts_with("baa-")),
+        "{rules:?}"
+    );
     assert!(rules.windows(2).all(|p| p[0] < p[1]), "sorted");
     let n = rules.len();
-    let brief = format!(
-        "{n} rules: {} and {} more",
-        rules[..5].join(", "),
-        n - 5
-    );
-    let base = ["assess", "-q", m.to_str().unwrap(), "--as-of", "2026-11-23", "--waivers", wf.to_str().unwrap()];
+    let brief = format!("{n} rules: {} and {} more", rules[..5].join(", "), n - 5);
+    let base = [
+        "assess",
+        "-q",
+        m.to_str().unwrap(),
+        "--as-of",
+        "2026-11-23",
+        "--waivers",
+        wf.to_str().unwrap(),
+    ];
     let table = text(&run(&base).stdout);
     assert!(
-        table.contains(&format!("note: waiver for baa-* covers {brief} (1 finding(s) waived)\n")),
+        table.contains(&format!(
+            "note: waiver for baa-* covers {brief} (1 finding(s) waived)\n"
+        )),
         "{table}"
     );
     let md = text(&run(&[&base[..], &["--format", "markdown"]].concat()).stdout);
     assert!(md.contains(&format!("| `baa-*` ({brief}) | any |")), "{md}");
     let html = text(&run(&[&base[..], &["--format", "html"]].concat()).stdout);
     assert!(
-        html.contains(&format!("<th scope=\"row\" class=\"mono\">baa-*<br><small>{brief}</small></th>")),
+        html.contains(&format!(
+            "<th scope=\"row\" class=\"mono\">baa-*<br><small>{brief}</small></th>"
+        )),
         "{html}"
     );
 }
@@ -107,7 +127,11 @@ fn one_attestation_answers_a_list_and_a_glob_with_one_evidence_file() {
     let sha = |f: &serde_json::Value| f["evidence"][1]["value"].clone();
     let first = finding(&r, "hipaa-risk-analysis");
     for f in breach.iter().copied().chain([first, finding(&r, "baa-supplied")]) {
-        assert_eq!((&f["status"], &f["basis"]), (&"pass".into(), &"attestation".into()), "{f}");
+        assert_eq!(
+            (&f["status"], &f["basis"]),
+            (&"pass".into(), &"attestation".into()),
+            "{f}"
+        );
         assert_eq!(f["evidence"][0]["value"], "binder.md");
         assert_eq!(sha(f), sha(first), "one evidence file, hashed once");
     }
@@ -163,7 +187,11 @@ fn refused(dir: &Path, body: &str, extra: &[&str]) -> String {
 #[test]
 fn a_glob_that_matches_nothing_is_an_error_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let err = refused(dir.path(), &format!("\n[[waiver]]\nrule = \"gdpr-dap-*\"\n{WAIVER}"), &[]);
+    let err = refused(
+        dir.path(),
+        &format!("\n[[waiver]]\nrule = \"gdpr-dap-*\"\n{WAIVER}"),
+        &[],
+    );
     let m = dir.path().join("vendor.toml").display().to_string();
     assert_eq!(
         err,
@@ -176,10 +204,17 @@ fn a_glob_that_matches_nothing_is_an_error_at_its_line() {
 
     // In a --waivers file: that file's line.
     let wf = dir.path().join("w.toml");
-    std::fs::write(&wf, format!("# accepted risks\n\n[[waiver]]\nrule = \"nope-?\"\n{WAIVER}")).unwrap();
+    std::fs::write(
+        &wf,
+        format!("# accepted risks\n\n[[waiver]]\nrule = \"nope-?\"\n{WAIVER}"),
+    )
+    .unwrap();
     let err = refused(dir.path(), "", &["--waivers", wf.to_str().unwrap()]);
     assert!(
-        err.starts_with(&format!("{}:4:8: error: waiver glob `nope-?` matches no rule", wf.display())),
+        err.starts_with(&format!(
+            "{}:4:8: error: waiver glob `nope-?` matches no rule",
+            wf.display()
+        )),
         "{err}"
     );
 
@@ -201,9 +236,19 @@ fn a_glob_that_matches_nothing_is_an_error_at_its_line() {
     );
 
     // Characters other than * and ? are no glob at all.
-    let err = refused(dir.path(), &format!("\n[[waiver]]\nrule = \"gdpr-[ab]*\"\n{WAIVER}"), &[]);
-    assert!(err.contains(":5:8: error: `gdpr-[ab]*` is not a rule id or glob"), "{err}");
-    assert!(err.contains("a glob adds * (any characters) and ? (one character)"), "{err}");
+    let err = refused(
+        dir.path(),
+        &format!("\n[[waiver]]\nrule = \"gdpr-[ab]*\"\n{WAIVER}"),
+        &[],
+    );
+    assert!(
+        err.contains(":5:8: error: `gdpr-[ab]*` is not a rule id or glob"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a glob adds * (any characters) and ? (one character)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -227,18 +272,28 @@ fn an_attestation_may_not_name_rules_vetter_checks_itself() {
     assert!(err.contains("help: an attestation answers manual rules and the rules that ask for a document (the BAA, the DPA), not checks vetter runs itself; narrow the glob or list the rules"), "{err}");
 
     // An exact id of such a rule, too (it used to be accepted and did nothing).
-    let err = refused(dir.path(), &format!("\n[[attestation]]\nrule = \"hipaa-tls-min-version\"\n{att}"), &[]);
+    let err = refused(
+        dir.path(),
+        &format!("\n[[attestation]]\nrule = \"hipaa-tls-min-version\"\n{att}"),
+        &[],
+    );
     assert!(
         err.starts_with(&format!(
             "{m}:5:8: error: attestation names `hipaa-tls-min-version`, a rule vetter checks itself, which an attestation cannot answer\n"
         )),
         "{err}"
     );
-    assert!(err.contains("remove this entry and supply what the rule checks"), "{err}");
+    assert!(
+        err.contains("remove this entry and supply what the rule checks"),
+        "{err}"
+    );
 
     // An empty list answers nothing: an error, not a silent no-op.
     let err = refused(dir.path(), &format!("\n[[attestation]]\nrule = []\n{att}"), &[]);
-    assert!(err.contains(":5:8: error: [[attestation]] rule is an empty list"), "{err}");
+    assert!(
+        err.contains(":5:8: error: [[attestation]] rule is an empty list"),
+        "{err}"
+    );
     // Every problem at once, each at its own entry.
     let err = refused(
         dir.path(),

@@ -140,7 +140,10 @@ pub fn render(c: &Comparison, format: Option<Format>) -> String {
                     .collect::<String>()
             };
             let more = vendors("new vendor, not in the baseline (not compared)", &c.new_vendors)
-                + &vendors("removed vendor, in the baseline but not in this run", &c.removed_vendors);
+                + &vendors(
+                    "removed vendor, in the baseline but not in this run",
+                    &c.removed_vendors,
+                );
             if !more.is_empty() {
                 if !text.is_empty() {
                     text.push('\n');

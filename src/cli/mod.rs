@@ -321,13 +321,24 @@ fn check_rule_refs(rules: &RuleSet, file: &str, text: &str, refs: &[RuleRef]) ->
         };
         if matched.is_empty() {
             let p = if vetter::engine::is_rule_glob(r.pattern) {
-                Problem::at(file, text, span, format!("{} glob `{}` matches no rule", r.kind, r.pattern)).help(
+                Problem::at(
+                    file,
+                    text,
+                    span,
+                    format!("{} glob `{}` matches no rule", r.kind, r.pattern),
+                )
+                .help(
                     "a glob matches whole rule ids, `*` standing for any characters and `?` for one; \
                      fix the glob (or remove the entry), and run `vetter rules list` for the rule ids",
                 )
             } else {
-                Problem::at(file, text, span, format!("{} names unknown rule `{}`", r.kind, r.pattern))
-                    .help("run `vetter rules list` for the rule ids")
+                Problem::at(
+                    file,
+                    text,
+                    span,
+                    format!("{} names unknown rule `{}`", r.kind, r.pattern),
+                )
+                .help("run `vetter rules list` for the rule ids")
             };
             out.push(p);
             continue;
@@ -873,7 +884,8 @@ fn load_baseline(g: &Global, eval: &EvalArgs) -> Result<Baseline> {
         return Ok(Baseline::Start(p.to_path_buf()));
     }
     let reports = diff::load_reports(p, wait(g)).map_err(|e| {
-        let missing = !eval.baseline_optional && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        let missing =
+            !eval.baseline_optional && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
         if missing {
             anyhow!(UsageError(format!(
                 "{e}\n  help: to start a baseline when there is none yet, add --baseline-optional \
@@ -919,7 +931,13 @@ fn compare_baseline(old: &Baseline, reports: &[Report], eval: &EvalArgs) -> Opti
 /// `--write-baseline FILE` always; the `--baseline` file when it is started
 /// (`--baseline-optional`) or, with `--update-baseline`, when the comparison found no
 /// regression. Returns the comparison's exit code.
-fn finish_baseline(g: &Global, eval: &EvalArgs, old: &Baseline, cmp: Option<Compared>, reports: &[Report]) -> Result<Exit> {
+fn finish_baseline(
+    g: &Global,
+    eval: &EvalArgs,
+    old: &Baseline,
+    cmp: Option<Compared>,
+    reports: &[Report],
+) -> Result<Exit> {
     let mut err = std::io::stderr().lock();
     let exit = match &cmp {
         Some(c) => {
