@@ -1710,6 +1710,19 @@ mod tests {
     }
 
     #[test]
+    fn rule_spans_place_each_rule_and_list_entry() {
+        let text = "\u{feff}[[attestation]]\nrule = [\"a\", \"b-*\"]\n[[attestation]]\nrule = \"c\"\n\
+                    [[waiver]]\nreason = \"r\"\n";
+        let at = rule_spans(text, "attestation");
+        let quoted = |r: &Range<usize>| &text[r.clone()];
+        assert_eq!(at.len(), 2);
+        assert_eq!(at[0].iter().map(quoted).collect::<Vec<_>>(), ["\"a\"", "\"b-*\""]);
+        assert_eq!(at[1].iter().map(quoted).collect::<Vec<_>>(), ["\"c\""]);
+        assert_eq!(rule_spans(text, "waiver"), vec![Vec::<Range<usize>>::new()]);
+        assert!(rule_spans("not = [toml", "waiver").is_empty());
+    }
+
+    #[test]
     fn waiver_line_of_and_second_waiver() {
         let text = format!(
             "{MINIMAL}\n[[waiver]]\nrule = \"a\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n\n\
