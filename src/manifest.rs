@@ -445,6 +445,33 @@ pub fn load_waivers_source(path: &Path, wait: Duration) -> Result<(Vec<Waiver>, 
     Ok((waivers, text))
 }
 
+/// Where the `rule` values of the `[[kind]]` tables (`waiver`, `attestation`) are written in
+/// `text`: per table, one span for a string, one per entry for a list (empty when unknown).
+/// For errors found after loading (a glob that matches no rule), which name the line.
+pub fn rule_spans(text: &str, kind: &str) -> Vec<Vec<Range<usize>>> {
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let Ok(root) = DeTable::parse(&text[bom..]) else {
+        return Vec::new();
+    };
+    let at = |r: Range<usize>| r.start + bom..r.end + bom;
+    let Some(list) = root.get_ref().get(kind).and_then(|v| v.get_ref().as_array()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|t| match t.get_ref().as_table().and_then(|t| t.get("rule")) {
+            None => Vec::new(),
+            Some(v) => match v.get_ref().as_array() {
+                Some(items) => items.iter().map(|x| at(x.span())).collect(),
+                None => vec![at(v.span())],
+            },
+        })
+        .collect()
+}
+
 /// [`load_waivers`] on text already read.
 pub fn parse_waivers(text: &str, file: &str) -> Result<Vec<Waiver>, ConfigError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -941,16 +968,18 @@ impl<'t> Checker<'t> {
         }
     }
 
+    /// A rule id, or a glob over rule ids (`*` and `?`; whether it matches a rule is checked
+    /// against the loaded rules later, by the command).
     fn rule_id(&mut self, path: &[Seg], id: &str) {
-        let ok = id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        let ok = id.starts_with(|c: char| word(c) || matches!(c, '*' | '?'))
+            && id.chars().all(|c| word(c) || matches!(c, '-' | '_' | '.' | '*' | '?'));
         if !ok {
             self.err(
                 path,
-                format!("`{id}` is not a rule id"),
+                format!("`{id}` is not a rule id or glob"),
                 "rule ids are lower-case letters, digits and dashes, e.g. \"hipaa-risk-analysis\"; \
+                 a glob adds * (any characters) and ? (one character), e.g. \"gdpr-dpa-*\"; \
                  `vetter rules list` shows them",
             );
         }
@@ -1436,7 +1465,23 @@ impl<'t> Checker<'t> {
 
     fn attestation(&mut self, i: usize, a: &Attestation) {
         let p = |k| [K("attestation"), I(i), K(k)];
-        self.rule_id(&p("rule"), &a.rule);
+        let entries = a.rule.entries();
+        if entries.is_empty() {
+            self.err(
+                &p("rule"),
+                "[[attestation]] rule is an empty list",
+                "name the rules it answers, e.g. rule = [\"hipaa-risk-analysis\", \"hipaa-admin-*\"]",
+            );
+        }
+        if let [one] = entries
+            && self.span(&[K("attestation"), I(i), K("rule"), I(0)], false).is_none()
+        {
+            self.rule_id(&p("rule"), one);
+        } else {
+            for (j, r) in entries.iter().enumerate() {
+                self.rule_id(&[K("attestation"), I(i), K("rule"), I(j)], r);
+            }
+        }
         if let Some(e) = &a.evidence {
             self.path_value(
                 &p("evidence"),
@@ -1695,6 +1740,19 @@ mod tests {
         let text = serde_json::to_string(&schema).unwrap();
         assert!(text.contains("business_hours"));
         assert!(!text.contains("\"source\""));
+    }
+
+    #[test]
+    fn rule_spans_place_each_rule_and_list_entry() {
+        let text = "\u{feff}[[attestation]]\nrule = [\"a\", \"b-*\"]\n[[attestation]]\nrule = \"c\"\n\
+                    [[waiver]]\nreason = \"r\"\n";
+        let at = rule_spans(text, "attestation");
+        let quoted = |r: &Range<usize>| &text[r.clone()];
+        assert_eq!(at.len(), 2);
+        assert_eq!(at[0].iter().map(quoted).collect::<Vec<_>>(), ["\"a\"", "\"b-*\""]);
+        assert_eq!(at[1].iter().map(quoted).collect::<Vec<_>>(), ["\"c\""]);
+        assert_eq!(rule_spans(text, "waiver"), vec![Vec::<Range<usize>>::new()]);
+        assert!(rule_spans("not = [toml", "waiver").is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod support;
 
 mod accuracy;
 mod auditlog_shapes;
+mod baseline_change;
 mod baseline_first;
 mod broken;
 mod browser;
@@ -35,3 +36,4 @@ mod rules_messages;
 mod rules_safety;
 mod subservice;
 mod threshold_reasons;
+mod waiver_globs;

@@ -229,7 +229,7 @@ fn an_unreachable_endpoint_says_its_cause_once_in_the_json() {
     let m = manifest(dir.path(), true, Some(&url));
     let json = assess(&m, "json");
     let r: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(r["schema_version"], "2.0");
+    assert_eq!(r["schema_version"], "2.1");
     let un = &r["unassessed"][0];
     let cause = un["cause"].as_str().unwrap();
     assert!(cause.contains("connection refused"), "{cause}");

@@ -81,6 +81,18 @@ pub struct EvalArgs {
     /// (docs/baselines.md); the comparison is printed to stderr.
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// With --baseline: a baseline file that does not exist starts one instead of being an
+    /// error (no comparison; this run's JSON report is written to it; a note on stderr).
+    #[arg(long, requires = "baseline")]
+    pub baseline_optional: bool,
+    /// After the comparison, rewrite the --baseline file with this run's JSON report, unless
+    /// the comparison found a regression (then the file is left as it was).
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+    /// Write this run's JSON report (a portfolio for several vendors) to FILE, to serve as
+    /// the baseline of later runs; written whatever the outcome.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub regression: RegressionArgs,
 }

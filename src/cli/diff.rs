@@ -46,23 +46,41 @@ fn options(r: &RegressionArgs) -> DiffOptions {
     }
 }
 
+/// The comparison of a run with its baseline: one diff per vendor both have, and the vendors
+/// only one side has (reported, never a regression: a portfolio that gains or loses a vendor
+/// still compares the others).
+#[derive(Debug, serde::Serialize)]
+pub struct Comparison {
+    pub diffs: Vec<Diff>,
+    /// Vendors of the new run the baseline has no report for (not compared).
+    pub new_vendors: Vec<String>,
+    /// Vendors of the baseline the new run did not assess.
+    pub removed_vendors: Vec<String>,
+}
+
 /// Pair each new report with the baseline of the same vendor (by name; a single pair as is).
-pub fn compare(old: &[Report], new: &[Report], r: &RegressionArgs) -> Result<Vec<Diff>> {
-    let mut out = Vec::new();
+pub fn compare(old: &[Report], new: &[Report], r: &RegressionArgs) -> Comparison {
+    let mut out = Comparison {
+        diffs: Vec::new(),
+        new_vendors: Vec::new(),
+        removed_vendors: Vec::new(),
+    };
+    if old.len() == 1 && new.len() == 1 {
+        out.diffs.push(diff::diff(&old[0], &new[0], options(r)));
+        return out;
+    }
     for n in new {
-        let base = if old.len() == 1 && new.len() == 1 {
-            Some(&old[0])
-        } else {
-            old.iter().find(|o| o.vendor.name == n.vendor.name)
-        };
-        match base {
-            Some(o) => out.push(diff::diff(o, n, options(r))),
-            None => {
-                return Err(UsageError(format!("the baseline has no report for vendor `{}`", n.vendor.name)).into());
-            }
+        match old.iter().find(|o| o.vendor.name == n.vendor.name) {
+            Some(o) => out.diffs.push(diff::diff(o, n, options(r))),
+            None => out.new_vendors.push(n.vendor.name.clone()),
         }
     }
-    Ok(out)
+    for o in old {
+        if !new.iter().any(|n| n.vendor.name == o.vendor.name) && !out.removed_vendors.contains(&o.vendor.name) {
+            out.removed_vendors.push(o.vendor.name.clone());
+        }
+    }
+    out
 }
 
 pub fn exit_for(diffs: &[Diff]) -> Exit {
@@ -110,12 +128,30 @@ pub fn reasons(diffs: &[Diff]) -> Vec<String> {
         .collect()
 }
 
-pub fn render(diffs: &[Diff], format: Option<Format>) -> String {
+pub fn render(c: &Comparison, format: Option<Format>) -> String {
     match format {
-        Some(Format::Json) => {
-            serde_json::to_string_pretty(&serde_json::json!({ "diffs": diffs })).expect("diff serialises") + "\n"
+        Some(Format::Json) => serde_json::to_string_pretty(c).expect("diff serialises") + "\n",
+        _ => {
+            let mut text = c.diffs.iter().map(diff::render_text).collect::<Vec<_>>().join("\n");
+            let vendors = |head: &str, names: &[String]| {
+                names
+                    .iter()
+                    .map(|n| format!("{head}: {}\n", vetter::report::text::escape_controls(n)))
+                    .collect::<String>()
+            };
+            let more = vendors("new vendor, not in the baseline (not compared)", &c.new_vendors)
+                + &vendors(
+                    "removed vendor, in the baseline but not in this run",
+                    &c.removed_vendors,
+                );
+            if !more.is_empty() {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&more);
+            }
+            text
         }
-        _ => diffs.iter().map(diff::render_text).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -130,10 +166,10 @@ pub fn run(g: &Global, old: &Path, new: &Path, r: &RegressionArgs) -> Result<Exi
     )?;
     let wait = std::time::Duration::from_secs(g.timeout);
     let (old, new) = (load_reports(old, wait)?, load_reports(new, wait)?);
-    let diffs = compare(&old, &new, r)?;
-    output::write(g, &t.dest, &render(&diffs, Some(t.format)), "the comparison")?;
-    for why in reasons(&diffs) {
+    let c = compare(&old, &new, r);
+    output::write(g, &t.dest, &render(&c, Some(t.format)), "the comparison")?;
+    for why in reasons(&c.diffs) {
         eprintln!("{why}");
     }
-    Ok(exit_for(&diffs))
+    Ok(exit_for(&c.diffs))
 }

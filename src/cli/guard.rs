@@ -84,6 +84,11 @@ pub fn manifest_inputs(m: &Manifest, out: &mut Vec<RunInput>) {
     }
 }
 
+/// Whether two paths name one file (by another name or link too).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    Identity::of(a).same(&Identity::of(b))
+}
+
 /// Refuse (exit 2) an output that is an input of the run, or a file named twice as output.
 pub fn check(outputs: &[RunOutput], inputs: &[RunInput]) -> Result<()> {
     let inputs: Vec<(&RunInput, Identity)> = inputs.iter().map(|i| (i, Identity::of(&i.path))).collect();

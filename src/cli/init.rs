@@ -55,14 +55,14 @@ url = "https://api.vendor.example/v1/patients"
 # breach_notice_max_days = 10
 
 # [[attestation]]      # evidence for a rule no probe can check (see EVIDENCE-REQUEST.md)
-# rule = "hipaa-risk-analysis"
+# rule = "hipaa-risk-analysis"   # or several manual rules: ["hipaa-risk-analysis", "hipaa-breach-*"]
 # evidence = "evidence/risk-analysis.pdf"
 # attested_by = "J. Rivera, practice manager"
 # date = "2026-10-02"
 # expires = "2027-10-02"
 
 # [[waiver]]           # accept a failing finding until a date
-# rule = "gdpr-transfer-mechanism"
+# rule = "gdpr-transfer-mechanism"   # or a glob over rule ids: "gdpr-dpa-*" (* and ?)
 # resource = "https://api.vendor.example/*"
 # reason = "EU data stays in eu-west-1 per DPA annex 3"
 # approver = "M. Chen, privacy officer"

@@ -246,11 +246,7 @@ fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> Result<Vec<
         Some(p) => {
             let (waivers, text) = manifest::load_waivers_source(p, wait(g)).map_err(|e| anyhow!(e))?;
             let file = p.display().to_string();
-            let problems: Vec<_> = waivers
-                .iter()
-                .filter(|w| rules.rule(&w.rule).is_none())
-                .map(|w| unknown_rule(&file, &text, "waiver", &w.rule))
-                .collect();
+            let problems = check_rule_refs(rules, &file, &text, &waiver_refs(&waivers, &text));
             if !problems.is_empty() {
                 return Err(anyhow!(ConfigError::new(problems)));
             }
@@ -259,16 +255,131 @@ fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> Result<Vec<
     }
 }
 
-/// "names unknown rule", at the first place `id` is written as a string in `text`.
-fn unknown_rule(file: &str, text: &str, kind: &str, id: &str) -> vetter::diag::Problem {
-    let quoted = format!("\"{id}\"");
-    vetter::diag::Problem::at(
-        file,
-        text,
-        text.find(&quoted).map(|o| o..o + quoted.len()),
-        format!("{kind} names unknown rule `{id}`"),
-    )
-    .help("run `vetter rules list` for the rule ids")
+/// One rule reference written in a file: a waiver's `rule`, or an attestation's (or one entry
+/// of its list), with where it is written when known.
+struct RuleRef<'a> {
+    kind: &'static str,
+    pattern: &'a str,
+    span: Option<std::ops::Range<usize>>,
+}
+
+/// The `rule` of each waiver, placed by the TOML text they were read from.
+fn waiver_refs<'a>(waivers: &'a [Waiver], text: &str) -> Vec<RuleRef<'a>> {
+    let spans = manifest::rule_spans(text, "waiver");
+    waivers
+        .iter()
+        .enumerate()
+        .map(|(i, w)| RuleRef {
+            kind: "waiver",
+            pattern: &w.rule,
+            span: spans.get(i).and_then(|s| s.first()).cloned(),
+        })
+        .collect()
+}
+
+/// Every entry of each attestation's `rule`, placed by the TOML text they were read from.
+fn attestation_refs<'a>(attestations: &'a [Attestation], text: &str) -> Vec<RuleRef<'a>> {
+    let spans = manifest::rule_spans(text, "attestation");
+    let mut out = Vec::new();
+    for (i, a) in attestations.iter().enumerate() {
+        for (j, r) in a.rule.entries().iter().enumerate() {
+            out.push(RuleRef {
+                kind: "attestation",
+                pattern: r,
+                span: spans.get(i).and_then(|s| s.get(j)).cloned(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether an attestation can answer the rule: a manual rule, or one whose subject is a
+/// document's existence (`on_missing = "fail"`: the BAA, the DPA).
+fn attestable(r: &vetter::rules::CompiledRule) -> bool {
+    r.rule.manual || r.rule.on_missing == vetter::rules::OnMissing::Fail
+}
+
+/// Check rule references against the loaded rules: an id must name a rule, a glob must match
+/// at least one, and an attestation may only name rules an attestation can answer. Each
+/// problem is placed at the reference (or, without a span, where its text first appears).
+fn check_rule_refs(rules: &RuleSet, file: &str, text: &str, refs: &[RuleRef]) -> Vec<vetter::diag::Problem> {
+    use vetter::diag::Problem;
+    let mut out = Vec::new();
+    for r in refs {
+        let span = r.span.clone().or_else(|| {
+            let quoted = format!("\"{}\"", r.pattern);
+            text.find(&quoted).map(|o| o..o + quoted.len())
+        });
+        let matched: Vec<&vetter::rules::CompiledRule> = if vetter::engine::is_rule_glob(r.pattern) {
+            rules
+                .rules
+                .iter()
+                .filter(|c| vetter::engine::rule_matches(r.pattern, &c.rule.id))
+                .collect()
+        } else {
+            rules.rule(r.pattern).into_iter().collect()
+        };
+        if matched.is_empty() {
+            let p = if vetter::engine::is_rule_glob(r.pattern) {
+                Problem::at(
+                    file,
+                    text,
+                    span,
+                    format!("{} glob `{}` matches no rule", r.kind, r.pattern),
+                )
+                .help(
+                    "a glob matches whole rule ids, `*` standing for any characters and `?` for one; \
+                     fix the glob (or remove the entry), and run `vetter rules list` for the rule ids",
+                )
+            } else {
+                Problem::at(
+                    file,
+                    text,
+                    span,
+                    format!("{} names unknown rule `{}`", r.kind, r.pattern),
+                )
+                .help("run `vetter rules list` for the rule ids")
+            };
+            out.push(p);
+            continue;
+        }
+        if r.kind == "attestation" {
+            let refused: Vec<&str> = matched
+                .iter()
+                .filter(|c| !attestable(c))
+                .map(|c| c.rule.id.as_str())
+                .collect();
+            if !refused.is_empty() {
+                let n = refused.len();
+                let message = if vetter::engine::is_rule_glob(r.pattern) {
+                    format!(
+                        "attestation glob `{}` matches {n} rule{} an attestation cannot answer: {}",
+                        r.pattern,
+                        if n == 1 { "" } else { "s" },
+                        listing(refused.iter().map(|s| s.to_string()))
+                    )
+                } else {
+                    format!(
+                        "attestation names `{}`, a rule vetter checks itself, which an attestation cannot answer",
+                        r.pattern
+                    )
+                };
+                out.push(
+                    Problem::at(file, text, span, message).help(if vetter::engine::is_rule_glob(r.pattern) {
+                        "an attestation answers manual rules and the rules that ask for a document \
+                         (the BAA, the DPA), not checks vetter runs itself; narrow the glob or list \
+                         the rules, e.g. rule = [\"hipaa-risk-analysis\", \"hipaa-admin-*\"] \
+                         (`vetter rules list` marks manual rules)"
+                    } else {
+                        "an attestation answers manual rules and the rules that ask for a document \
+                         (the BAA, the DPA); remove this entry and supply what the rule checks, or \
+                         waive its finding with a [[waiver]] (`vetter rules list` marks manual rules)"
+                    }),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// How long a file that is a pipe may go without data: `--timeout`.
@@ -296,7 +407,7 @@ fn eval_inputs(eval: &EvalArgs) -> Vec<guard::RunInput> {
 }
 
 /// Check the run's outputs (every `--output`, and `--save-facts`) against its inputs.
-fn check_outputs(g: &Global, save_facts: Option<&Path>, inputs: &[guard::RunInput]) -> Result<()> {
+fn check_outputs(g: &Global, eval: &EvalArgs, save_facts: Option<&Path>, inputs: &[guard::RunInput]) -> Result<()> {
     let mut outputs: Vec<guard::RunOutput> = g
         .output
         .iter()
@@ -309,6 +420,29 @@ fn check_outputs(g: &Global, save_facts: Option<&Path>, inputs: &[guard::RunInpu
     if let Some(p) = save_facts {
         outputs.push(guard::RunOutput {
             flag: "--save-facts",
+            path: p,
+        });
+    }
+    if let Some(p) = &eval.write_baseline {
+        if let Some(b) = &eval.baseline
+            && guard::same_file(p, b)
+        {
+            return Err(anyhow!(UsageError(format!(
+                "--write-baseline {} would overwrite the baseline this run compares with (--baseline {})\n  \
+                 help: to rewrite the baseline after the comparison, use --update-baseline instead",
+                p.display(),
+                b.display()
+            ))));
+        }
+        if p.is_dir() {
+            return Err(anyhow!(UsageError(format!(
+                "--write-baseline {} is a directory\n  help: give a file name, e.g. {}",
+                p.display(),
+                p.join("baseline.json").display()
+            ))));
+        }
+        outputs.push(guard::RunOutput {
+            flag: "--write-baseline",
             path: p,
         });
     }
@@ -326,20 +460,9 @@ fn now_rfc3339() -> String {
 }
 
 fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
-    let mut problems = Vec::new();
-    for (kind, ids) in [
-        (
-            "attestation",
-            m.attestation.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>(),
-        ),
-        ("waiver", m.waiver.iter().map(|w| w.rule.as_str()).collect()),
-    ] {
-        for id in ids {
-            if rules.rule(id).is_none() {
-                problems.push(unknown_rule(&m.source.file, &m.source.text, kind, id));
-            }
-        }
-    }
+    let mut refs = attestation_refs(&m.attestation, &m.source.text);
+    refs.extend(waiver_refs(&m.waiver, &m.source.text));
+    let mut problems = check_rule_refs(rules, &m.source.file, &m.source.text, &refs);
     for key in m.params.keys() {
         if !rules.params.contains_key(key) {
             let at = m.source.text.find(key.as_str()).map(|o| o..o + key.len());
@@ -454,7 +577,7 @@ pub(crate) fn assess(
     for m in &manifests {
         guard::manifest_inputs(m, &mut inputs);
     }
-    check_outputs(g, save_facts, &inputs)?;
+    check_outputs(g, eval, save_facts, &inputs)?;
     // Then what each output is to hold (an overwrite is the graver mistake, so named first).
     let targets = output::plan(g, &REPORTS)?;
     let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
@@ -517,9 +640,9 @@ pub(crate) fn assess(
             .ok_or_else(|| anyhow!("a vendor was not assessed"))?;
         reports.push(r?);
     }
-    let cmp = compare_baseline(old.as_deref(), &reports, eval)?;
+    let cmp = compare_baseline(&old, &reports, eval);
     emit(g, &reports, &targets)?;
-    let exit = print_baseline(cmp);
+    let exit = finish_baseline(g, eval, &old, cmp, &reports)?;
     Ok(report_thresholds(&reports, eval).max(exit))
 }
 
@@ -661,7 +784,7 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let targets = output::plan(g, &output::Writes { cmd: "eval", ..REPORTS })?;
     let mut inputs = eval_inputs(eval);
     inputs.push(guard::RunInput::new("the facts file", path));
-    check_outputs(g, None, &inputs)?;
+    check_outputs(g, eval, None, &inputs)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(g, eval, &rules)?;
@@ -677,9 +800,9 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     }
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
-    let cmp = compare_baseline(old.as_deref(), std::slice::from_ref(&report), eval)?;
+    let cmp = compare_baseline(&old, std::slice::from_ref(&report), eval);
     emit(g, std::slice::from_ref(&report), &targets)?;
-    let exit = print_baseline(cmp);
+    let exit = finish_baseline(g, eval, &old, cmp, std::slice::from_ref(&report))?;
     Ok(report_thresholds(std::slice::from_ref(&report), eval).max(exit))
 }
 
@@ -706,13 +829,17 @@ fn check_facts_file(display: &str, bytes: &[u8], rules: &RuleSet) -> Result<()> 
                 .help("write the facts again with this vetter: `vetter assess MANIFEST --save-facts FILE`")
         )));
     }
-    let problems: Vec<_> = head
+    let refs: Vec<RuleRef> = head
         .waivers
         .iter()
         .filter_map(|w| w.get("rule")?.as_str())
-        .filter(|id| rules.rule(id).is_none())
-        .map(|id| unknown_rule(display, &text, "waiver", id))
+        .map(|pattern| RuleRef {
+            kind: "waiver",
+            pattern,
+            span: None,
+        })
         .collect();
+    let problems = check_rule_refs(rules, display, &text, &refs);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -720,38 +847,158 @@ fn check_facts_file(display: &str, bytes: &[u8], rules: &RuleSet) -> Result<()> 
     }
 }
 
+/// The baseline a run compares with.
+enum Baseline {
+    /// No `--baseline`.
+    None,
+    /// `--baseline FILE --baseline-optional` and FILE does not exist: this run starts it.
+    Start(PathBuf),
+    /// The baseline's reports.
+    Read(Vec<Report>),
+}
+
 /// `--baseline OLD.json`, read before anything is probed or written: a broken baseline is a
-/// usage error (exit 2) that leaves no report behind.
-fn load_baseline(g: &Global, eval: &EvalArgs) -> Result<Option<Vec<Report>>> {
-    eval.baseline
-        .as_deref()
-        .map(|p| diff::load_reports(p, wait(g)))
-        .transpose()
+/// usage error (exit 2) that leaves no report behind. With `--baseline-optional` a file that
+/// does not exist is no error (the run starts it), but an unreadable or broken one still is,
+/// and so is a baseline to start in a directory that does not exist.
+fn load_baseline(g: &Global, eval: &EvalArgs) -> Result<Baseline> {
+    let Some(p) = eval.baseline.as_deref() else {
+        return Ok(Baseline::None);
+    };
+    if eval.baseline_optional
+        && let Err(e) = std::fs::metadata(p)
+        && e.kind() == std::io::ErrorKind::NotFound
+    {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(anyhow!(UsageError(format!(
+                "--baseline {}: the file does not exist, and neither does the directory {} to start it in\n  \
+                 help: create the directory, or give --baseline a path in an existing one",
+                p.display(),
+                dir.display()
+            ))));
+        }
+        return Ok(Baseline::Start(p.to_path_buf()));
+    }
+    let reports = diff::load_reports(p, wait(g)).map_err(|e| {
+        let missing =
+            !eval.baseline_optional && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        if missing {
+            anyhow!(UsageError(format!(
+                "{e}\n  help: to start a baseline when there is none yet, add --baseline-optional \
+                 (or write one with --write-baseline {})",
+                p.display()
+            )))
+        } else {
+            e
+        }
+    })?;
+    Ok(Baseline::Read(reports))
+}
+
+/// What the comparison decided about the baseline file, said on stderr after it.
+struct Compared {
+    /// The comparison text (and the reasons it fails), for stderr.
+    text: String,
+    exit: Exit,
+    /// Regressions found (so `--update-baseline` leaves the file as it was).
+    regressions: usize,
 }
 
 /// Compare with the baseline (before any report is written, so a failed comparison writes
 /// nothing either); the text goes to stderr after the reports, since stdout carries them.
-fn compare_baseline(old: Option<&[Report]>, reports: &[Report], eval: &EvalArgs) -> Result<Option<(String, Exit)>> {
-    let Some(old) = old else {
-        return Ok(None);
+fn compare_baseline(old: &Baseline, reports: &[Report], eval: &EvalArgs) -> Option<Compared> {
+    let Baseline::Read(old) = old else {
+        return None;
     };
-    let diffs = diff::compare(old, reports, &eval.regression)?;
-    let mut text = diff::render(&diffs, None);
-    for why in diff::reasons(&diffs) {
+    let c = diff::compare(old, reports, &eval.regression);
+    let mut text = diff::render(&c, None);
+    for why in diff::reasons(&c.diffs) {
         text.push_str(&why);
         text.push('\n');
     }
-    Ok(Some((text, diff::exit_for(&diffs))))
+    Some(Compared {
+        text,
+        exit: diff::exit_for(&c.diffs),
+        regressions: c.diffs.iter().map(|d| d.regressions).sum(),
+    })
 }
 
-fn print_baseline(cmp: Option<(String, Exit)>) -> Exit {
-    match cmp {
-        Some((text, exit)) => {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-            exit
+/// Print the comparison on stderr, then write the baseline files the flags ask for:
+/// `--write-baseline FILE` always; the `--baseline` file when it is started
+/// (`--baseline-optional`) or, with `--update-baseline`, when the comparison found no
+/// regression. Returns the comparison's exit code.
+fn finish_baseline(
+    g: &Global,
+    eval: &EvalArgs,
+    old: &Baseline,
+    cmp: Option<Compared>,
+    reports: &[Report],
+) -> Result<Exit> {
+    let mut err = std::io::stderr().lock();
+    let exit = match &cmp {
+        Some(c) => {
+            let _ = err.write_all(c.text.as_bytes());
+            c.exit
         }
         None => Exit::Ok,
+    };
+    let json = if reports.len() == 1 {
+        report::json::render(&reports[0])
+    } else {
+        report::json::render_portfolio(reports)
+    };
+    if let Some(p) = &eval.write_baseline {
+        write_atomic(p, &json).with_context(|| format!("cannot write --write-baseline {}", p.display()))?;
+        output::wrote(g, p);
     }
+    match (old, &cmp) {
+        (Baseline::Start(p), _) => {
+            write_atomic(p, &json).with_context(|| format!("cannot start the baseline {}", p.display()))?;
+            let _ = writeln!(
+                err,
+                "note: baseline {} did not exist: started it from this run (nothing was compared)",
+                report::text::escape_controls(&p.display().to_string())
+            );
+        }
+        (Baseline::Read(_), Some(c)) if eval.update_baseline => {
+            let p = eval.baseline.as_deref().unwrap_or(Path::new(""));
+            let shown = report::text::escape_controls(&p.display().to_string()).into_owned();
+            if c.regressions == 0 {
+                write_atomic(p, &json).with_context(|| format!("cannot update the baseline {}", p.display()))?;
+                if !g.quiet {
+                    let _ = writeln!(err, "updated baseline {shown}");
+                }
+            } else {
+                let _ = writeln!(
+                    err,
+                    "note: baseline {shown} not updated: the comparison found {} regression{}; \
+                     to accept them, write a new baseline with --write-baseline",
+                    c.regressions,
+                    if c.regressions == 1 { "" } else { "s" }
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(exit)
+}
+
+/// Replace `path` with `text` at once (a temporary file in the same directory, renamed over
+/// it): a run stopped half-way never leaves a truncated baseline for the next one to refuse.
+fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".vetter-baseline").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Why --fail-under and --fail-on fail, one line each ("score 62.5 is under --fail-under 70";

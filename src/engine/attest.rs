@@ -13,7 +13,8 @@ use crate::rules::CompiledRule;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
-    pub rule: String,
+    /// The rules it answers: one rule id or glob (`hipaa-admin-*`), or a list of them.
+    pub rule: RuleRefs,
     /// A file hashed into the report.
     pub evidence: Option<String>,
     /// SHA-256 of `evidence` as the run read it: filled by vetter, refused in a manifest.
@@ -24,11 +25,121 @@ pub struct Attestation {
     pub expires: Option<IsoDate>,
 }
 
+/// The `rule` of an attestation: one rule id or glob, or a list of them (TOML `rule = "a"` or
+/// `rule = ["a", "b-*"]`). A single entry serialises as a string, as before lists existed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRefs(pub Vec<String>);
+
+impl RuleRefs {
+    /// The ids and globs as written.
+    pub fn entries(&self) -> &[String] {
+        &self.0
+    }
+    /// Whether any entry names `id` (an equal id, or a glob matching it).
+    pub fn covers(&self, id: &str) -> bool {
+        self.0.iter().any(|p| rule_matches(p, id))
+    }
+}
+
+impl From<&str> for RuleRefs {
+    fn from(s: &str) -> Self {
+        RuleRefs(vec![s.to_string()])
+    }
+}
+
+impl std::fmt::Display for RuleRefs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+impl Serialize for RuleRefs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleRefs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RuleRefs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a rule id or glob, or a list of them, e.g. \"hipaa-risk-analysis\" or [\"a\", \"b-*\"]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RuleRefs, E> {
+                Ok(RuleRefs(vec![v.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RuleRefs, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<String>()? {
+                    out.push(x);
+                }
+                Ok(RuleRefs(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl schemars::JsonSchema for RuleRefs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RuleRefs".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A rule id or glob (`*` any characters, `?` one), or a list of them.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
+/// Whether a rule reference is a glob: it holds `*` or `?` (rule ids never do).
+pub fn is_rule_glob(pattern: &str) -> bool {
+    pattern.contains(['*', '?'])
+}
+
+/// Whether `pattern` names the rule `id`: the id itself, or a glob over whole ids where `*`
+/// matches any run of characters (also none, also `-`) and `?` exactly one. Nothing else is
+/// special (no `[...]`, `{...}`, `**` or escapes), and case matters.
+pub fn rule_matches(pattern: &str, id: &str) -> bool {
+    if !is_rule_glob(pattern) {
+        return pattern == id;
+    }
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), id.chars().collect());
+    // Linear-time wildcard match: on a mismatch, let the last `*` absorb one more character.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
 /// `[[waiver]]` (in the manifest or a `--waivers` file): an accepted failure. Every waiver
 /// expires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
+    /// A rule id, or a glob over rule ids (`gdpr-dpa-*`): see [`rule_matches`].
     pub rule: String,
     /// Glob over the finding's resource; `None` waives the rule on every resource.
     pub resource: Option<String>,
@@ -42,7 +153,7 @@ pub(super) fn manual_finding(cr: &CompiledRule, inp: &Inputs) -> Finding {
     let today = inp.as_of;
     let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let mut note = None;
-    for a in inp.attestations.iter().filter(|a| a.rule == cr.rule.id) {
+    for a in inp.attestations.iter().filter(|a| a.rule.covers(&cr.rule.id)) {
         let dated = parse(a.date.as_str());
         let expires = a.expires.as_ref().map(|e| parse(e.as_str()));
         let current = matches!(dated, Some(d) if d <= today)
@@ -111,7 +222,7 @@ pub fn waiver_current(w: &Waiver, as_of: NaiveDate) -> bool {
 pub(super) fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], as_of: NaiveDate) {
     for f in findings.iter_mut().filter(|f| f.status.is_failure()) {
         let hit = waivers.iter().find(|w| {
-            w.rule == f.rule
+            rule_matches(&w.rule, &f.rule)
                 && waiver_current(w, as_of)
                 && w.resource.as_deref().is_none_or(|g| glob_match(g, &f.resource))
         });
@@ -177,5 +288,39 @@ mod tests {
         }];
         let fs = run(&rs, &facts(), &BTreeMap::new(), &[], &bad);
         assert_eq!(status(&fs, "t-tls", "https://a.example"), Status::Fail);
+    }
+
+    #[test]
+    fn rule_globs_star_and_question_mark_only() {
+        for (p, id, want) in [
+            ("gdpr-dpa-*", "gdpr-dpa-supplied", true),
+            ("gdpr-dpa-*", "gdpr-dpa", false),
+            ("gdpr-dpa*", "gdpr-dpa", true),
+            ("gdpr-*-supplied", "gdpr-dpa-supplied", true),
+            ("*", "anything-at-all", true),
+            ("hipaa-tls-1?", "hipaa-tls-10", true),
+            ("hipaa-tls-1?", "hipaa-tls-1", false),
+            ("hipaa-tls-1?", "hipaa-tls-100", false),
+            ("*-supplied", "baa-supplied", true),
+            ("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            ("a*b*c", "axxbyyc", true),
+            ("[ab]-x", "a-x", false),
+            ("exact-id", "exact-id", true),
+            ("exact-id", "exact-idx", false),
+            ("GDPR-*", "gdpr-dpa", false),
+        ] {
+            assert_eq!(rule_matches(p, id), want, "{p} vs {id}");
+        }
+    }
+
+    #[test]
+    fn attestation_rule_is_one_or_a_list() {
+        let one: RuleRefs = serde_json::from_str("\"a-*\"").unwrap();
+        assert_eq!(one.entries(), ["a-*"]);
+        assert_eq!(serde_json::to_string(&one).unwrap(), "\"a-*\"");
+        let many: RuleRefs = serde_json::from_str("[\"a\", \"b-?\"]").unwrap();
+        assert!(many.covers("a") && many.covers("b-1") && !many.covers("b-12"));
+        assert_eq!(serde_json::to_string(&many).unwrap(), "[\"a\",\"b-?\"]");
+        assert!(serde_json::from_str::<RuleRefs>("3").is_err());
     }
 }

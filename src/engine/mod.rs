@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 
 pub mod family;
 
-pub use attest::{Attestation, Waiver, glob_match, waiver_current};
+pub use attest::{Attestation, RuleRefs, Waiver, glob_match, is_rule_glob, rule_matches, waiver_current};
 pub use cel::add_functions;
 pub use finding::{AppliedWaiver, Basis, EvidenceItem, Finding, Status, fingerprint};
 

@@ -88,6 +88,8 @@ struct Asked {
 #[derive(Serialize)]
 struct WaiverRow {
     rule: String,
+    /// For a glob: the rules it covers, in brief.
+    covers: String,
     resource: String,
     reason: String,
     approver: String,
@@ -269,6 +271,7 @@ fn view(r: &Report) -> View<'_> {
             };
             WaiverRow {
                 rule: w.rule.clone(),
+                covers: w.covers().unwrap_or_default(),
                 resource: w.resource.clone().unwrap_or_else(|| "any".into()),
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),

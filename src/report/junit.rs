@@ -156,7 +156,7 @@ fn suites(o: &mut String, r: &Report, prefix: &str) {
         );
         // Expired waivers no longer apply: flag them in the suite of their rule's findings.
         for w in r.waivers.iter().filter(|w| w.expired) {
-            if fs.iter().any(|f| f.rule == w.rule) {
+            if fs.iter().any(|f| crate::engine::rule_matches(&w.rule, &f.rule)) {
                 let _ = writeln!(
                     o,
                     "      <property name=\"expired_waiver\" value=\"{} on {} expired {}: {}\"/>",

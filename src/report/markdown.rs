@@ -217,7 +217,10 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
-                code(&w.rule),
+                match w.covers() {
+                    Some(c) => format!("{} ({})", code(&w.rule), esc(&c)),
+                    None => code(&w.rule),
+                },
                 esc(w.resource.as_deref().unwrap_or("any")),
                 esc(&w.reason),
                 esc(&w.approver),

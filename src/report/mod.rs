@@ -16,13 +16,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Finding, Status, Waiver, waiver_current};
+use crate::engine::{Finding, Status, Waiver, rule_matches, waiver_current};
 use crate::facts::VendorFacts;
 use crate::rules::{Override, RuleSet};
 use crate::score::Score;
 
 /// Version of the report's JSON shape (docs/report.schema.json).
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -47,7 +47,12 @@ pub struct Input {
 /// A waiver as the report lists it (applied or not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverEntry {
+    /// The rule id or glob, as written.
     pub rule: String,
+    /// The rules `rule` names among those loaded for the run (sorted; a glob's expansion,
+    /// whether or not their packs ran). Absent from reports before schema 2.1.
+    #[serde(default)]
+    pub rules: Vec<String>,
     pub resource: Option<String>,
     pub reason: String,
     pub approver: String,
@@ -57,6 +62,26 @@ pub struct WaiverEntry {
     pub expiring_soon: bool,
     /// Findings it waived.
     pub applied_to: usize,
+}
+
+impl WaiverEntry {
+    /// For a glob, the rules it covers in brief ("3 rules: a, b, c"; at most five named);
+    /// `None` for a plain rule id.
+    pub fn covers(&self) -> Option<String> {
+        if !crate::engine::is_rule_glob(&self.rule) {
+            return None;
+        }
+        let n = self.rules.len();
+        let mut s = format!("{n} rule{}", if n == 1 { "" } else { "s" });
+        if n > 0 {
+            s.push_str(": ");
+            s.push_str(&self.rules.iter().take(5).cloned().collect::<Vec<_>>().join(", "));
+            if n > 5 {
+                s.push_str(&format!(" and {} more", n - 5));
+            }
+        }
+        Some(s)
+    }
 }
 
 /// Where the manifest declares each resource: lets SARIF point at a line. Filled by `assess`
@@ -292,14 +317,23 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
             let applied_to = findings
                 .iter()
                 .filter(|f| {
-                    f.rule == w.rule
+                    rule_matches(&w.rule, &f.rule)
                         && f.waiver
                             .as_ref()
                             .is_some_and(|a| a.reason == w.reason && a.expires == w.expires.as_str())
                 })
                 .count();
+            let mut rules: Vec<String> = parts
+                .rules
+                .rules
+                .iter()
+                .map(|c| c.rule.id.clone())
+                .filter(|id| rule_matches(&w.rule, id))
+                .collect();
+            rules.sort();
             WaiverEntry {
                 rule: w.rule.clone(),
+                rules,
                 resource: w.resource.clone(),
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),

@@ -205,6 +205,12 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     for w in r.waivers.iter().filter(|w| w.expiring_soon) {
         out.push_str(&format!("note: waiver for {} expires on {}\n", w.rule, w.expires));
     }
+    for (w, covers) in r.waivers.iter().filter_map(|w| Some((w, w.covers()?))) {
+        out.push_str(&format!(
+            "note: waiver for {} covers {covers} ({} finding(s) waived)\n",
+            w.rule, w.applied_to
+        ));
+    }
     out
 }
 

@@ -74,7 +74,7 @@ pub fn run(rules: &RuleSet, shape: &Shape, rule: &CompiledRule, ex: &Example) ->
         .unwrap_or_default();
     let attestations: Vec<Attestation> = if ex.attested {
         vec![Attestation {
-            rule: rule.rule.id.clone(),
+            rule: rule.rule.id.as_str().into(),
             evidence: Some("example".into()),
             evidence_sha256: None,
             attested_by: "the example".into(),
