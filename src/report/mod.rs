@@ -257,13 +257,42 @@ pub fn sort_findings(findings: &mut [Finding]) {
             Status::Skip => 4,
         }
     }
-    findings.sort_by(|a, b| {
-        rank(a.status)
-            .cmp(&rank(b.status))
-            .then(b.severity.cmp(&a.severity))
-            .then(a.rule.cmp(&b.rule))
-            .then(a.resource.cmp(&b.resource))
-    });
+    // Sorted by a packed integer key: the rule and resource strings are ranked once among their
+    // distinct values (a few hundred rules, one per resource), so the sort of hundreds of
+    // thousands of findings compares integers and moves indices, not strings and whole
+    // findings (docs/benchmarks.md, scale). Equal keys keep their order, as a stable sort would.
+    fn ranks<'a>(values: impl Iterator<Item = &'a str>) -> std::collections::HashMap<&'a str, u64> {
+        let mut v: Vec<&str> = values.collect();
+        v.sort_unstable();
+        v.dedup();
+        v.into_iter().enumerate().map(|(i, s)| (s, i as u64)).collect()
+    }
+    let rules = ranks(findings.iter().map(|f| f.rule.as_str()));
+    let resources = ranks(findings.iter().map(|f| f.resource.as_str()));
+    let mut keys: Vec<(u64, u64, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let head = (u64::from(rank(f.status)) << 8
+                | u64::from(crate::rules::Severity::Critical as u8 - f.severity as u8))
+                << 24
+                | rules[f.rule.as_str()];
+            (head, resources[f.resource.as_str()], i)
+        })
+        .collect();
+    keys.sort_unstable();
+    // Apply the permutation in place, following its cycles.
+    let mut order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
+    for start in 0..order.len() {
+        let mut cur = start;
+        while order[cur] != start {
+            let next = order[cur];
+            findings.swap(cur, next);
+            order[cur] = cur;
+            cur = next;
+        }
+        order[cur] = cur;
+    }
 }
 
 /// Everything needed to build a report besides findings.
@@ -646,4 +675,74 @@ pub fn category_weights(report: &Report) -> BTreeMap<String, (u32, u32)> {
 /// The JSON Schema of the report (committed as docs/report.schema.json).
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Report)).expect("schema serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Severity;
+
+    /// The integer-key sort gives exactly the order of the plain comparator, ties included.
+    #[test]
+    fn findings_sort_worst_first_like_the_comparator() {
+        let statuses = [
+            Status::Pass,
+            Status::Fail,
+            Status::Error,
+            Status::Manual,
+            Status::Missing,
+            Status::Waived,
+            Status::Skip,
+        ];
+        let severities = [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let findings: Vec<Finding> = (0..2000)
+            .map(|i| Finding {
+                id: format!("f{i}"),
+                rule: format!("rule-{}", next(40)),
+                resource: format!("https://host{}.example/p", next(300)),
+                status: statuses[next(statuses.len())],
+                basis: crate::engine::Basis::Check,
+                severity: severities[next(severities.len())],
+                force: crate::rules::Force::Required,
+                category: crate::rules::Category::Encryption,
+                message: None,
+                evidence: vec![],
+                worth: None,
+                waiver: None,
+                also: Vec::new(),
+            })
+            .collect();
+        fn rank(s: Status) -> u8 {
+            match s {
+                Status::Error | Status::Fail => 0,
+                Status::Manual | Status::Missing => 1,
+                Status::Waived => 2,
+                Status::Pass => 3,
+                Status::Skip => 4,
+            }
+        }
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| {
+            rank(a.status)
+                .cmp(&rank(b.status))
+                .then(b.severity.cmp(&a.severity))
+                .then(a.rule.cmp(&b.rule))
+                .then(a.resource.cmp(&b.resource))
+        });
+        let mut got = findings;
+        sort_findings(&mut got);
+        let ids = |v: &[Finding]| v.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&got), ids(&expected));
+    }
 }
