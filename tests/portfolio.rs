@@ -205,3 +205,105 @@ fn vendors_are_assessed_in_parallel() {
         assert_eq!(e["bytes"], 21, "both vendors read their evidence");
     }
 }
+
+/// The ranking opens the JSON, HTML and Markdown portfolios too, in the terminal table's order.
+#[test]
+fn every_portfolio_format_opens_on_the_ranked_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    portfolio(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23"]);
+    let out = text(&o.stdout);
+    let table = &out[out.find("Portfolio: 3 vendors, best first").unwrap()..];
+    let terminal: Vec<String> = table
+        .lines()
+        .filter(|l| l.starts_with("│ "))
+        .skip(1)
+        .map(|l| l.split('┆').nth(1).unwrap().trim().to_string())
+        .collect();
+    assert_eq!(terminal.len(), 3, "{table}");
+
+    // JSON: `overview` beside `reports`, one row per vendor, ranked as the terminal ranks.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let overview = p["overview"].as_array().expect("overview array");
+    let reports = p["reports"].as_array().unwrap();
+    let names: Vec<&str> = overview.iter().map(|r| r["vendor"].as_str().unwrap()).collect();
+    assert_eq!(names, terminal, "the terminal's order");
+    for (i, row) in overview.iter().enumerate() {
+        assert_eq!(row["rank"], i + 1);
+        let r = &reports[row["report"].as_u64().unwrap() as usize];
+        assert_eq!(r["vendor"]["name"], row["vendor"], "`report` indexes `reports`");
+        assert_eq!(row["grade"], r["score"]["grade"]);
+        assert_eq!(row["provisional"], r["score"]["provisional"]);
+        assert_eq!(row["score"], r["score"]["overall"]);
+        assert_eq!(row["coverage"], r["score"]["coverage"]);
+        assert_eq!(row["next_review"], r["vendor"]["next_review"]);
+        let kinds: Vec<&serde_json::Value> = r["not_supplied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| &n["kind"])
+            .collect();
+        let listed: Vec<&serde_json::Value> = row["not_supplied"].as_array().unwrap().iter().collect();
+        assert_eq!(listed, kinds, "missing documents of {}", row["vendor"]);
+    }
+    let bare = overview.iter().find(|r| r["vendor"] == "Bare Vendor").unwrap();
+    assert!(
+        bare["not_supplied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "evidence.soc2"),
+        "{bare}"
+    );
+    assert_eq!(bare["provisional"], true, "{bare}");
+    let overdue = overview.iter().find(|r| r["vendor"] == "Overdue Vendor").unwrap();
+    assert_eq!(overdue["next_review"], "2025-01-01");
+    assert_eq!(overdue["review_overdue"], true);
+    // The shape is the published one.
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/portfolio.schema.json")).unwrap()).unwrap();
+    assert_eq!(schema, vetter::report::portfolio_schema());
+    let parsed: vetter::report::Portfolio = serde_json::from_value(p.clone()).expect("reads as a Portfolio");
+    assert_eq!(parsed.overview, vetter::report::portfolio::rank(&parsed.reports));
+
+    // HTML: the overview comes before the first vendor's section and links to each one.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "html"]);
+    let html = text(&o.stdout);
+    let start = html.find("id=\"overview\"").expect("overview section");
+    assert!(start < html.find("id=\"vendor-1\"").unwrap(), "overview first");
+    let rows: Vec<&str> = html[start..].split("<tr data-rank=").skip(1).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, name) in terminal.iter().enumerate() {
+        let n = reports
+            .iter()
+            .position(|r| r["vendor"]["name"] == name.as_str())
+            .unwrap()
+            + 1;
+        assert!(
+            rows[i].contains(&format!("<a href=\"#vendor-{n}\">{name}</a>")),
+            "rank {} links to {name}'s section: {}",
+            i + 1,
+            rows[i]
+        );
+        assert!(html.contains(&format!("<h1 id=\"vendor-{n}\">{name}</h1>")));
+    }
+    assert!(html[start..].contains("2025-01-01 (overdue)"));
+    assert!(html[start..].contains("<small>provisional</small>"));
+
+    // Markdown: the ranked table first, then each vendor's report.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "markdown"]);
+    let md = text(&o.stdout);
+    assert!(md.starts_with("## vetter portfolio: 3 vendors, best first"), "{md}");
+    let first_report = md.find("## vetter: ").unwrap();
+    let table: Vec<&str> = md[..first_report]
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    for (i, name) in terminal.iter().enumerate() {
+        assert!(table[i].starts_with(&format!("| {} | {name} |", i + 1)), "{}", table[i]);
+    }
+    assert!(md[..first_report].contains("Not supplied") && md[..first_report].contains("evidence.soc2"));
+}
