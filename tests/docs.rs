@@ -59,6 +59,7 @@ fn man_pages_are_current() {
         "completions",
         "diff",
         "verify",
+        "portfolio",
         "demo",
         "evidence",
     ] {

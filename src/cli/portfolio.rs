@@ -16,10 +16,19 @@ const WRITES: output::Writes = output::Writes {
     ..REPORTS
 };
 
-/// The files the arguments stand for: a file as given; a directory, its `*.json` files (sorted).
+/// The files the arguments stand for: a file as given; a directory, its `*.json` files (sorted),
+/// but for `*.oscal.json`.
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
+        if std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Err(anyhow!(UsageError(format!(
+                "{}: error: no such file or directory\n  \
+                 help: give JSON reports written by `vetter assess MANIFEST --format json --output FILE`, \
+                 or a directory of them",
+                p.display()
+            ))));
+        }
         if !p.is_dir() {
             out.push(p.clone());
             continue;
@@ -30,6 +39,13 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .flatten()
             .map(|e| e.path())
             .filter(|f| f.extension().is_some_and(|x| x == "json") && !f.is_dir())
+            // vetter's own OSCAL output (`-o acme.oscal.json`), written beside the JSON report
+            // by the same job, is not a report it reads back: left out by name.
+            .filter(|f| {
+                !f.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".oscal.json"))
+            })
             .collect();
         if found.is_empty() {
             return Err(anyhow!(UsageError(format!(
