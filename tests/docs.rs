@@ -23,6 +23,10 @@ fn facts_doc_and_schemas_are_current() {
         "docs/report.schema.json",
         &(serde_json::to_string_pretty(&vetter::report::schema()).unwrap() + "\n"),
     );
+    check(
+        "docs/portfolio.schema.json",
+        &(serde_json::to_string_pretty(&vetter::report::portfolio_schema()).unwrap() + "\n"),
+    );
 }
 
 #[test]
@@ -55,6 +59,7 @@ fn man_pages_are_current() {
         "completions",
         "diff",
         "verify",
+        "portfolio",
         "demo",
         "evidence",
     ] {

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
+const SAMPLE_MANIFEST: &str = "fixtures/vendors/sample/vendor.toml";
+
 fn vendor(dir: &Path, sub: &str, toml: &str) {
     std::fs::create_dir_all(dir.join(sub)).unwrap();
     std::fs::write(dir.join(sub).join("vendor.toml"), toml).unwrap();
@@ -204,4 +206,301 @@ fn vendors_are_assessed_in_parallel() {
             .unwrap();
         assert_eq!(e["bytes"], 21, "both vendors read their evidence");
     }
+}
+
+/// The ranking opens the JSON, HTML and Markdown portfolios too, in the terminal table's order.
+#[test]
+fn every_portfolio_format_opens_on_the_ranked_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    portfolio(dir.path());
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23"]);
+    let out = text(&o.stdout);
+    let table = &out[out.find("Portfolio: 3 vendors, best first").unwrap()..];
+    let terminal: Vec<String> = table
+        .lines()
+        .filter(|l| l.starts_with("│ "))
+        .skip(1)
+        .map(|l| l.split('┆').nth(1).unwrap().trim().to_string())
+        .collect();
+    assert_eq!(terminal.len(), 3, "{table}");
+
+    // JSON: `overview` beside `reports`, one row per vendor, ranked as the terminal ranks.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let overview = p["overview"].as_array().expect("overview array");
+    let reports = p["reports"].as_array().unwrap();
+    let names: Vec<&str> = overview.iter().map(|r| r["vendor"].as_str().unwrap()).collect();
+    assert_eq!(names, terminal, "the terminal's order");
+    for (i, row) in overview.iter().enumerate() {
+        assert_eq!(row["rank"], i + 1);
+        let r = &reports[row["report"].as_u64().unwrap() as usize];
+        assert_eq!(r["vendor"]["name"], row["vendor"], "`report` indexes `reports`");
+        assert_eq!(row["grade"], r["score"]["grade"]);
+        assert_eq!(row["provisional"], r["score"]["provisional"]);
+        assert_eq!(row["score"], r["score"]["overall"]);
+        assert_eq!(row["coverage"], r["score"]["coverage"]);
+        assert_eq!(row["next_review"], r["vendor"]["next_review"]);
+        let kinds: Vec<&serde_json::Value> = r["not_supplied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| &n["kind"])
+            .collect();
+        let listed: Vec<&serde_json::Value> = row["not_supplied"].as_array().unwrap().iter().collect();
+        assert_eq!(listed, kinds, "missing documents of {}", row["vendor"]);
+    }
+    let bare = overview.iter().find(|r| r["vendor"] == "Bare Vendor").unwrap();
+    assert!(
+        bare["not_supplied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "evidence.soc2"),
+        "{bare}"
+    );
+    assert_eq!(bare["provisional"], true, "{bare}");
+    let overdue = overview.iter().find(|r| r["vendor"] == "Overdue Vendor").unwrap();
+    assert_eq!(overdue["next_review"], "2025-01-01");
+    assert_eq!(overdue["review_overdue"], true);
+    // The shape is the published one.
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/portfolio.schema.json")).unwrap()).unwrap();
+    assert_eq!(schema, vetter::report::portfolio_schema());
+    let parsed: vetter::report::Portfolio = serde_json::from_value(p.clone()).expect("reads as a Portfolio");
+    assert_eq!(parsed.overview, vetter::report::portfolio::rank(&parsed.reports));
+
+    // HTML: the overview comes before the first vendor's section and links to each one.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "html"]);
+    let html = text(&o.stdout);
+    let start = html.find("id=\"overview\"").expect("overview section");
+    assert!(start < html.find("id=\"vendor-1\"").unwrap(), "overview first");
+    let rows: Vec<&str> = html[start..].split("<tr data-rank=").skip(1).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, name) in terminal.iter().enumerate() {
+        let n = reports
+            .iter()
+            .position(|r| r["vendor"]["name"] == name.as_str())
+            .unwrap()
+            + 1;
+        assert!(
+            rows[i].contains(&format!("<a href=\"#vendor-{n}\">{name}</a>")),
+            "rank {} links to {name}'s section: {}",
+            i + 1,
+            rows[i]
+        );
+        assert!(html.contains(&format!("<h1 id=\"vendor-{n}\">{name}</h1>")));
+    }
+    assert!(html[start..].contains("2025-01-01 (overdue)"));
+    assert!(html[start..].contains("<small>provisional</small>"));
+
+    // Markdown: the ranked table first, then each vendor's report.
+    let o = run(&["assess", "-q", d, "--as-of", "2026-11-23", "--format", "markdown"]);
+    let md = text(&o.stdout);
+    assert!(md.starts_with("## vetter portfolio: 3 vendors, best first"), "{md}");
+    let first_report = md.find("## vetter: ").unwrap();
+    let table: Vec<&str> = md[..first_report]
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    for (i, name) in terminal.iter().enumerate() {
+        assert!(table[i].starts_with(&format!("| {} | {name} |", i + 1)), "{}", table[i]);
+    }
+    assert!(md[..first_report].contains("Not supplied") && md[..first_report].contains("evidence.soc2"));
+}
+
+/// `assess` of three vendors, with the full fixture's credential set.
+fn assess_cmd(args: &[&str]) -> std::process::Output {
+    let mut c = vetter();
+    c.env("ACME_TOKEN", "Bearer not-a-secret").args(args);
+    c.output().unwrap()
+}
+
+/// The "done when": a portfolio assembled from separately written JSON reports equals
+/// the one `assess` makes from the same manifests, in every format.
+#[test]
+fn portfolio_of_separate_reports_equals_the_assessed_portfolio() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.toml");
+    std::fs::write(
+        &bare,
+        "[vendor]\nname = \"Bare Vendor\"\nnext_review = \"2025-01-01\"\n",
+    )
+    .unwrap();
+    let manifests = [
+        "fixtures/vendors/sample/vendor.toml",
+        "fixtures/vendors/full/vendor.toml",
+        bare.to_str().unwrap(),
+    ];
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    // One CI job per vendor: each writes its own report.
+    for (i, m) in manifests.iter().enumerate() {
+        let out = reports.join(format!("{i}-vendor.json"));
+        let o = assess_cmd(&["assess", "-q", m, "--as-of", "2026-11-23", "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{m}: {}", text(&o.stderr));
+    }
+    let files: Vec<String> = (0..3)
+        .map(|i| reports.join(format!("{i}-vendor.json")).to_str().unwrap().to_string())
+        .collect();
+    // The OSCAL file a job writes beside its JSON report is left out of a directory.
+    std::fs::write(reports.join("0-vendor.oscal.json"), "{\"assessment-results\": {}}").unwrap();
+    let r = reports.to_str().unwrap();
+    for format in ["json", "table", "html", "markdown", "sarif", "junit", "oscal"] {
+        let mut args = vec!["assess", "-q"];
+        args.extend(manifests);
+        args.extend(["--as-of", "2026-11-23", "--format", format]);
+        let together = assess_cmd(&args);
+        assert_eq!(together.status.code(), Some(0), "{}", text(&together.stderr));
+        // The same clock (SOURCE_DATE_EPOCH) for every run: byte for byte the same.
+        let assembled = run(&["portfolio", "-q", r, "--format", format]);
+        assert_eq!(assembled.status.code(), Some(0), "{}", text(&assembled.stderr));
+        assert!(
+            together.stdout == assembled.stdout,
+            "{format}: the assembled portfolio differs from the assessed one"
+        );
+    }
+    // Files named one by one give the same; a portfolio given as input contributes its reports.
+    let mut args = vec!["portfolio", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let by_files = run(&args);
+    assert_eq!(by_files.status.code(), Some(0), "{}", text(&by_files.stderr));
+    let whole = dir.path().join("whole.json");
+    std::fs::write(&whole, &by_files.stdout).unwrap();
+    let again = run(&["portfolio", whole.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(again.stdout, by_files.stdout, "a portfolio's reports, ranked again");
+
+    // On a real clock only the time each report was written differs (`generated_at`): each
+    // CI job writes its report at its own moment, which the assembled portfolio keeps.
+    let strip = |b: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        for r in v["reports"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("generated_at");
+        }
+        v
+    };
+    let mut c = vetter();
+    c.env_remove("SOURCE_DATE_EPOCH")
+        .env("ACME_TOKEN", "Bearer not-a-secret");
+    c.args(["assess", "-q"])
+        .args(manifests)
+        .args(["--as-of", "2026-11-23", "--format", "json"]);
+    let live = c.output().unwrap();
+    assert_eq!(live.status.code(), Some(0));
+    assert_eq!(strip(&live.stdout), strip(&by_files.stdout));
+
+    // Thresholds as `assess` has them: each vendor held to them, the worst decides.
+    let o = run(&["portfolio", r, "--fail-under", "50"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("Bare Vendor: score 0 is under --fail-under 50"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "portfolio",
+        r,
+        "--fail-on",
+        "critical",
+        "-o",
+        dir.path().join("p.html").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        dir.path().join("p.html").is_file(),
+        "the deliverable is written whatever the outcome"
+    );
+    let o = run(&["portfolio", r, "--fail-under", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+/// Input `vetter portfolio` cannot use: exit 2, the file named, the fix said, never a panic.
+#[test]
+fn portfolio_refuses_bad_input_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sample = d.join("sample.json");
+    let o = run(&[
+        "assess",
+        "-q",
+        SAMPLE_MANIFEST,
+        "--as-of",
+        "2026-11-23",
+        "-o",
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&sample).unwrap()).unwrap();
+    let write = |name: &str, body: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let refused = |args: &[&str], file: &str, says: &str| {
+        let o = run(args);
+        assert_no_panic(&o);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(file), "{args:?} names {file}: {err}");
+        assert!(err.contains(says), "{args:?} says {says:?}: {err}");
+        assert!(err.contains("help:"), "{args:?} says how to fix it: {err}");
+        assert!(o.stdout.is_empty(), "nothing written");
+    };
+    let s = sample.to_str().unwrap();
+
+    let not_json = write("notes.json", "these are not JSON\n");
+    refused(&["portfolio", s, &not_json], "notes.json", "not JSON");
+    let facts = write(
+        "facts.json",
+        &std::fs::read_to_string(root().join("fixtures/facts/mixed.json")).unwrap(),
+    );
+    refused(&["portfolio", s, &facts], "facts.json", "not a vetter JSON report");
+    let mut newer = report.clone();
+    newer["schema_version"] = "3.0".into();
+    newer["vendor"]["name"] = "Other Vendor".into();
+    let newer = write("newer.json", &newer.to_string());
+    refused(
+        &["portfolio", s, &newer],
+        "newer.json",
+        "schema_version is 3.0, newer than the 2.x",
+    );
+    let twin = write("twin.json", &report.to_string());
+    refused(
+        &["portfolio", s, &twin],
+        "twin.json",
+        "vendor `Sample Clinic Messaging` appears twice",
+    );
+    let o = run(&["portfolio", s, &twin]);
+    assert!(text(&o.stderr).contains("sample.json"), "both files named");
+    let empty = d.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("README.md"), "not a report").unwrap();
+    refused(&["portfolio", empty.to_str().unwrap()], "empty", "no *.json reports");
+    // In a directory, every *.json must be a report.
+    let mixed = d.join("mixed");
+    std::fs::create_dir(&mixed).unwrap();
+    std::fs::copy(&sample, mixed.join("a.json")).unwrap();
+    std::fs::write(mixed.join("b.json"), "{\"results\": []}").unwrap();
+    refused(
+        &["portfolio", mixed.to_str().unwrap()],
+        "b.json",
+        "not a vetter JSON report",
+    );
+    // A portfolio with no reports, and a missing file.
+    let none = write("none.json", "{\"reports\": []}");
+    refused(&["portfolio", &none], "none.json", "holds no reports");
+    refused(
+        &["portfolio", &d.join("gone.json").to_string_lossy()],
+        "gone.json",
+        "no such file or directory",
+    );
+    // An output over one of the reports read.
+    let o = run(&["portfolio", s, "-o", s]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&sample).unwrap()).unwrap(),
+        report,
+        "the report read is left as it was"
+    );
 }

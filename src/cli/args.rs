@@ -71,12 +71,8 @@ pub struct EvalArgs {
     /// A TOML file of [[waiver]] tables, added to the manifest's waivers.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
-    /// Exit 1 when the overall score is below SCORE (0-100).
-    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
-    pub fail_under: Option<f64>,
-    /// Exit 1 when a finding of this severity or worse fails or errors (waived ones never count).
-    #[arg(long, value_name = "SEVERITY", value_enum)]
-    pub fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     /// Compare with a baseline JSON report (or portfolio) and exit 1 on a regression
     /// (docs/baselines.md); the comparison is printed to stderr.
     #[arg(long, value_name = "OLD.json")]
@@ -95,6 +91,18 @@ pub struct EvalArgs {
     pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub regression: RegressionArgs,
+}
+
+/// The thresholds a set of reports is held to (`assess`, `eval`, `demo`, `portfolio`); in a
+/// portfolio each vendor is held to them and the worst decides the exit code.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ThresholdArgs {
+    /// Exit 1 when the overall score is below SCORE (0-100).
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    pub fail_under: Option<f64>,
+    /// Exit 1 when a finding of this severity or worse fails or errors (waived ones never count).
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    pub fail_on: Option<SeverityArg>,
 }
 
 /// What counts as a regression against a baseline.
@@ -174,6 +182,18 @@ pub enum Command {
         new: PathBuf,
         #[command(flatten)]
         regression: RegressionArgs,
+    },
+    /// Assemble a ranked portfolio from JSON reports written elsewhere (e.g. one CI job per
+    /// vendor): the same deliverables `assess` writes for several vendors.
+    Portfolio {
+        /// JSON reports (or portfolios, which contribute their reports) written by
+        /// `vetter assess --format json`, or directories: every *.json in one must be such a
+        /// report. Each vendor may appear once; reports keep the order given (a directory's
+        /// files sorted by name).
+        #[arg(required = true, value_name = "REPORT.json|DIR")]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        thresholds: ThresholdArgs,
     },
     /// Re-hash the inputs a JSON report names; exit 1 when any changed or went missing.
     Verify {

@@ -16,16 +16,24 @@ pub fn load_reports(path: &Path, wait: std::time::Duration) -> Result<Vec<Report
     let display = path.display();
     let bytes = vetter::probe::input::read(path, vetter::probe::input::Kind::Report, wait)
         .map_err(|e| UsageError(format!("{display}: cannot read report: {e}")))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| UsageError(format!("{display}:{}:{}: error: not JSON: {e}", e.line(), e.column())))?;
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| UsageError(format!("{display}:{}:{}: error: not JSON: {e}\n  help: give a JSON report written by `vetter assess MANIFEST --format json --output FILE`", e.line(), e.column())))?;
     let not_report = |e: serde_json::Error| {
         UsageError(format!(
             "{display}: error: not a vetter JSON report: {e}\n  help: write one with `vetter assess MANIFEST --format json --output FILE`"
         ))
     };
-    let reports = if value.get("reports").is_some() {
+    let reports = if let Some(list) = value.get("reports") {
+        for (i, r) in list.as_array().into_iter().flatten().enumerate() {
+            check_schema_version(&display.to_string(), r, &format!("reports[{i}]."))?;
+        }
+        // The overview is derived from the reports: whoever reads them ranks again.
+        if let Some(o) = value.as_object_mut() {
+            o.remove("overview");
+        }
         serde_json::from_value::<Portfolio>(value).map_err(not_report)?.reports
     } else {
+        check_schema_version(&display.to_string(), &value, "")?;
         vec![serde_json::from_value::<Report>(value).map_err(not_report)?]
     };
     for (i, r) in reports.iter().enumerate() {
@@ -37,6 +45,25 @@ pub fn load_reports(path: &Path, wait: std::time::Duration) -> Result<Vec<Report
         })?;
     }
     Ok(reports)
+}
+
+/// A report of a newer schema major version than this vetter writes may mean anything: refuse
+/// it by name rather than read it as the shape this vetter knows (a newer minor version only
+/// adds fields, which are ignored). Without a readable version the parser has its say.
+fn check_schema_version(display: &str, report: &serde_json::Value, at: &str) -> Result<()> {
+    let major = |s: &str| s.split('.').next().and_then(|m| m.trim().parse::<u64>().ok());
+    let Some(version) = report.get("schema_version").and_then(|v| v.as_str()) else {
+        return Ok(());
+    };
+    match (major(version), major(vetter::report::SCHEMA_VERSION)) {
+        (Some(have), Some(known)) if have > known => Err(anyhow::anyhow!(UsageError(format!(
+            "{display}: error: {at}schema_version is {version}, newer than the {known}.x this vetter ({}) reads\n  \
+             help: use the vetter that wrote it (or a newer one), or write the report again with this one \
+             (`vetter assess MANIFEST --format json`)",
+            env!("CARGO_PKG_VERSION")
+        )))),
+        _ => Ok(()),
+    }
 }
 
 fn options(r: &RegressionArgs) -> DiffOptions {

@@ -7,6 +7,7 @@ mod guard;
 mod init;
 mod locate;
 mod output;
+mod portfolio;
 mod progress;
 mod rules_cmd;
 mod verify;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
         Command::Verify { report } => verify::run(&g, &report),
+        Command::Portfolio { inputs, thresholds } => portfolio::run(&g, &inputs, &thresholds),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Evidence {
             command: args::EvidenceCommand::Show { file, kind },
@@ -643,7 +645,7 @@ pub(crate) fn assess(
     let cmp = compare_baseline(&old, &reports, eval);
     emit(g, &reports, &targets)?;
     let exit = finish_baseline(g, eval, &old, cmp, &reports)?;
-    Ok(report_thresholds(&reports, eval).max(exit))
+    Ok(report_thresholds(&reports, &eval.thresholds).max(exit))
 }
 
 /// Every `auth.env` variable must hold a UTF-8 value: probing without the credential would
@@ -803,7 +805,7 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let cmp = compare_baseline(&old, std::slice::from_ref(&report), eval);
     emit(g, std::slice::from_ref(&report), &targets)?;
     let exit = finish_baseline(g, eval, &old, cmp, std::slice::from_ref(&report))?;
-    Ok(report_thresholds(std::slice::from_ref(&report), eval).max(exit))
+    Ok(report_thresholds(std::slice::from_ref(&report), &eval.thresholds).max(exit))
 }
 
 /// Before a facts file is read as such: its version is one this vetter knows, and every
@@ -1003,7 +1005,7 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Why --fail-under and --fail-on fail, one line each ("score 62.5 is under --fail-under 70";
 /// "3 findings at or above high: …"); empty when they hold.
-pub fn threshold_reasons(r: &Report, eval: &EvalArgs) -> Vec<String> {
+pub fn threshold_reasons(r: &Report, eval: &args::ThresholdArgs) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(min) = eval.fail_under {
         match r.score.overall {
@@ -1052,7 +1054,7 @@ pub(crate) fn listing(items: impl Iterator<Item = String>) -> String {
 
 /// Print every threshold failure on stderr (also with --output and --quiet: it is the
 /// outcome of the run, not progress) and return the exit code.
-fn report_thresholds(reports: &[Report], eval: &EvalArgs) -> Exit {
+fn report_thresholds(reports: &[Report], eval: &args::ThresholdArgs) -> Exit {
     let mut exit = Exit::Ok;
     let mut err = std::io::stderr().lock();
     for r in reports {

@@ -373,10 +373,31 @@ pub fn render(r: &Report) -> String {
     render_many(std::slice::from_ref(r))
 }
 
+/// One vendor's line of a portfolio's overview ([`super::portfolio::rank`]).
+#[derive(Serialize)]
+struct OverviewRow {
+    rank: usize,
+    vendor: String,
+    /// The `vendor-N` id of the vendor's section.
+    anchor: usize,
+    grade: String,
+    grade_class: &'static str,
+    provisional: bool,
+    score: String,
+    coverage: String,
+    worst: String,
+    critical_failures: usize,
+    review: String,
+    review_overdue: bool,
+    not_supplied: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct Page<'a> {
     title: String,
     portfolio: bool,
+    /// The ranked overview, for a portfolio (empty for one report).
+    overview: Vec<OverviewRow>,
     reports: Vec<View<'a>>,
 }
 
@@ -388,9 +409,32 @@ pub fn render_many(reports: &[Report]) -> String {
         [one] => format!("{} — vetter compliance report", one.vendor.name),
         _ => format!("{} vendors — vetter compliance report", reports.len()),
     };
+    let overview = if reports.len() > 1 {
+        super::portfolio::rank(reports)
+            .into_iter()
+            .map(|o| OverviewRow {
+                rank: o.rank,
+                anchor: o.report + 1,
+                grade_class: grade_class(&o.grade),
+                score: o.score_text(),
+                coverage: o.coverage_text(),
+                worst: o.worst_text(),
+                review: o.review_text(),
+                review_overdue: o.review_overdue,
+                critical_failures: o.critical_failures,
+                provisional: o.provisional,
+                grade: o.grade,
+                vendor: o.vendor,
+                not_supplied: o.not_supplied,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = Page {
         title,
         portfolio: reports.len() > 1,
+        overview,
         reports: reports.iter().map(view).collect(),
     };
     match tmpl.render(minijinja::value::Serde(&page)) {

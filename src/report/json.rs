@@ -8,8 +8,19 @@ pub fn render(report: &Report) -> String {
     s
 }
 
+/// A portfolio: `{"overview": [...], "reports": [...]}`, the overview ranked best first
+/// (docs/portfolio.schema.json).
 pub fn render_portfolio(reports: &[Report]) -> String {
-    let mut s = serde_json::to_string_pretty(&serde_json::json!({ "reports": reports })).expect("report serialises");
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        overview: Vec<super::portfolio::Row>,
+        reports: &'a [Report],
+    }
+    let out = Out {
+        overview: super::portfolio::rank(reports),
+        reports,
+    };
+    let mut s = serde_json::to_string_pretty(&out).expect("report serialises");
     s.push('\n');
     s
 }

@@ -60,6 +60,36 @@ fn first_ref<'a>(r: &'a Report, f: &Finding) -> &'a str {
     r.rule(&f.rule).and_then(|i| i.refs.first()).map_or("", String::as_str)
 }
 
+/// A portfolio's opening: the vendors ranked best first ([`super::portfolio::rank`]).
+pub fn render_overview(reports: &[Report]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "## vetter portfolio: {} vendors, best first\n", reports.len());
+    o.push_str("| # | Vendor | Grade | Score | Coverage | Worst category | Critical failures | Next review due | Not supplied |\n");
+    o.push_str("|--:|---|:-:|--:|--:|---|--:|---|---|\n");
+    for row in super::portfolio::rank(reports) {
+        let missing = if row.not_supplied.is_empty() {
+            "–".to_string()
+        } else {
+            row.not_supplied.iter().map(|k| esc(k)).collect::<Vec<_>>().join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.rank,
+            esc(&row.vendor),
+            esc(&row.grade_text()),
+            row.score_text(),
+            row.coverage_text(),
+            esc(&row.worst_text()),
+            row.critical_failures,
+            esc(&row.review_text()),
+            missing
+        );
+    }
+    o.push_str("\nEach vendor's report follows, in the order the vendors were given.\n");
+    o
+}
+
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let s = &r.score;

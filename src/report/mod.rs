@@ -238,9 +238,15 @@ pub struct Report {
     pub manifest: Option<ManifestRef>,
 }
 
-/// A portfolio run: several reports.
+/// A portfolio run: several reports (docs/portfolio.schema.json), opening on their ranking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Portfolio {
+    /// The vendors ranked best first ([`portfolio::rank`] of `reports`: the terminal's ranked
+    /// table). Derived from `reports`, so a reader recomputes it; absent from portfolios
+    /// written before it was added.
+    #[serde(default)]
+    pub overview: Vec<portfolio::Row>,
+    /// One report per vendor, in the order the vendors were given.
     pub reports: Vec<Report>,
 }
 
@@ -636,9 +642,8 @@ pub fn render_portfolio(reports: &[Report], format: Format, opts: RenderOptions)
         Format::Junit => junit::render_many(reports),
         Format::Html => html::render_many(reports),
         Format::Oscal => oscal::render_many(reports),
-        Format::Markdown => reports
-            .iter()
-            .map(markdown::render)
+        Format::Markdown => std::iter::once(markdown::render_overview(reports))
+            .chain(reports.iter().map(markdown::render))
             .collect::<Vec<_>>()
             .join("\n---\n\n"),
         Format::Table => {
@@ -675,6 +680,11 @@ pub fn category_weights(report: &Report) -> BTreeMap<String, (u32, u32)> {
 /// The JSON Schema of the report (committed as docs/report.schema.json).
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Report)).expect("schema serialises")
+}
+
+/// The JSON Schema of a portfolio (committed as docs/portfolio.schema.json).
+pub fn portfolio_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Portfolio)).expect("schema serialises")
 }
 
 #[cfg(test)]
