@@ -5,10 +5,14 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
-    let parsed = match cli::args::Cli::try_parse() {
+    // The derive's command with the examples and the long version (cli::manual).
+    let parsed = match cli::manual::command()
+        .try_get_matches()
+        .and_then(|m| cli::args::Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

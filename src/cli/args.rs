@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Help text lives here once; the man page and
-//! completions are generated from it.
+//! completions are generated from it, with the examples, exit status and environment of
+//! `manual.rs`.
 
 use std::path::PathBuf;
 
@@ -219,6 +220,16 @@ pub enum Command {
         /// Print the facts reference as Markdown instead (docs/facts.md).
         #[arg(long)]
         markdown: bool,
+    },
+    /// Print the JSON Schema of a report (docs/report.schema.json) or, with --portfolio, of a
+    /// portfolio (docs/portfolio.schema.json): what `--format json` writes.
+    Report {
+        /// Print the JSON Schema of the JSON report.
+        #[arg(long, required = true)]
+        schema: bool,
+        /// The schema of a portfolio (several vendors) instead.
+        #[arg(long)]
+        portfolio: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {

@@ -6,6 +6,7 @@ mod diff;
 mod guard;
 mod init;
 mod locate;
+pub mod manual;
 mod output;
 mod portfolio;
 mod progress;
@@ -67,6 +68,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
             output::write(&g, &t.dest, &text, "the facts schema")?;
             Ok(Exit::Ok)
         }
+        Command::Report { schema: _, portfolio } => {
+            let t = output::single(&g, &fixed("report"))?;
+            let schema = if portfolio {
+                report::portfolio_schema()
+            } else {
+                report::schema()
+            };
+            let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+            output::write(&g, &t.dest, &text, "the report schema")?;
+            Ok(Exit::Ok)
+        }
         Command::Init {
             dir,
             force,
@@ -86,7 +98,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Demo { save_facts, eval } => demo::run(&g, save_facts.as_deref(), &eval),
         Command::Completions { shell } => {
             let t = output::single(&g, &fixed("completions"))?;
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = manual::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "vetter", &mut buf);
             output::write(&g, &t.dest, &String::from_utf8_lossy(&buf), "the completion script")?;
@@ -94,21 +106,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Man { page } => {
             let t = output::single(&g, &fixed("man"))?;
-            let root = <Cli as clap::CommandFactory>::command();
-            let cmd = match page.as_deref() {
-                None => root,
-                Some(name) => {
-                    let sub = root
-                        .find_subcommand(name)
-                        .cloned()
-                        .ok_or_else(|| UsageError(format!("no subcommand `{name}`")))?;
-                    let full: &'static str = Box::leak(format!("vetter-{name}").into_boxed_str());
-                    sub.name(full)
-                }
-            };
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(cmd).render(&mut buf)?;
-            output::write(&g, &t.dest, &String::from_utf8_lossy(&buf), "the man page")?;
+            let text = manual::man_page(page.as_deref()).map_err(UsageError)?;
+            output::write(&g, &t.dest, &text, "the man page")?;
             Ok(Exit::Ok)
         }
     }
@@ -184,8 +183,8 @@ pub fn write_stdout(text: &str) -> Result<()> {
 /// Colour on a terminal; off with --no-color or NO_COLOR; forced on a pipe by FORCE_COLOR or
 /// CLICOLOR_FORCE (CI logs render ANSI colour but are not terminals). NO_COLOR wins.
 fn use_color(g: &Global) -> bool {
-    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
-    let forced = set("FORCE_COLOR") || set("CLICOLOR_FORCE");
+    let set = |v: Option<std::ffi::OsString>| v.is_some_and(|v| !v.is_empty() && v != "0");
+    let forced = set(std::env::var_os("FORCE_COLOR")) || set(std::env::var_os("CLICOLOR_FORCE"));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !g.no_color && !no_color && (forced || std::io::stdout().is_terminal())
 }

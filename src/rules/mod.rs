@@ -27,6 +27,47 @@ use shape::Shape;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
 
+/// One built-in pack's `[pack]` identity, for `vetter --version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinPack {
+    pub id: String,
+    pub version: String,
+    /// `rules` or `phrasing`.
+    pub kind: String,
+}
+
+/// The id, version and kind of every built-in pack, in file order, read from each file's
+/// `[pack]` table alone (cheap enough for every start; the full load checks the same table).
+pub fn builtin_packs() -> Vec<BuiltinPack> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        id: String,
+        version: String,
+        #[serde(default = "rules_kind")]
+        kind: String,
+    }
+    fn rules_kind() -> String {
+        "rules".into()
+    }
+    BUILTIN
+        .iter()
+        .filter_map(|(_, text)| {
+            let start = text
+                .find("\n[pack]\n")
+                .map(|o| o + 8)
+                .or_else(|| text.strip_prefix("[pack]\n").map(|_| 7))?;
+            let body = &text[start..];
+            let end = body.find("\n[").map_or(body.len(), |o| o + 1);
+            let head: Head = toml::from_str(&body[..end]).ok()?;
+            Some(BuiltinPack {
+                id: head.id,
+                version: head.version,
+                kind: head.kind,
+            })
+        })
+        .collect()
+}
+
 /// A compiled CEL expression: the program as written (for its references and source
 /// positions) and the same tree metered for evaluation (see [`cost`]).
 pub struct Cel {
@@ -567,4 +608,34 @@ fn collect_reads(p: &Program) -> Vec<String> {
 
 fn find_span(text: &str, needle: &str) -> Option<std::ops::Range<usize>> {
     text.find(needle).map(|i| i..i + needle.len())
+}
+
+#[cfg(test)]
+mod builtin_tests {
+    use super::*;
+
+    /// `vetter --version` reads each pack's `[pack]` table alone: it must name the same packs,
+    /// versions and kinds the full loader does.
+    #[test]
+    fn builtin_packs_match_the_loader() {
+        let set = RuleSet::load(&LoadOptions {
+            include_builtin: true,
+            metadata_only: true,
+            ..Default::default()
+        })
+        .expect("built-in packs load");
+        let mut loaded: Vec<(String, String, String)> = set
+            .packs
+            .iter()
+            .chain(set.phrasing.iter().map(|(p, _)| p))
+            .map(|p| (p.id.clone(), p.version.clone(), p.kind.clone()))
+            .collect();
+        loaded.sort();
+        loaded.dedup();
+        let mut quick: Vec<(String, String, String)> =
+            builtin_packs().into_iter().map(|p| (p.id, p.version, p.kind)).collect();
+        quick.sort();
+        assert_eq!(quick.len(), BUILTIN.len(), "every built-in file has a [pack] table");
+        assert_eq!(quick, loaded);
+    }
 }

@@ -47,6 +47,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order the man page lists their caps.
+    pub const ALL: [Kind; 10] = [
+        Kind::Manifest,
+        Kind::Waivers,
+        Kind::Rules,
+        Kind::Facts,
+        Kind::Report,
+        Kind::CaFile,
+        Kind::Export,
+        Kind::AuditLog,
+        Kind::Evidence,
+        Kind::SideFile,
+    ];
+
     /// The default cap: config files comfortably above the largest real one, documents and
     /// facts at what fits in memory, streamed exports large enough never to stop a real scan.
     pub const fn default_cap(self) -> u64 {
