@@ -195,11 +195,18 @@ pub enum Command {
         #[command(flatten)]
         thresholds: ThresholdArgs,
     },
-    /// Re-hash the inputs a JSON report names; exit 1 when any changed or went missing.
+    /// Re-hash the inputs a JSON report names, vendor by vendor; exit 1 when any changed or
+    /// went missing. Works from any directory: a manifest recorded as a relative path is looked
+    /// for from the report's directory and those above it, then from the current one.
     Verify {
         /// A JSON report (or portfolio) written by `assess --format json`.
         #[arg(value_name = "REPORT.json")]
         report: PathBuf,
+        /// The assessed files were moved or archived: DIR is now the directory that held the
+        /// manifest (for a portfolio, the deepest directory holding every vendor's manifest,
+        /// e.g. the DIR given to `assess`); every path is resolved under it.
+        #[arg(long, value_name = "DIR")]
+        base: Option<PathBuf>,
     },
     /// List, explain and check rule packs.
     Rules {

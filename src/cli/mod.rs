@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         } => assess(&g, &manifests, save_facts.as_deref(), ca_file.as_deref(), &eval),
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
-        Command::Verify { report } => verify::run(&g, &report),
+        Command::Verify { report, base } => verify::run(&g, &report, base.as_deref()),
         Command::Portfolio { inputs, thresholds } => portfolio::run(&g, &inputs, &thresholds),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Evidence {
