@@ -504,3 +504,235 @@ fn portfolio_refuses_bad_input_by_name() {
         "the report read is left as it was"
     );
 }
+
+/// `--save-facts DIR` with several vendors: one file per vendor, named from the vendor, each
+/// byte for byte what assessing that vendor alone writes.
+#[test]
+fn save_facts_dir_writes_one_file_per_vendor() {
+    let d = tempfile::tempdir().unwrap();
+    portfolio(d.path());
+    let run_in = |args: &[&str]| {
+        let mut c = vetter();
+        c.current_dir(d.path()).args(args);
+        c.output().unwrap()
+    };
+    let o = run_in(&[
+        "assess",
+        ".",
+        "--as-of",
+        "2026-11-23",
+        "--save-facts",
+        "facts",
+        "-o",
+        "p.json",
+    ]);
+    assert_no_panic(&o);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(d.path().join("facts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bare-vendor.json",
+            "overdue-vendor.json",
+            "sample-clinic-messaging.json"
+        ]
+    );
+    assert!(err.contains("wrote facts/bare-vendor.json"), "{err}");
+    for (sub, name) in [
+        ("a-sample", "sample-clinic-messaging"),
+        ("b-bare", "bare-vendor"),
+        ("c-overdue", "overdue-vendor"),
+    ] {
+        let m = format!("./{sub}/vendor.toml");
+        let one = format!("{name}.alone.json");
+        let o = run_in(&["assess", "-q", &m, "--as-of", "2026-11-23", "--save-facts", &one]);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+        assert_eq!(
+            std::fs::read(d.path().join(&one)).unwrap(),
+            std::fs::read(d.path().join("facts").join(format!("{name}.json"))).unwrap(),
+            "{name}: the portfolio's facts file differs from assessing the vendor alone"
+        );
+        // And it re-evaluates like any facts file.
+        let o = run_in(&["eval", &format!("facts/{name}.json"), "--format", "json"]);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    }
+    // One vendor and an existing directory: the file goes into it by the same name.
+    let o = run_in(&["assess", "-q", "b-bare/vendor.toml", "--save-facts", "a-sample"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    assert!(d.path().join("a-sample/bare-vendor.json").is_file());
+}
+
+#[test]
+fn save_facts_for_a_portfolio_refuses_a_file_and_numbers_name_collisions() {
+    let d = tempfile::tempdir().unwrap();
+    portfolio(d.path());
+    copy_dir(&d.path().join("a-sample"), &d.path().join("d-again"));
+    let run_in = |args: &[&str]| {
+        let mut c = vetter();
+        c.current_dir(d.path()).args(args);
+        c.output().unwrap()
+    };
+    std::fs::write(d.path().join("existing"), "keep").unwrap();
+    for (path, needle) in [
+        ("existing", "is a file"),
+        ("facts.json", "names a file"),
+        ("no/such/dir", "does not exist"),
+    ] {
+        let o = run_in(&["assess", ".", "--save-facts", path]);
+        assert_no_panic(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains(needle) && err.contains("help: "), "{path}: {err}");
+    }
+    assert_eq!(std::fs::read(d.path().join("existing")).unwrap(), b"keep");
+    assert!(!d.path().join("facts.json").exists());
+    // Two vendors of one name: the second (in command-line order) is numbered, and said so.
+    let o = run_in(&["assess", ".", "--save-facts", "facts"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("facts of ./d-again/vendor.toml are in sample-clinic-messaging-2.json"),
+        "{err}"
+    );
+    let second: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("facts/sample-clinic-messaging-2.json")).unwrap()).unwrap();
+    assert_eq!(second["manifest"]["path"], "./d-again/vendor.toml");
+}
+
+/// `verify` of a portfolio: from any directory, under `--base` once the folder has moved, a
+/// tampered file named under its vendor.
+#[test]
+fn verify_portfolio_from_anywhere_and_moved_with_base() {
+    let d = tempfile::tempdir().unwrap();
+    let work = d.path().join("work");
+    portfolio(&work.join("vendors"));
+    std::fs::create_dir(work.join("out")).unwrap();
+    let o = vetter()
+        .current_dir(&work)
+        .args(["assess", "vendors", "--as-of", "2026-11-23", "-q", "-o", "out/p.json"])
+        .output()
+        .unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    let report = work.join("out/p.json");
+    let verify = |args: &[&str]| vetter().arg("verify").args(args).output().unwrap();
+    // From another directory (the checkout), by absolute path.
+    let o = verify(&[report.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(
+        out.contains("Bare Vendor (manifest ") && out.contains("0 changed or missing"),
+        "{out}"
+    );
+    // Move the vendors elsewhere and keep the report apart: found under --base only.
+    let archive = d.path().join("archive/2026-q4");
+    std::fs::create_dir_all(&archive).unwrap();
+    std::fs::rename(work.join("vendors"), archive.join("vendors-copy")).unwrap();
+    let o = verify(&[report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("not found"), "{}", text(&o.stdout));
+    let base = archive.join("vendors-copy");
+    let o = verify(&[report.to_str().unwrap(), "--base", base.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    // Tamper one file: named under its vendor, the others clean, exit 1.
+    std::fs::write(base.join("a-sample/exports/patients.csv"), "id\n1\n").unwrap();
+    let o = verify(&[report.to_str().unwrap(), "--base", base.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    let sample = out.find("Sample Clinic Messaging (manifest").unwrap();
+    let changed = out.find("CHANGED  export       exports/patients.csv").expect(&out);
+    let bare = out.find("Bare Vendor (manifest").unwrap();
+    assert!(sample < changed && changed < bare, "{out}");
+    assert!(out.contains("1 changed or missing (Sample Clinic Messaging)"), "{out}");
+    let o = verify(&[
+        report.to_str().unwrap(),
+        "--base",
+        base.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["changed_or_missing"], 1);
+    let vendors = v["vendors"].as_array().unwrap();
+    assert_eq!(vendors.len(), 3);
+    assert_eq!(vendors[0]["vendor"], "Sample Clinic Messaging");
+    assert_eq!(vendors[0]["changed_or_missing"], 1);
+    assert_eq!(vendors[0]["manifest"], "vendors/a-sample/vendor.toml");
+    let row = vendors[0]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "exports/patients.csv")
+        .unwrap();
+    assert_eq!(row["state"], "changed");
+    assert!(
+        row["checked"]
+            .as_str()
+            .unwrap()
+            .ends_with("vendors-copy/a-sample/exports/patients.csv")
+    );
+    assert!(vendors[1..].iter().all(|g| g["changed_or_missing"] == 0));
+    // A base that does not exist, or is a file: exit 2, nothing verified.
+    for bad in [d.path().join("nowhere"), report.clone()] {
+        let o = verify(&[report.to_str().unwrap(), "--base", bad.to_str().unwrap()]);
+        assert_no_panic(&o);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("--base") && o.stdout.is_empty(),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
+
+/// One vendor: the report beside its manifest (`-o acme/report.json`) verifies from any
+/// directory; an archived copy of the vendor's folder verifies with `--base` naming it.
+#[test]
+fn verify_one_vendor_from_another_directory_and_its_archive() {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/vendors/sample"), &d.path().join("acme"));
+    let o = vetter()
+        .current_dir(d.path())
+        .args(["assess", "acme/vendor.toml", "-q", "-o", "acme/report.json"])
+        .output()
+        .unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    let report = d.path().join("acme/report.json");
+    let o = vetter().arg("verify").arg(&report).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // Another vendor's manifest at the recorded relative path, nearer the report, does not
+    // capture it: the one with the recorded hash is chosen.
+    let decoy = d.path().join("acme/acme");
+    std::fs::create_dir_all(&decoy).unwrap();
+    std::fs::create_dir_all(d.path().join("elsewhere")).unwrap();
+    std::fs::write(decoy.join("vendor.toml"), "[vendor]\nname = \"Decoy\"\n").unwrap();
+    let o = vetter()
+        .current_dir(d.path().join("elsewhere"))
+        .arg("verify")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let archived = d.path().join("archive/acme-2026");
+    copy_dir(&d.path().join("acme"), &archived);
+    std::fs::remove_dir_all(d.path().join("acme/evidence")).unwrap();
+    // Without --base the original (now missing its evidence) is what is found.
+    let o = vetter()
+        .arg("verify")
+        .arg(archived.join("report.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let o = vetter()
+        .arg("verify")
+        .arg(archived.join("report.json"))
+        .arg("--base")
+        .arg(&archived)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}

@@ -156,8 +156,12 @@ pub enum Command {
         /// at once) and give a portfolio report ending in a ranked table.
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
-        /// Also write the collected facts (with as_of, params, waivers, attestations, inputs) to FILE.
-        #[arg(long, value_name = "FILE")]
+        /// Also write the collected facts (with as_of, params, waivers, attestations, inputs):
+        /// one vendor's to FILE; with several vendors, one file per vendor into DIR (created if
+        /// missing; its parent must exist), named from the vendor name (lower case, letters,
+        /// digits, `.`, `_`, `-`; a name taken twice gets `-2`, `-3`, …). An existing directory
+        /// takes one vendor's file the same way.
+        #[arg(long, value_name = "FILE|DIR")]
         save_facts: Option<PathBuf>,
         /// Also trust the CA certificates in FILE (PEM) when validating endpoint certificates.
         #[arg(long, value_name = "FILE")]
@@ -196,11 +200,21 @@ pub enum Command {
         #[command(flatten)]
         thresholds: ThresholdArgs,
     },
-    /// Re-hash the inputs a JSON report names; exit 1 when any changed or went missing.
+    /// Re-hash the inputs a JSON report names, vendor by vendor; exit 1 when any changed or went missing.
+    ///
+    /// Works from any directory: a manifest recorded as a relative path is looked for from the
+    /// report's directory and each one above it, then from the current one (where the file
+    /// with the recorded hash is found first wins); the files the manifest names are then
+    /// relative to it. Use --base when the files were moved apart from the report.
     Verify {
         /// A JSON report (or portfolio) written by `assess --format json`.
         #[arg(value_name = "REPORT.json")]
         report: PathBuf,
+        /// The assessed files were moved or archived: DIR is now the directory that held the
+        /// manifest (for a portfolio, the deepest directory holding every vendor's manifest,
+        /// e.g. the DIR given to `assess`); every path is resolved under it.
+        #[arg(long, value_name = "DIR")]
+        base: Option<PathBuf>,
     },
     /// List, explain and check rule packs.
     Rules {

@@ -3,6 +3,7 @@
 pub mod args;
 mod demo;
 mod diff;
+mod facts_out;
 mod guard;
 mod init;
 mod locate;
@@ -52,7 +53,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         } => assess(&g, &manifests, save_facts.as_deref(), ca_file.as_deref(), &eval),
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
-        Command::Verify { report } => verify::run(&g, &report),
+        Command::Verify { report, base } => verify::run(&g, &report, base.as_deref()),
         Command::Portfolio { inputs, thresholds } => portfolio::run(&g, &inputs, &thresholds),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Evidence {
@@ -408,7 +409,7 @@ fn eval_inputs(eval: &EvalArgs) -> Vec<guard::RunInput> {
 }
 
 /// Check the run's outputs (every `--output`, and `--save-facts`) against its inputs.
-fn check_outputs(g: &Global, eval: &EvalArgs, save_facts: Option<&Path>, inputs: &[guard::RunInput]) -> Result<()> {
+fn check_outputs(g: &Global, eval: &EvalArgs, save_facts: &[PathBuf], inputs: &[guard::RunInput]) -> Result<()> {
     let mut outputs: Vec<guard::RunOutput> = g
         .output
         .iter()
@@ -418,7 +419,7 @@ fn check_outputs(g: &Global, eval: &EvalArgs, save_facts: Option<&Path>, inputs:
             path: p,
         })
         .collect();
-    if let Some(p) = save_facts {
+    for p in save_facts {
         outputs.push(guard::RunOutput {
             flag: "--save-facts",
             path: p,
@@ -564,11 +565,17 @@ pub(crate) fn assess(
             eprintln!("warning: {}: {}", m.source.file, l.reason);
         }
     }
-    if save_facts.is_some() && manifests.len() > 1 {
-        return Err(anyhow!(UsageError(
-            "--save-facts takes one manifest; run assess once per vendor to save facts".into()
-        )));
-    }
+    // One facts file per vendor: PATH itself for one, PATH/<vendor>.json for a portfolio.
+    let (facts_files, create_facts_dir, facts_notes) = match save_facts {
+        None => (vec![], false, vec![]),
+        Some(p) => {
+            let vendors: Vec<(&str, &str)> = manifests
+                .iter()
+                .map(|m| (m.vendor.name.as_str(), m.source.file.as_str()))
+                .collect();
+            facts_out::plan(p, &vendors)?
+        }
+    };
     // Nothing is probed or written before every output is known not to overwrite an input.
     let mut inputs = eval_inputs(eval);
     inputs.extend(paths.iter().map(|p| guard::RunInput::new("the manifest", p)));
@@ -578,9 +585,22 @@ pub(crate) fn assess(
     for m in &manifests {
         guard::manifest_inputs(m, &mut inputs);
     }
-    check_outputs(g, eval, save_facts, &inputs)?;
+    check_outputs(g, eval, &facts_files, &inputs)?;
     // Then what each output is to hold (an overwrite is the graver mistake, so named first).
     let targets = output::plan(g, &REPORTS)?;
+    if let Some(dir) = save_facts.filter(|_| create_facts_dir) {
+        std::fs::create_dir(dir).map_err(|e| {
+            UsageError(format!(
+                "--save-facts {}: cannot create the directory: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    if !g.quiet {
+        for n in &facts_notes {
+            eprintln!("{}", report::text::escape_controls(n));
+        }
+    }
     let as_of = g.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let settings = probe::Settings {
         as_of,
@@ -622,7 +642,7 @@ pub(crate) fn assess(
                         &rules,
                         eval,
                         &extra_waivers,
-                        save_facts,
+                        facts_files.get(i).map(PathBuf::as_path),
                         as_of,
                         show_progress,
                     );
@@ -785,7 +805,7 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let targets = output::plan(g, &output::Writes { cmd: "eval", ..REPORTS })?;
     let mut inputs = eval_inputs(eval);
     inputs.push(guard::RunInput::new("the facts file", path));
-    check_outputs(g, eval, None, &inputs)?;
+    check_outputs(g, eval, &[], &inputs)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
     let extra_waivers = load_waiver_file(g, eval, &rules)?;
