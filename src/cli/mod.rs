@@ -489,6 +489,13 @@ fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
     }
 }
 
+/// The paths in directory `p` (unsorted), or a usage error naming it.
+pub(crate) fn dir_entries(p: &Path) -> Result<Vec<PathBuf>> {
+    let entries =
+        std::fs::read_dir(p).map_err(|e| UsageError(format!("{}: cannot list directory: {e}", p.display())))?;
+    Ok(entries.flatten().map(|e| e.path()).collect())
+}
+
 /// A directory stands for every `*/vendor.toml` one level down (sorted, so runs are repeatable).
 fn expand_manifests(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -497,11 +504,9 @@ fn expand_manifests(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
             continue;
         }
-        let entries =
-            std::fs::read_dir(p).map_err(|e| UsageError(format!("{}: cannot list directory: {e}", p.display())))?;
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path().join("vendor.toml"))
+        let mut found: Vec<PathBuf> = dir_entries(p)?
+            .into_iter()
+            .map(|e| e.join("vendor.toml"))
             .filter(|m| m.is_file())
             .collect();
         if found.is_empty() {

@@ -33,11 +33,8 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
             continue;
         }
-        let entries =
-            std::fs::read_dir(p).map_err(|e| UsageError(format!("{}: cannot list directory: {e}", p.display())))?;
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
+        let mut found: Vec<PathBuf> = super::dir_entries(p)?
+            .into_iter()
             .filter(|f| f.extension().is_some_and(|x| x == "json") && !f.is_dir())
             // vetter's own OSCAL output (`-o acme.oscal.json`), written beside the JSON report
             // by the same job, is not a report it reads back: left out by name.
