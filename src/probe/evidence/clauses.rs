@@ -501,6 +501,19 @@ mod tests {
     }
 
     #[test]
+    fn instructions_as_an_exception_and_confidentiality_in_plain_words() {
+        // Art. 28(3)(a) and (b) as a form DPA words them, duties numbered under a lead-in.
+        let c = dpa(
+            "# Personnel\n\n_Processor_ agrees to:\n\n1.  not _Process_ _Controller Personal Data_ other than on the relevant _Controller Company_'s written instructions, unless required by law; and\n\n2.  ensure that all _Personnel_ with access to _Controller Personal Data_ have obligations to keep them confidential under contracts.\n",
+        );
+        assert_eq!(c["instructions"].present, Some(true));
+        assert_eq!(c["confidentiality"].present, Some(true));
+        let c = dpa("The Customer may keep a copy of the invoice. Processor shall notify Customer of changes.");
+        assert_eq!(c["instructions"].present, Some(false));
+        assert_eq!(c["confidentiality"].present, Some(false));
+    }
+
+    #[test]
     fn a_sub_processor_list_is_sub_processing_and_its_sccs_transfers() {
         let c = dpa(
             "# Acme Subprocessor List\n\n| Supplier | Function | Location | Legal basis |\n| -- | -- | -- | -- |\n| Acme Ltd | Processor | Pakistan | Intra-group Agreement with SCCs |\n",

@@ -168,7 +168,7 @@ fn link_re() -> &'static Regex {
 fn emphasis_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(^|[\s(\[\x22“])([_*])([^_*\s\\](?:[^_*\\]*[^_*\s\\])?)([_*])($|[\s.,;:!?)\]\x22”])")
+        Regex::new(r"(^|[\s(\[\x22“])([_*])([^_*\s\\](?:[^_*\\]*[^_*\s\\])?)([_*])($|[\s.,;:!?)\]\x22”'’])")
             .expect("emphasis regex")
     })
 }
@@ -187,15 +187,21 @@ fn strip_markdown(l: &str) -> String {
         t
     };
     let t = if t.contains(['_', '*']) {
-        emphasis_re()
-            .replace_all(&t, |c: &regex::Captures| {
-                if c[2] == c[4] {
-                    format!("{}{}{}", &c[1], &c[3], &c[5])
-                } else {
-                    c[0].to_string()
-                }
-            })
-            .into_owned()
+        // Two passes: a match takes the blank after it, so the next of two adjacent
+        // emphasised words ("_Process_ _Controller Personal Data_") is only seen by the second.
+        let mut t = t;
+        for _ in 0..2 {
+            t = emphasis_re()
+                .replace_all(&t, |c: &regex::Captures| {
+                    if c[2] == c[4] {
+                        format!("{}{}{}", &c[1], &c[3], &c[5])
+                    } else {
+                        c[0].to_string()
+                    }
+                })
+                .into_owned();
+        }
+        t
     } else {
         t
     };
@@ -842,9 +848,18 @@ pub(crate) fn split_sentences(para: &str, loc: &str, out: &mut Vec<Sentence>) {
             // A section number wrapped at its dots ("paragraph 6.2.3. 8)") does not end a sentence.
             let wrapped_number =
                 next.is_ascii_digit() && word.contains('.') && word.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
+            // "EU-U.S. Data Privacy Framework", "U.K. GDPR": the part after a hyphen or slash
+            // counts, and any dotted run of single letters is an initialism, not an end.
+            let last = word.rsplit(['-', '/', '–']).next().unwrap_or("");
+            let initialism = last.len() >= 3
+                && last
+                    .split('.')
+                    .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic));
             let abbrev = c == b'.'
                 && ((word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
                     || ABBREV.contains(&word.as_str())
+                    || ABBREV.contains(&last)
+                    || initialism
                     || wrapped_number);
             if (next.is_uppercase() || next.is_ascii_digit() || next == '(' || next == '"' || next == '“') && !abbrev
             {
@@ -896,6 +911,11 @@ mod tests {
         ));
         assert_eq!(s.len(), 1, "{s:?}");
         assert_eq!(s[0].loc, "line 1");
+        let s = sentences(&text(
+            "We rely on the EU-U.S. Data Privacy Framework and the U.K. Extension to it. Transfers are logged.\n",
+        ));
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s[0].text.ends_with("Extension to it."), "{s:?}");
     }
 
     #[test]
@@ -909,13 +929,17 @@ mod tests {
     #[test]
     fn markdown_links_and_emphasis_keep_their_words() {
         let d = text(
-            "This code was audited by [Amossys](https://www.amossys.fr/) an external company.\n_MJD Advisors_\nSee [the report](<pdfs/a b.pdf>) and *this*.\nName: \\_\\_\\_\\_ and ____ stay; snake_case_name too.\n",
+            "This code was audited by [Amossys](https://www.amossys.fr/) an external company.\n_MJD Advisors_\nSee [the report](<pdfs/a b.pdf>) and *this*.\nnot _Process_ _Controller Personal Data_ other than on the _Controller Company_'s instructions\nName: \\_\\_\\_\\_ and ____ stay; snake_case_name too.\n",
         );
         assert_eq!(d.lines[0].text, "This code was audited by Amossys an external company.");
         assert_eq!(d.lines[1].text, "MJD Advisors");
         assert_eq!(d.lines[2].text, "See the report and this.");
         assert_eq!(
             d.lines[3].text,
+            "not Process Controller Personal Data other than on the Controller Company's instructions"
+        );
+        assert_eq!(
+            d.lines[4].text,
             "Name: \\_\\_\\_\\_ and ____ stay; snake_case_name too."
         );
     }
