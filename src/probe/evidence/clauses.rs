@@ -514,6 +514,95 @@ mod tests {
     }
 
     #[test]
+    fn dpa_duties_in_other_drafters_words() {
+        // Each sentence is the phrasing of a real DPA the reader missed on its first run.
+        let present = |t: &str, k: &str| dpa(t)[k].present == Some(true);
+        assert!(present(
+            "The Processor processes personal data on the documented directions of the Customer.",
+            "instructions"
+        ));
+        assert!(present(
+            "The Processor shall hold in strict confidence any and all Personal Data.",
+            "confidentiality"
+        ));
+        assert!(present(
+            "The Processor is entitled to involve additional sub-processors.",
+            "sub_processors"
+        ));
+        assert!(present(
+            "The Processor obligates itself to impose on all sub-processors the same data protection obligations.",
+            "sub_processors"
+        ));
+        let c = dpa(
+            "In the event of on-boarding of any new Sub-processors, the Processor shall notify of such change at least 15 days in advance.",
+        );
+        assert_eq!(
+            (c["sub_processors"].present, c["sub_processors"].days),
+            (Some(true), Some(15))
+        );
+        assert!(present(
+            "The Processor shall support the Customer in fulfilling its obligation to respond to requests to exercise the data subject's rights.",
+            "data_subject_assistance"
+        ));
+        assert!(present(
+            "Processor shall notify Data Controller if it receives a request from a Data Subject.",
+            "data_subject_assistance"
+        ));
+        let c = dpa(
+            "The Processor shall assist the Customer in complying with its obligations in connection with the security of the processing and any notifications of personal data breaches.",
+        );
+        assert_eq!(c["breach_assistance"].present, Some(true));
+        // Help with the practice's notifications is not the vendor's notice to the practice.
+        assert_eq!(c["breach_notification"].present, Some(false));
+        assert!(present(
+            "The Processor shall provide sufficient information to allow the Controller to meet any obligations to report a Personal Data Breach to Supervisory Authorities.",
+            "breach_assistance"
+        ));
+        let c = dpa(
+            "The Processor shall cease all use of, return, and delete all Personal Data from its records within a reasonable time frame [and no later than 60 (sixty) days] upon fulfilment of the Purpose.",
+        );
+        assert_eq!(
+            (c["deletion_or_return"].present, c["deletion_or_return"].days),
+            (Some(true), Some(60))
+        );
+        // The SCC annex's blank form names no officer and no representative.
+        let c = dpa(
+            "Data exporter: Identity and contact details of the data exporter(s) and, where applicable, of its/their data protection officer and/or representative in the European Union",
+        );
+        assert_eq!(
+            (c["dpo_contact"].present, c["eu_representative"].present),
+            (Some(false), Some(false))
+        );
+    }
+
+    #[test]
+    fn baa_duties_in_other_drafters_words() {
+        let present = |t: &str, k: &str| baa(t)[k].present == Some(true);
+        assert!(present(
+            "Business Associate shall implement technical safeguards including:\n- Transmission security with encryption\n",
+            "encryption"
+        ));
+        let c = baa("Data at rest: AES-256 encryption for PHI fields.");
+        assert_eq!(
+            (c["encryption"].present, c["encryption"].standard.as_deref()),
+            (Some(true), Some("AES-256"))
+        );
+        assert!(present(
+            "Business Associate shall, upon reasonable notice, allow Covered Entity to conduct or cause to be conducted an audit of Business Associate's compliance.",
+            "audit_rights"
+        ));
+        assert!(present(
+            "Business Associate shall indemnify Covered Entity from and against any claims, losses, costs, and expenses arising from:\n- Any Breach of Unsecured PHI caused by Business Associate\n",
+            "breach_costs"
+        ));
+        // A template's checklist is not contract text.
+        let c = baa(
+            "## BAA COMPLIANCE CHECKLIST\n\n- [ ] Breach notification timeframes align with state law requirements\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+    }
+
+    #[test]
     fn a_sub_processor_list_is_sub_processing_and_its_sccs_transfers() {
         let c = dpa(
             "# Acme Subprocessor List\n\n| Supplier | Function | Location | Legal basis |\n| -- | -- | -- | -- |\n| Acme Ltd | Processor | Pakistan | Intra-group Agreement with SCCs |\n",

@@ -449,8 +449,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
 
     // Second pass: structure.
     let mut out = Vec::with_capacity(raw.len());
-    // Headings open: (depth, title, region it opens).
-    let mut stack: Vec<(usize, String, Option<Region>)> = Vec::new();
+    // Headings open: (depth, title, region it opens, an unmarked heading: a bold or short line).
+    let mut stack: Vec<(usize, String, Option<Region>, bool)> = Vec::new();
     // Lead-ins open: (style of the items under it, the lead-in text).
     let mut leads: Vec<(Option<Style>, String)> = Vec::new();
     let mut last_alpha: Option<char> = None;
@@ -482,13 +482,21 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             while stack.last().is_some_and(|s| s.0 >= d) {
                 stack.pop();
             }
+            // A top-level numbered section that is itself a title ("1. PROCESSING OF PERSONAL
+            // DATA", a word processor's numbered headings) is a sibling of an unmarked heading
+            // ("DEFINITIONS" in bold), not inside it: the definitions end there.
+            if matches!(&number_kind, Some(Number::Section(_, 1))) && heading_like(&after) {
+                while stack.last().is_some_and(|s| s.3) {
+                    stack.pop();
+                }
+            }
             leads.clear();
         }
         let path: Vec<String> = stack.iter().filter(|s| !s.1.is_empty()).map(|s| s.1.clone()).collect();
         let mut region = stack.iter().rev().find_map(|s| s.2).unwrap_or(Region::Body);
         if heading && let Some(d) = depth {
             let r = heading_region(&after, p);
-            stack.push((d, after.clone(), r));
+            stack.push((d, after.clone(), r, level == Some(0) && number_kind.is_none()));
             if let Some(r) = r {
                 region = r;
             }
@@ -497,7 +505,7 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             // Rest: …") heads its subsections.
             let title = run_in_title(&after);
             let r = heading_region(&title, p);
-            stack.push((d, title, r));
+            stack.push((d, title, r, false));
             if let Some(r) = r {
                 region = r;
             }
@@ -956,6 +964,28 @@ mod tests {
         assert_eq!(
             (last.region, last.path.clone()),
             (Region::Body, vec!["USES".to_string(), "General Use".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_numbered_title_ends_an_unmarked_definitions_heading() {
+        // A word processor's export: a bold "DEFINITIONS" line, then numbered section titles.
+        let m = model(
+            "**DEFINITIONS**\n\n“**Breach**” shall mean a breach of security.\n\n1. **PROCESSING OF PERSONAL DATA**\n\n   1. The Processor shall hold in strict confidence any Personal Data.\n\n2. **SUB-PROCESSING**\n\n   1. The Processor shall notify the Controller.\n",
+        );
+        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        assert_eq!(region("shall mean"), Region::Definitions);
+        assert_eq!(region("strict confidence"), Region::Body);
+        assert_eq!(region("shall notify"), Region::Body);
+        // Numbered definitions under the same heading stay definitions.
+        let m = model(
+            "**DEFINITIONS**\n\n1. “Breach” shall mean a breach of security.\n\n2. “PHI” shall mean health data.\n",
+        );
+        assert!(
+            m.paras
+                .iter()
+                .filter(|p| p.raw.contains("shall mean"))
+                .all(|p| p.region == Region::Definitions)
         );
     }
 

@@ -124,7 +124,7 @@ fn window_re() -> &'static Regex {
     R.get_or_init(|| {
         let words = "(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)";
         Regex::new(&format!(
-            r"(?i)\b(?:(?P<num>\d{{1,4}})|(?P<word>{words})(?:\s*\((?P<paren>\d{{1,4}})\))?)[\s-]+(?:(?P<kind>business|working|calendar)[\s-]+)?(?P<unit>days?|hours?|weeks?|months?)\b"
+            r"(?i)\b(?:(?P<num>\d{{1,4}})(?:\s*\({words}\))?|(?P<word>{words})(?:\s*\((?P<paren>\d{{1,4}})\))?)[\s-]+(?:(?P<kind>business|working|calendar)[\s-]+)?(?P<unit>days?|hours?|weeks?|months?)\b"
         ))
         .expect("window regex")
     })
@@ -220,6 +220,9 @@ mod tests {
             (w[0].value, w[0].unit, w[0].calendar_days_max, w[0].hours),
             (48, "hours", 2, true)
         );
+        // The figure first and the word in brackets ("60 (sixty) days").
+        let w = windows("no later than 60 (sixty) days upon fulfilment");
+        assert_eq!((w.len(), w[0].value, w[0].unit), (1, 60, "calendar_days"));
         let w = windows("within 60 calendar days");
         assert_eq!((w[0].value, w[0].unit), (60, "calendar_days"));
         let w = windows("within ten (10) business days");
