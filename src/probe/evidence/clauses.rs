@@ -40,11 +40,38 @@ pub fn read(units: &[Unit], specs: &[ClauseSpec], p: &Phrasing) -> BTreeMap<Stri
     for spec in specs {
         out.insert(spec.key.clone(), read_one(&body, units, spec, p));
     }
+    // The legacy `report_incidents` stands for either report duty: true whenever one of them
+    // is, whatever words that one was read from.
+    if out.get("report_incidents").is_some_and(|c| c.present != Some(true))
+        && let Some(c) = ["report_improper_use", "report_security_incidents"]
+            .iter()
+            .filter_map(|k| out.get(*k))
+            .find(|c| c.present == Some(true))
+            .cloned()
+    {
+        out.insert("report_incidents".to_string(), c);
+    }
     out
 }
 
-fn parts(s: &str) -> impl Iterator<Item = &str> {
-    s.split(';').filter(|p| !p.trim().is_empty())
+fn parts(s: &str) -> Vec<&str> {
+    // A semicolon before a company form ("Acme Health Services; Inc.") is a typo for a comma,
+    // not the end of a sentence part.
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in s.match_indices(';') {
+        let rest = s[i + 1..].trim_start();
+        let form = ["Inc", "LLC", "L.L.C", "Ltd", "Corp", "P.C", "PLLC", "LLP"]
+            .iter()
+            .any(|f| rest.starts_with(f) && !rest[f.len()..].starts_with(char::is_alphanumeric));
+        if !form {
+            out.push(&s[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&s[start..]);
+    out.retain(|p| !p.trim().is_empty());
+    out
 }
 
 /// `all` is every sentence, definitions included, for facts read from the whole document.
@@ -600,6 +627,126 @@ mod tests {
             "## BAA COMPLIANCE CHECKLIST\n\n- [ ] Breach notification timeframes align with state law requirements\n",
         );
         assert_eq!(c["other_law"].present, Some(false));
+    }
+
+    #[test]
+    fn batch_seven_phrasings() {
+        // Phrasings of real BAAs and DPAs the reader missed on their first run (batch 7).
+        let b = |t: &str, k: &str| baa(t)[k].present;
+        assert_eq!(
+            b(
+                "Business Associate shall implement safeguards per HIPAA Security Rule.",
+                "security_rule"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            b(
+                "Business Associate shall maintain administrative safeguards (45 CFR 164.308).",
+                "security_rule"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            b(
+                "This Agreement is intended to satisfy 45 C.F.R. 164.314(a).",
+                "security_rule"
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            b(
+                "Business Associate shall not use or disclose PHI except as expressly permitted by this Addendum.",
+                "no_other_use"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            b(
+                "Business Associate shall maintain PHI in a manner consistent with Florida and Federal laws.",
+                "other_law"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            b(
+                "The parties acknowledge that state laws on health data are rapidly evolving.",
+                "other_law"
+            ),
+            Some(false)
+        );
+        // A semicolon typo inside a company name does not cut the duty from its window; the
+        // legacy report fact follows the two report duties.
+        let c = baa(
+            "Business Associate shall immediately report to Acme Home Health Services; Inc. any unauthorized or improper use or disclosure of Protected Health Information, including without limitation, any security or privacy incident or breach involving the Protected Health Information without unreasonable delay, and not more than twenty-four (24) hours after Business Associate becomes aware of it.",
+        );
+        assert_eq!(
+            (c["breach_notification"].present, c["breach_notification"].hours),
+            (Some(true), Some(24))
+        );
+        assert_eq!(c["report_security_incidents"].present, Some(true));
+        assert_eq!(c["report_incidents"].present, Some(true));
+
+        let d = |t: &str, k: &str| dpa(t)[k].present;
+        assert_eq!(
+            d(
+                "The Processor shall assist the Controller with its obligations under Art. 32–36 GDPR.",
+                "breach_assistance"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            d(
+                "The Processor shall cooperate with the Controller in notifying Data Protection Authorities (Art. 33-34).",
+                "breach_assistance"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            d(
+                "Employees have been contractually subjected to confidentiality.",
+                "confidentiality"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            d("The Controller has the right to carry out inspections.", "audits"),
+            Some(true)
+        );
+        assert_eq!(
+            d(
+                "Measures are chosen taking into account the type, circumstances and purposes of processing.",
+                "purposes"
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            d(
+                "## 1.1 Subject Matter\n\nThe Processor hosts the Service.\n",
+                "subject_matter"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            dpa("Transfers of personal data outside the EEA are made under the Standard Data Protection Clauses.")["transfers"].mechanisms,
+            Some(vec!["scc".to_string()])
+        );
+        // "### 3.1 Instructions" is the Art. 28(3)(a) clause, not a template's instructions.
+        assert_eq!(
+            d(
+                "### 3.1 Instructions\n\nThe Processor shall process personal data only on documented instructions from the Controller.\n",
+                "instructions"
+            ),
+            Some(true)
+        );
+        // Entities in Markdown are decoded.
+        assert_eq!(
+            d(
+                "The Processor shall assist the Controller in responding to a Data Subject&#39;s request.",
+                "data_subject_assistance"
+            ),
+            Some(true)
+        );
     }
 
     #[test]

@@ -494,8 +494,11 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
         }
         let path: Vec<String> = stack.iter().filter(|s| !s.1.is_empty()).map(|s| s.1.clone()).collect();
         let mut region = stack.iter().rev().find_map(|s| s.2).unwrap_or(Region::Body);
+        // A numbered clause titled "Instructions" is the Art. 28(3)(a) duty, not a template's
+        // instructions to its reader: numbered headings never open an introduction.
+        let numbered_intro = |r: &Option<Region>| *r == Some(Region::Introduction) && number_kind.is_some();
         if heading && let Some(d) = depth {
-            let r = heading_region(&after, p);
+            let r = Some(heading_region(&after, p)).filter(|r| !numbered_intro(r)).flatten();
             stack.push((d, after.clone(), r, level == Some(0) && number_kind.is_none()));
             if let Some(r) = r {
                 region = r;
@@ -504,7 +507,7 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             // A numbered paragraph is a section of its own: its run-in title ("6.2.4 Data at
             // Rest: …") heads its subsections.
             let title = run_in_title(&after);
-            let r = heading_region(&title, p);
+            let r = Some(heading_region(&title, p)).filter(|r| !numbered_intro(r)).flatten();
             stack.push((d, title, r, false));
             if let Some(r) = r {
                 region = r;
@@ -605,9 +608,17 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     let mut sides: BTreeMap<String, bool> = BTreeMap::new();
     for para in paras.iter().take(400).filter(|p| !p.heading && !p.table_row) {
         let t = &para.text;
+        // "between Acme Health, Inc. ("Acme Health, Inc.") and ("Business Associate")": of the
+        // two parties a preamble names, the one whose alias is not a role is the other side.
+        let mut between: Vec<(String, Option<String>)> = Vec::new();
+        let preamble = t.to_ascii_lowercase().contains("between");
         for c in paren.captures_iter(t) {
             let alias = c[1].trim().to_string();
-            let Some(name) = name_before(&t[..c.get(0).map_or(0, |m| m.start())]) else {
+            let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]);
+            if preamble && !["Party", "Parties"].iter().any(|g| alias.eq_ignore_ascii_case(g)) {
+                between.push((alias.clone(), name.clone()));
+            }
+            let Some(name) = name else {
                 continue;
             };
             if let Some(s) = side(&alias) {
@@ -615,6 +626,23 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
                 sides.entry(alias.clone()).or_insert(s);
             }
             links.push((name, alias));
+        }
+        if let [(a, an), (b, bn)] = between.as_slice() {
+            match (side(a), side(b)) {
+                (Some(s), None) => {
+                    sides.entry(b.clone()).or_insert(!s);
+                    if let Some(n) = bn {
+                        sides.entry(n.clone()).or_insert(!s);
+                    }
+                }
+                (None, Some(s)) => {
+                    sides.entry(a.clone()).or_insert(!s);
+                    if let Some(n) = an {
+                        sides.entry(n.clone()).or_insert(!s);
+                    }
+                }
+                _ => {}
+            }
         }
         if let Some(c) = means.captures(t) {
             let alias = c[1].trim().to_string();
@@ -801,8 +829,28 @@ fn name_re(parties: &Parties) -> Option<(Regex, BTreeMap<String, bool>)> {
     }
     let mut names: Vec<&String> = sides.keys().collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    let alt = names.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
-    Regex::new(&format!(r"\b(?:{alt})\b")).ok().map(|r| (r, sides))
+    // A word boundary only where the name has a word character: "Acme Health, Inc." ends on
+    // a full stop, after which `\b` never holds before a blank.
+    let alt = names
+        .iter()
+        .map(|n| {
+            let edge = |c: Option<char>| {
+                if c.is_some_and(char::is_alphanumeric) {
+                    r"\b"
+                } else {
+                    ""
+                }
+            };
+            format!(
+                "{}{}{}",
+                edge(n.chars().next()),
+                regex::escape(n),
+                edge(n.chars().last())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!(r"(?:{alt})")).ok().map(|r| (r, sides))
 }
 
 #[cfg(test)]
@@ -986,6 +1034,21 @@ mod tests {
                 .iter()
                 .filter(|p| p.raw.contains("shall mean"))
                 .all(|p| p.region == Region::Definitions)
+        );
+    }
+
+    #[test]
+    fn a_preamble_gives_the_other_party_its_side() {
+        // The practice is defined by its own name, the vendor by its role; a name ending on a
+        // full stop is still replaced by its role.
+        let m = model(
+            "This Addendum is entered into by and between Acme Home Health Services, Inc. (\"Acme Home Health Services, Inc.\") and (\"Business Associate\") (each \"Party\").\n\nBusiness Associate shall report to Acme Home Health Services, Inc. any breach.\n",
+        );
+        assert_eq!(m.parties.practice, vec!["Acme Home Health Services, Inc.".to_string()]);
+        let u = m.units("Business Associate", "Covered Entity");
+        assert!(
+            u.iter().any(|u| u.text.contains("report to Covered Entity any breach")),
+            "{u:?}"
         );
     }
 

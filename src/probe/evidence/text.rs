@@ -175,6 +175,14 @@ fn emphasis_re() -> &'static Regex {
 
 fn strip_markdown(l: &str) -> String {
     let t = l.trim_start_matches(['#', '>', ' ']);
+    // Markdown written by HTML tools keeps entities ("Data Subject&#39;s request").
+    let decoded;
+    let t = if t.contains('&') {
+        decoded = decode_entities(t);
+        decoded.as_str()
+    } else {
+        t
+    };
     // Bold markers go; a blank to fill in ("_____") stays.
     let t = if t.contains("___") {
         t.replace("**", "")
