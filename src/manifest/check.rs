@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::Path;
 
+use crate::rules::RuleSet;
+
 use chrono::NaiveDate;
 use toml::de::{DeTable, DeValue};
 
@@ -12,27 +14,25 @@ use super::model::*;
 use super::values::*;
 use crate::diag::{ConfigError, Problem};
 
-/// One step of a path into the TOML document.
-#[derive(Clone, Copy)]
-enum Seg<'a> {
-    K(&'a str),
-    I(usize),
-}
 use Seg::{I, K};
 
 pub(super) struct Checker<'t> {
     file: &'t str,
     /// Lines found once: problems (thousands, in a hostile file) each need theirs.
     lines: crate::diag::LineIndex<'t>,
+    spans: &'t Spans,
+    /// The parsed document, for what the typed model no longer shows (a `[params]` value's
+    /// TOML type).
     root: &'t DeTable<'t>,
     problems: Vec<Problem>,
 }
 
 impl<'t> Checker<'t> {
-    pub(super) fn new(file: &'t str, text: &'t str, root: &'t DeTable<'t>) -> Self {
+    pub(super) fn new(file: &'t str, text: &'t str, spans: &'t Spans, root: &'t DeTable<'t>) -> Self {
         Checker {
             file,
             lines: crate::diag::LineIndex::new(text),
+            spans,
             root,
             problems: Vec::new(),
         }
@@ -46,35 +46,8 @@ impl<'t> Checker<'t> {
         }
     }
 
-    /// Span of the value at `path` (or of the deepest part of it that exists); with `key`,
-    /// the span of the last key itself.
-    fn span(&self, path: &[Seg], key: bool) -> Option<Range<usize>> {
-        let mut table: Option<&DeTable> = Some(self.root);
-        let mut array = None;
-        let mut best = None;
-        for (n, seg) in path.iter().enumerate() {
-            let last = n + 1 == path.len();
-            let found = match *seg {
-                K(k) => {
-                    let (kk, v) = table?.get_key_value(k)?;
-                    if last && key {
-                        return Some(kk.span());
-                    }
-                    v
-                }
-                I(i) => array.and_then(|a: &toml::de::DeArray| a.get(i))?,
-            };
-            best = Some(found.span());
-            table = found.get_ref().as_table();
-            array = found.get_ref().as_array();
-        }
-        best
-    }
-
     fn span_or_prefix(&self, path: &[Seg], key: bool) -> Option<Range<usize>> {
-        (1..=path.len())
-            .rev()
-            .find_map(|n| self.span(&path[..n], key && n == path.len()))
+        self.spans.nearest(path, key)
     }
 
     fn report(&mut self, path: &[Seg], key: bool, message: String, help: Option<&str>) {
@@ -360,7 +333,7 @@ impl<'t> Checker<'t> {
                 );
             }
         }
-        if let Some(auth) = &e.auth {
+        if let Some(auth) = e.auth.as_ref().and_then(Auth::credential) {
             let hp = [K("endpoint"), I(i), K("auth"), K("header")];
             let ep = [K("endpoint"), I(i), K("auth"), K("env")];
             let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
@@ -646,7 +619,7 @@ impl<'t> Checker<'t> {
             );
         }
         if let [one] = entries
-            && self.span(&[K("attestation"), I(i), K("rule"), I(0)], false).is_none()
+            && self.spans.value(&[K("attestation"), I(i), K("rule"), I(0)]).is_none()
         {
             self.rule_id(&p("rule"), one);
         } else {
@@ -790,4 +763,478 @@ pub fn check_broken_corpus(dir: &Path) -> Vec<String> {
         Err(e) => mismatches.push(format!("{}: {e}", dir.display())),
     }
     mismatches
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pre-flight: what the manifest refers to outside itself, checked before anything is probed
+// ---------------------------------------------------------------------------------------------
+
+/// What the filesystem says about a path the manifest names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    Readable,
+    Missing,
+    Directory,
+    /// It exists but cannot be opened (the reason, e.g. "permission denied").
+    Unreadable(String),
+}
+
+/// What the environment says about a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvState {
+    Set,
+    /// Set to nothing but whitespace.
+    Empty,
+    Unset,
+    NotUnicode,
+}
+
+/// The filesystem and environment as the pre-flight sees them: the binary passes the real
+/// ones, a test a fake, so that the checks themselves are pure.
+pub trait World {
+    fn file(&self, path: &Path) -> FileState;
+    fn env(&self, name: &str) -> EnvState;
+}
+
+/// The run a manifest is checked for.
+pub struct Run<'a> {
+    pub rules: &'a RuleSet,
+    /// `--framework`: when not empty, it replaces `[vendor] frameworks`.
+    pub frameworks: &'a [String],
+    /// `--as-of`, when given.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Which kind of table a rule reference is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Waiver,
+    Attestation,
+}
+
+impl RefKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            RefKind::Waiver => "waiver",
+            RefKind::Attestation => "attestation",
+        }
+    }
+}
+
+/// One rule reference written in a file: a waiver's `rule`, or one entry of an attestation's,
+/// with where it is written (when the file carries spans).
+#[derive(Debug, Clone)]
+pub struct RuleRef<'a> {
+    pub kind: RefKind,
+    pub pattern: &'a str,
+    pub span: Option<Range<usize>>,
+}
+
+/// The rule references of a manifest's attestations and waivers, each at its place.
+pub fn manifest_rule_refs(m: &Manifest) -> Vec<RuleRef<'_>> {
+    let mut out = Vec::new();
+    for (i, a) in m.attestation.iter().enumerate() {
+        let listed = m
+            .source
+            .spans
+            .value(&[K("attestation"), I(i), K("rule"), I(0)])
+            .is_some();
+        for (j, r) in a.rule.entries().iter().enumerate() {
+            let span = if listed {
+                m.source.spans.value(&[K("attestation"), I(i), K("rule"), I(j)])
+            } else {
+                m.source.spans.value(&[K("attestation"), I(i), K("rule")])
+            };
+            out.push(RuleRef {
+                kind: RefKind::Attestation,
+                pattern: r,
+                span,
+            });
+        }
+    }
+    out.extend(waiver_refs(&m.waiver, &m.source.spans));
+    out
+}
+
+/// The rule references of a `--waivers` file.
+pub fn waiver_file_refs(w: &WaiverFile) -> Vec<RuleRef<'_>> {
+    waiver_refs(&w.waivers, &w.spans)
+}
+
+fn waiver_refs<'a>(waivers: &'a [Waiver], spans: &Spans) -> Vec<RuleRef<'a>> {
+    waivers
+        .iter()
+        .enumerate()
+        .map(|(i, w)| RuleRef {
+            kind: RefKind::Waiver,
+            pattern: &w.rule,
+            span: spans.value(&[K("waiver"), I(i), K("rule")]),
+        })
+        .collect()
+}
+
+/// Whether an attestation can answer the rule: a manual rule, or one whose subject is a
+/// document's existence (`on_missing = "fail"`: the BAA, the DPA).
+fn attestable(r: &crate::rules::CompiledRule) -> bool {
+    r.rule.manual || r.rule.on_missing == crate::rules::OnMissing::Fail
+}
+
+/// Check rule references against the loaded rules: an id must name a rule (else the closest
+/// id is offered), a glob must match one, and an attestation may only name rules an
+/// attestation can answer.
+pub fn check_rule_refs(rules: &RuleSet, file: &str, text: &str, refs: &[RuleRef]) -> Vec<Problem> {
+    use crate::engine::{is_rule_glob, rule_matches};
+    let lines = crate::diag::LineIndex::new(text);
+    let ids: Vec<String> = rules.rules.iter().map(|c| c.rule.id.clone()).collect();
+    let mut out = Vec::new();
+    for r in refs {
+        let kind = r.kind.as_str();
+        let at = |message: String| Problem::at_indexed(file, &lines, r.span.clone(), message);
+        let glob = is_rule_glob(r.pattern);
+        let matched: Vec<&crate::rules::CompiledRule> = if glob {
+            rules
+                .rules
+                .iter()
+                .filter(|c| rule_matches(r.pattern, &c.rule.id))
+                .collect()
+        } else {
+            rules.rule(r.pattern).into_iter().collect()
+        };
+        if matched.is_empty() {
+            out.push(if glob {
+                at(format!("{kind} glob `{}` matches no rule", r.pattern)).help(
+                    "a glob matches whole rule ids, `*` standing for any characters and `?` for one; \
+                     fix the glob (or remove the entry), and run `vetter rules list` for the rule ids",
+                )
+            } else {
+                let help = match closest(r.pattern, &ids) {
+                    Some(best) => format!("did you mean `{best}`? `vetter rules list` shows the rule ids"),
+                    None => "run `vetter rules list` for the rule ids".to_string(),
+                };
+                at(format!("{kind} names unknown rule `{}`", r.pattern)).help(help)
+            });
+            continue;
+        }
+        if r.kind == RefKind::Attestation {
+            let refused: Vec<&str> = matched
+                .iter()
+                .filter(|c| !attestable(c))
+                .map(|c| c.rule.id.as_str())
+                .collect();
+            if refused.is_empty() {
+                continue;
+            }
+            let n = refused.len();
+            let p = if glob {
+                let mut names = refused.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+                if n > 5 {
+                    names.push_str(&format!(" and {} more", n - 5));
+                }
+                at(format!(
+                    "attestation glob `{}` matches {n} rule{} an attestation cannot answer: {names}",
+                    r.pattern,
+                    if n == 1 { "" } else { "s" },
+                ))
+                .help(
+                    "an attestation answers manual rules and the rules that ask for a document \
+                     (the BAA, the DPA), not checks vetter runs itself; narrow the glob or list \
+                     the rules, e.g. rule = [\"hipaa-risk-analysis\", \"hipaa-admin-*\"] \
+                     (`vetter rules list` marks manual rules)",
+                )
+            } else {
+                at(format!(
+                    "attestation names `{}`, a rule vetter checks itself, which an attestation cannot answer",
+                    r.pattern
+                ))
+                .help(
+                    "an attestation answers manual rules and the rules that ask for a document \
+                     (the BAA, the DPA); remove this entry and supply what the rule checks, or \
+                     waive its finding with a [[waiver]] (`vetter rules list` marks manual rules)",
+                )
+            };
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Places problems in one manifest.
+struct Placer<'m> {
+    m: &'m Manifest,
+    lines: crate::diag::LineIndex<'m>,
+    out: Vec<Problem>,
+}
+
+impl Placer<'_> {
+    fn push(&mut self, path: &[Seg], key: bool, message: String, help: String) {
+        let span = self.m.source.spans.nearest(path, key);
+        let mut p = Problem::at_indexed(&self.m.source.file, &self.lines, span, message).help(help);
+        if p.snippet.as_deref().is_some_and(looks_secret) {
+            p.snippet = None;
+        }
+        self.out.push(p);
+    }
+}
+
+/// Everything about a loaded manifest that can be known before probing, all at once: the
+/// files it names exist and can be read, every credential variable is set, the rules,
+/// parameters and frameworks it names exist (with the closest name offered) and have the
+/// right type, the `--rules` packs are among its frameworks, it is not the untouched
+/// `vetter init` template, and nothing in it is dated after `--as-of`.
+pub fn preflight(m: &Manifest, run: &Run, world: &dyn World) -> Vec<Problem> {
+    let mut pl = Placer {
+        m,
+        lines: crate::diag::LineIndex::new(&m.source.text),
+        out: Vec::new(),
+    };
+    template(&mut pl);
+    files(&mut pl, world);
+    auth_env(&mut pl, world);
+    frameworks(&mut pl, run);
+    params(&mut pl, run.rules);
+    if let Some(as_of) = run.as_of {
+        for (i, a) in m.attestation.iter().enumerate() {
+            if let Some(d) = a.date.date()
+                && d > as_of
+            {
+                pl.push(
+                    &[K("attestation"), I(i), K("date")],
+                    false,
+                    format!("[[attestation]] date {d} is after --as-of {as_of}: on that day it had not been made"),
+                    format!("assess as of {d} or later, or fix the date"),
+                );
+            }
+        }
+    }
+    let mut out = pl.out;
+    out.extend(check_rule_refs(
+        run.rules,
+        &m.source.file,
+        &m.source.text,
+        &manifest_rule_refs(m),
+    ));
+    out.sort_by_key(|p| (p.line, p.column));
+    out
+}
+
+fn template(pl: &mut Placer) {
+    let help = "edit the template: name the vendor, and list its endpoints, exports and documents \
+                (EVIDENCE-REQUEST.md, written beside it, says what to ask the vendor for)";
+    let v = &pl.m.vendor;
+    if v.name == TEMPLATE_VENDOR_NAME {
+        pl.push(
+            &[K("vendor"), K("name")],
+            false,
+            format!("[vendor] name is still the `vetter init` template's placeholder \"{TEMPLATE_VENDOR_NAME}\""),
+            help.to_string(),
+        );
+    }
+    if v.contact.as_deref() == Some(TEMPLATE_CONTACT) {
+        pl.push(
+            &[K("vendor"), K("contact")],
+            false,
+            format!("[vendor] contact is still the template's placeholder \"{TEMPLATE_CONTACT}\""),
+            "edit the template: give the vendor's security contact, or remove the line".to_string(),
+        );
+    }
+    for (i, e) in pl.m.endpoint.iter().enumerate() {
+        if e.url == TEMPLATE_ENDPOINT_URL {
+            pl.push(
+                &[K("endpoint"), I(i), K("url")],
+                false,
+                format!("[[endpoint]] url is still the template's placeholder \"{TEMPLATE_ENDPOINT_URL}\""),
+                "edit the template: give the vendor's API address, or remove the [[endpoint]] table".to_string(),
+            );
+        }
+    }
+}
+
+/// Every file the manifest names, with its place and what it is.
+fn named_files(m: &Manifest) -> Vec<(Vec<Seg<'static>>, &str, &'static str)> {
+    let mut out = Vec::new();
+    for (i, e) in m.export.iter().enumerate() {
+        out.push((vec![K("export"), I(i), K("path")], e.path.as_str(), "[[export]] path"));
+        if let Some(er) = &e.erasure {
+            out.push((
+                vec![K("export"), I(i), K("erasure"), K("file")],
+                er.file.as_str(),
+                "erasure file",
+            ));
+        }
+    }
+    for (i, a) in m.audit_log.iter().enumerate() {
+        out.push((
+            vec![K("audit_log"), I(i), K("path")],
+            a.path.as_str(),
+            "[[audit_log]] path",
+        ));
+        if let Some(ap) = &a.appointments {
+            out.push((
+                vec![K("audit_log"), I(i), K("appointments"), K("path")],
+                ap.path.as_str(),
+                "appointments path",
+            ));
+        }
+    }
+    for (i, e) in m.evidence.iter().enumerate() {
+        out.push((
+            vec![K("evidence"), I(i), K("path")],
+            e.path.as_str(),
+            "[[evidence]] path",
+        ));
+    }
+    for (i, a) in m.attestation.iter().enumerate() {
+        if let Some(e) = &a.evidence {
+            out.push((
+                vec![K("attestation"), I(i), K("evidence")],
+                e.as_str(),
+                "[[attestation]] evidence",
+            ));
+        }
+    }
+    out
+}
+
+fn files(pl: &mut Placer, world: &dyn World) {
+    let m = pl.m;
+    for (path, rel, what) in named_files(m) {
+        let full = m.resolve(rel);
+        let shown = full.display().to_string();
+        let problem = match world.file(&full) {
+            FileState::Readable => continue,
+            FileState::Missing => format!("{what} `{rel}`: no such file ({shown})"),
+            FileState::Directory => format!("{what} `{rel}` is a directory, not a file"),
+            FileState::Unreadable(why) => format!("{what} `{rel}` cannot be read: {why}"),
+        };
+        pl.push(
+            &path,
+            false,
+            problem,
+            "fix the path (relative to the manifest's directory), or remove the entry; \
+             nothing is probed until every named file can be read"
+                .to_string(),
+        );
+    }
+}
+
+fn auth_env(pl: &mut Placer, world: &dyn World) {
+    let m = pl.m;
+    for (i, e) in m.endpoint.iter().enumerate() {
+        let Some(a) = e.auth.as_ref().and_then(Auth::credential) else {
+            continue;
+        };
+        // An example name is never probed (see probe::endpoint): no credential is needed.
+        let host = crate::probe::files::endpoint_skeleton(&e.url).host.unwrap_or_default();
+        if e.resolve.is_none() && crate::probe::endpoint::reserved_name(host.trim_matches(['[', ']'])) {
+            continue;
+        }
+        let url = crate::secrets::redact_query_params(&e.url).unwrap_or_else(|| e.url.clone());
+        let fix = format!(
+            "export it (e.g. `export {}='Bearer …'`), or write auth = \"{AUTH_NONE}\" to probe this \
+             endpoint without credentials on purpose",
+            a.env
+        );
+        let (message, help) = match world.env(&a.env) {
+            EnvState::Set => continue,
+            EnvState::Unset => (
+                format!(
+                    "auth env `{}` is not set, so {url} would be probed without credentials",
+                    a.env
+                ),
+                fix,
+            ),
+            EnvState::Empty => (format!("auth env `{}` is set but empty", a.env), fix),
+            EnvState::NotUnicode => (
+                format!(
+                    "auth env `{}` does not hold UTF-8 text; an HTTP header value must be text",
+                    a.env
+                ),
+                "export the credential as text".to_string(),
+            ),
+        };
+        pl.push(&[K("endpoint"), I(i), K("auth"), K("env")], false, message, help);
+    }
+}
+
+fn frameworks(pl: &mut Placer, run: &Run) {
+    let Some(fw) = pl.m.vendor.frameworks.as_ref().filter(|_| run.frameworks.is_empty()) else {
+        return;
+    };
+    let packs: Vec<&crate::rules::PackInfo> = run.rules.packs.iter().filter(|p| p.kind == "rules").collect();
+    let known: Vec<String> = packs.iter().map(|p| p.id.clone()).collect();
+    let mut all_known = true;
+    for (j, f) in fw.iter().enumerate() {
+        if known.contains(f) {
+            continue;
+        }
+        all_known = false;
+        let mut help = format!("known packs: {}", known.join(", "));
+        if let Some(best) = closest(f, &known) {
+            help = format!("did you mean `{best}`? {help}");
+        }
+        help.push_str("; a pack of your own must be passed with --rules");
+        pl.push(
+            &[K("vendor"), K("frameworks"), I(j)],
+            false,
+            format!("[vendor] frameworks names unknown pack `{f}`"),
+            help,
+        );
+    }
+    if !all_known {
+        return;
+    }
+    // A pack given with --rules that the frameworks leave out would silently not run.
+    for p in packs.iter().filter(|p| !p.source.builtin && !fw.contains(&p.id)) {
+        pl.push(
+            &[K("vendor"), K("frameworks")],
+            false,
+            format!(
+                "--rules adds pack `{}` ({}), but [vendor] frameworks does not list it, so it would not run",
+                p.id, p.source.file
+            ),
+            format!("add \"{}\" to frameworks, or leave that pack out of --rules", p.id),
+        );
+    }
+}
+
+fn params(pl: &mut Placer, rules: &RuleSet) {
+    let known: Vec<String> = rules.params.keys().cloned().collect();
+    for (name, value) in &pl.m.params {
+        let path = [K("params"), K(name.as_str())];
+        let Some(def) = rules.params.get(name) else {
+            let mut help = format!("known parameters: {}", known.join(", "));
+            if let Some(best) = closest(name, &known) {
+                help = format!("did you mean `{best}`? {help}");
+            }
+            pl.push(&path, true, format!("unknown parameter `{name}` in [params]"), help);
+            continue;
+        };
+        let Some(ty) = ParamType::of(&def.default) else {
+            continue;
+        };
+        let Some(got) = ty.mismatch(value) else {
+            continue;
+        };
+        let wanted = ty.describe(name);
+        let example = format!("{name} = {}", def.default);
+        let unit_in_text = value
+            .as_str()
+            .is_some_and(|s| s.trim().starts_with(|c: char| c.is_ascii_digit()));
+        let help = match (ty, got) {
+            (_, "negative") => format!("give {wanted} of at least 0, e.g. {example} (the pack's default)"),
+            (ParamType::Whole | ParamType::Number, "a string") if unit_in_text => {
+                format!("write the number alone, without quotes or unit, e.g. {example} (the pack's default)")
+            }
+            _ => format!(
+                "give {wanted}, e.g. {example} (the pack's default, from pack `{}`)",
+                def.pack
+            ),
+        };
+        let message = if got == "negative" {
+            format!("params.{name} is negative, but it is {wanted}")
+        } else {
+            format!("params.{name} is {got}, but it takes {wanted}")
+        };
+        pl.push(&path, false, message, help);
+    }
 }

@@ -1,14 +1,15 @@
 //! Reading a manifest or waiver file: text → TOML → the typed model, every problem with its place.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
 
 use super::check::Checker;
-use super::model::{COMPUTED_ATTESTATION_KEY, Manifest, ManifestSource, TOML_DATETIME_KEY, Waiver, WaiverFile};
+use super::model::{
+    COMPUTED_ATTESTATION_KEY, Manifest, ManifestSource, Spans, TOML_DATETIME_KEY, WaiverFile, WaiverTables,
+};
 use super::values::{DATE_HELP, closest};
 use crate::diag::{ConfigError, Problem};
 use crate::probe::input::{DEFAULT_WAIT, Kind};
@@ -51,7 +52,8 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, ConfigError> {
     let mut manifest: Manifest = toml::from_str(text).map_err(|e| toml_problem(file, text, &e))?;
     normalise_params(&mut manifest.params);
 
-    let mut ck = Checker::new(file, text, root);
+    let spans = Spans::of(root, 0);
+    let mut ck = Checker::new(file, text, &spans, root);
     ck.manifest(&manifest);
     ck.finish()?;
 
@@ -60,64 +62,38 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, ConfigError> {
         dir: PathBuf::new(),
         text: text.to_string(),
         table_lines: header_lines(text, root),
+        spans,
     };
     Ok(manifest)
 }
 
 /// Read and validate a `--waivers FILE` (only `[[waiver]]` tables). An empty file has no waivers.
-pub fn load_waivers(path: &Path) -> Result<Vec<Waiver>, ConfigError> {
+pub fn load_waivers(path: &Path) -> Result<WaiverFile, ConfigError> {
     load_waivers_with(path, DEFAULT_WAIT)
 }
 
 /// [`load_waivers`], waiting at most `wait` (`--timeout`) for data when the file is a pipe.
-pub fn load_waivers_with(path: &Path, wait: Duration) -> Result<Vec<Waiver>, ConfigError> {
-    load_waivers_source(path, wait).map(|(w, _)| w)
-}
-
-/// [`load_waivers_with`], with the text read: for later checks that name a waiver's line.
-pub fn load_waivers_source(path: &Path, wait: Duration) -> Result<(Vec<Waiver>, String), ConfigError> {
+pub fn load_waivers_with(path: &Path, wait: Duration) -> Result<WaiverFile, ConfigError> {
     let file = path.display().to_string();
     let text = read_text(path, &file, Kind::Waivers, wait)?;
-    let waivers = parse_waivers(&text, &file)?;
-    Ok((waivers, text))
-}
-
-/// Where the `rule` values of the `[[kind]]` tables (`waiver`, `attestation`) are written in
-/// `text`: per table, one span for a string, one per entry for a list (empty when unknown).
-/// For errors found after loading (a glob that matches no rule), which name the line.
-pub fn rule_spans(text: &str, kind: &str) -> Vec<Vec<Range<usize>>> {
-    let bom = if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    let Ok(root) = DeTable::parse(&text[bom..]) else {
-        return Vec::new();
-    };
-    let at = |r: Range<usize>| r.start + bom..r.end + bom;
-    let Some(list) = root.get_ref().get(kind).and_then(|v| v.get_ref().as_array()) else {
-        return Vec::new();
-    };
-    list.iter()
-        .map(|t| match t.get_ref().as_table().and_then(|t| t.get("rule")) {
-            None => Vec::new(),
-            Some(v) => match v.get_ref().as_array() {
-                Some(items) => items.iter().map(|x| at(x.span())).collect(),
-                None => vec![at(v.span())],
-            },
-        })
-        .collect()
+    parse_waivers(&text, &file)
 }
 
 /// [`load_waivers`] on text already read.
-pub fn parse_waivers(text: &str, file: &str) -> Result<Vec<Waiver>, ConfigError> {
+pub fn parse_waivers(text: &str, file: &str) -> Result<WaiverFile, ConfigError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root = DeTable::parse(text).map_err(|e| toml_problem(file, text, &e))?;
-    let parsed: WaiverFile = toml::from_str(text).map_err(|e| toml_problem(file, text, &e))?;
-    let mut ck = Checker::new(file, text, root.get_ref());
+    let parsed: WaiverTables = toml::from_str(text).map_err(|e| toml_problem(file, text, &e))?;
+    let spans = Spans::of(root.get_ref(), 0);
+    let mut ck = Checker::new(file, text, &spans, root.get_ref());
     ck.waivers(&parsed.waiver);
     ck.finish()?;
-    Ok(parsed.waiver)
+    Ok(WaiverFile {
+        waivers: parsed.waiver,
+        file: file.to_string(),
+        text: text.to_string(),
+        spans,
+    })
 }
 
 /// Header line of every top-level table and array-of-tables item, by kind.

@@ -15,12 +15,13 @@ mod load;
 mod model;
 mod values;
 
-pub use check::check_broken_corpus;
-pub use load::{
-    load, load_waivers, load_waivers_source, load_waivers_with, load_with, parse, parse_waivers, rule_spans,
+pub use check::{
+    EnvState, FileState, RefKind, RuleRef, Run, World, check_broken_corpus, check_rule_refs, manifest_rule_refs,
+    preflight, waiver_file_refs,
 };
+pub use load::{load, load_waivers, load_waivers_with, load_with, parse, parse_waivers};
 pub use model::*;
-pub use values::{check_url, parse_date, parse_days, parse_hhmm};
+pub use values::{ParamType, check_url, closest, param_unit, parse_date, parse_days, parse_hhmm};
 
 #[cfg(test)]
 mod tests {
@@ -123,16 +124,39 @@ mod tests {
     }
 
     #[test]
-    fn rule_spans_place_each_rule_and_list_entry() {
-        let text = "\u{feff}[[attestation]]\nrule = [\"a\", \"b-*\"]\n[[attestation]]\nrule = \"c\"\n\
-                    [[waiver]]\nreason = \"r\"\n";
-        let at = rule_spans(text, "attestation");
-        let quoted = |r: &Range<usize>| &text[r.clone()];
-        assert_eq!(at.len(), 2);
-        assert_eq!(at[0].iter().map(quoted).collect::<Vec<_>>(), ["\"a\"", "\"b-*\""]);
-        assert_eq!(at[1].iter().map(quoted).collect::<Vec<_>>(), ["\"c\""]);
-        assert_eq!(rule_spans(text, "waiver"), vec![Vec::<Range<usize>>::new()]);
-        assert!(rule_spans("not = [toml", "waiver").is_empty());
+    fn spans_carry_each_key_and_value() {
+        let text = "[vendor]\nname = \"A\"\n\n[[attestation]]\nrule = [\"a\", \"b-*\"]\nattested_by = \"J\"\ndate = \"2026-01-01\"\n\n\
+                    [[waiver]]\nrule = \"a\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n\n[params]\nx_days = 1\n";
+        let m = parse(text, "t.toml").unwrap();
+        let sp = &m.source.spans;
+        let quoted = |r: Option<Range<usize>>| &text[r.unwrap()];
+        assert_eq!(
+            quoted(sp.value(&[Seg::K("attestation"), Seg::I(0), Seg::K("rule"), Seg::I(1)])),
+            "\"b-*\""
+        );
+        assert_eq!(
+            quoted(sp.value(&[Seg::K("waiver"), Seg::I(0), Seg::K("rule")])),
+            "\"a\""
+        );
+        assert_eq!(quoted(sp.key(&[Seg::K("params"), Seg::K("x_days")])), "x_days");
+        assert_eq!(sp.value(&[Seg::K("waiver"), Seg::I(1)]), None);
+        // An absent key is placed at the nearest table that is written.
+        let near = sp
+            .nearest(&[Seg::K("waiver"), Seg::I(0), Seg::K("resource")], true)
+            .unwrap();
+        assert!(
+            text[near.clone()].starts_with("[[waiver]]") || text[near.clone()].starts_with("rule"),
+            "the waiver's table: {:?}",
+            &text[near]
+        );
+        // The same for a waiver file, after a byte-order mark.
+        let w = parse_waivers(
+            "\u{feff}[[waiver]]\nrule = \"zz\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n",
+            "w",
+        )
+        .unwrap();
+        let r = w.spans.value(&[Seg::K("waiver"), Seg::I(0), Seg::K("rule")]).unwrap();
+        assert_eq!(&w.text[r], "\"zz\"");
     }
 
     #[test]
@@ -333,7 +357,7 @@ mod tests {
             "[[waiver]]\nrule = \"a\"\nreason = \"r\"\napprover = \"x\"\nexpires = \"2027-01-01\"\n",
         )
         .unwrap();
-        assert_eq!(load_waivers(&wpath).unwrap().len(), 1);
+        assert_eq!(load_waivers(&wpath).unwrap().waivers.len(), 1);
         std::fs::write(&wpath, "[vendor]\nname = \"x\"\n").unwrap();
         assert!(
             load_waivers(&wpath).unwrap_err().problems[0]

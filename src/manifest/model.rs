@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
@@ -71,6 +72,136 @@ pub struct ManifestSource {
     /// found once while parsing so a 10,000-endpoint manifest is not re-parsed per resource.
     #[serde(skip)]
     pub table_lines: BTreeMap<String, Vec<usize>>,
+    /// Where every key and value is written, carried with the values so that a problem found
+    /// after loading (an unknown rule or parameter, a missing file) points at its key.
+    #[serde(skip)]
+    pub spans: Spans,
+}
+
+/// One step of a path into a TOML document: a key of a table, or an index into an array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seg<'a> {
+    K(&'a str),
+    I(usize),
+}
+
+/// [`Seg`] as stored.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl From<Seg<'_>> for Step {
+    fn from(s: Seg<'_>) -> Self {
+        match s {
+            Seg::K(k) => Step::Key(k.to_string()),
+            Seg::I(i) => Step::Index(i),
+        }
+    }
+}
+
+/// Where one key and its value are written (byte ranges of the file's text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    /// The key (`None` for an array entry).
+    key: Option<Range<usize>>,
+    value: Range<usize>,
+}
+
+/// The byte range of every key and value of a TOML file, by path (`endpoint.0.auth.env`),
+/// taken from the parser's spans once, when the file is read. Diagnostics look places up
+/// here; nothing searches the text for a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spans {
+    places: BTreeMap<Vec<Step>, Place>,
+    /// Added to every span: the length of a byte-order mark stripped before parsing.
+    offset: usize,
+}
+
+impl Spans {
+    /// Every place in a parsed document; `offset` is added to each (a stripped BOM).
+    pub fn of(root: &toml::de::DeTable<'_>, offset: usize) -> Spans {
+        fn walk(v: &toml::de::DeValue<'_>, path: &mut Vec<Step>, places: &mut BTreeMap<Vec<Step>, Place>) {
+            match v {
+                toml::de::DeValue::Table(t) => {
+                    for (k, v) in t.iter() {
+                        path.push(Step::Key(k.get_ref().to_string()));
+                        places.insert(
+                            path.clone(),
+                            Place {
+                                key: Some(k.span()),
+                                value: v.span(),
+                            },
+                        );
+                        walk(v.get_ref(), path, places);
+                        path.pop();
+                    }
+                }
+                toml::de::DeValue::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        path.push(Step::Index(i));
+                        places.insert(
+                            path.clone(),
+                            Place {
+                                key: None,
+                                value: v.span(),
+                            },
+                        );
+                        walk(v.get_ref(), path, places);
+                        path.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut places = BTreeMap::new();
+        let mut path = Vec::new();
+        for (k, v) in root.iter() {
+            path.push(Step::Key(k.get_ref().to_string()));
+            places.insert(
+                path.clone(),
+                Place {
+                    key: Some(k.span()),
+                    value: v.span(),
+                },
+            );
+            walk(v.get_ref(), &mut path, &mut places);
+            path.pop();
+        }
+        Spans { places, offset }
+    }
+
+    fn place(&self, path: &[Seg]) -> Option<&Place> {
+        let key: Vec<Step> = path.iter().map(|s| Step::from(*s)).collect();
+        self.places.get(&key)
+    }
+
+    fn shift(&self, r: &Range<usize>) -> Range<usize> {
+        r.start + self.offset..r.end + self.offset
+    }
+
+    /// The value at `path`, if it is written.
+    pub fn value(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.place(path).map(|p| self.shift(&p.value))
+    }
+
+    /// The key at `path` (its value's place for an array entry).
+    pub fn key(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.place(path).map(|p| self.shift(p.key.as_ref().unwrap_or(&p.value)))
+    }
+
+    /// The value (or with `key`, the key) at `path`, or else of the deepest part of the path
+    /// that is written: a problem about a key that is absent points at its table.
+    pub fn nearest(&self, path: &[Seg], key: bool) -> Option<Range<usize>> {
+        (1..=path.len()).rev().find_map(|n| {
+            if key && n == path.len() {
+                self.key(&path[..n])
+            } else {
+                self.value(&path[..n])
+            }
+        })
+    }
 }
 
 /// `[vendor]`
@@ -113,12 +244,81 @@ pub struct Endpoint {
     pub resolve: Option<String>,
 }
 
+/// `auth`: how an endpoint is probed. `{ header, env }` sends the secret held in the environment
+/// variable `env` (which must be set, or the run stops before probing); `"none"` says the
+/// endpoint is probed without credentials on purpose (as is one without `auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `auth = "none"`.
+    None,
+    /// `auth = { header, env }`.
+    Env(EnvAuth),
+}
+
 /// `auth = { header, env }`: the secret is read from the environment variable `env`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Auth {
+pub struct EnvAuth {
     pub header: String,
     pub env: String,
+}
+
+/// The word that marks an endpoint probed without credentials on purpose.
+pub const AUTH_NONE: &str = "none";
+
+impl Auth {
+    /// The header and variable of a credential, if the endpoint sends one.
+    pub fn credential(&self) -> Option<&EnvAuth> {
+        match self {
+            Auth::None => None,
+            Auth::Env(e) => Some(e),
+        }
+    }
+}
+
+impl Serialize for Auth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Auth::None => s.serialize_str(AUTH_NONE),
+            Auth::Env(e) => e.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Auth {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Auth;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"none\" or a table { header, env }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Auth, E> {
+                if v == AUTH_NONE {
+                    Ok(Auth::None)
+                } else {
+                    // Never quoted back: a string here is often a pasted secret.
+                    Err(E::invalid_value(serde::de::Unexpected::Other("a string"), &self))
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Auth, A::Error> {
+                EnvAuth::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Auth::Env)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for Auth {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Auth".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let env = generator.subschema_for::<EnvAuth>();
+        schemars::json_schema!({
+            "oneOf": [{ "const": AUTH_NONE }, env]
+        })
+    }
 }
 
 /// `[[export]]`
@@ -345,12 +545,22 @@ impl JsonSchema for IsoDate {
     }
 }
 
-/// A `--waivers FILE`: `[[waiver]]` tables only.
+/// The shape of a `--waivers FILE`: `[[waiver]]` tables only.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WaiverFile {
+pub(crate) struct WaiverTables {
     #[serde(default)]
     pub(crate) waiver: Vec<Waiver>,
+}
+
+/// A `--waivers FILE` once read: its waivers, and where each of their keys is written.
+#[derive(Debug, Clone, Default)]
+pub struct WaiverFile {
+    pub waivers: Vec<Waiver>,
+    /// The file as the user named it.
+    pub file: String,
+    pub text: String,
+    pub spans: Spans,
 }
 
 impl Manifest {
@@ -366,3 +576,9 @@ impl Manifest {
         self.source.table_lines.get(kind)?.get(index).copied()
     }
 }
+
+/// The placeholders `vetter init` writes: a manifest still holding one is the untouched
+/// template, which would grade an example vendor (the pre-flight stops it).
+pub const TEMPLATE_VENDOR_NAME: &str = "Example Practice CRM";
+pub const TEMPLATE_CONTACT: &str = "security@vendor.example";
+pub const TEMPLATE_ENDPOINT_URL: &str = "https://api.vendor.example/v1/patients";

@@ -143,7 +143,7 @@ pub fn check_url(s: &str) -> Result<(), String> {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
-pub(crate) fn closest(word: &str, candidates: &[String]) -> Option<String> {
+pub fn closest(word: &str, candidates: &[String]) -> Option<String> {
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), c))
@@ -192,4 +192,76 @@ pub(crate) fn valid_tz_name(tz: &str) -> bool {
         && tz
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+}
+
+/// The type a pack parameter takes, read from its declared default (a pack declares no type
+/// of its own: `breach_notice_max_days = { default = 60, ... }` takes whole numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// A whole number (the default is an integer).
+    Whole,
+    /// Any finite number.
+    Number,
+    Bool,
+    Text,
+}
+
+impl ParamType {
+    pub fn of(default: &serde_json::Value) -> Option<ParamType> {
+        use serde_json::Value;
+        match default {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(ParamType::Whole),
+            Value::Number(_) => Some(ParamType::Number),
+            Value::Bool(_) => Some(ParamType::Bool),
+            Value::String(_) => Some(ParamType::Text),
+            _ => None,
+        }
+    }
+
+    /// What a value of this type is, with the parameter's unit: "a whole number of days".
+    pub fn describe(self, name: &str) -> String {
+        let unit = param_unit(name);
+        match (self, unit) {
+            (ParamType::Whole, Some(u)) => format!("a whole number of {u}"),
+            (ParamType::Whole, None) => "a whole number".to_string(),
+            (ParamType::Number, Some(u)) => format!("a number of {u}"),
+            (ParamType::Number, None) => "a number".to_string(),
+            (ParamType::Bool, _) => "true or false".to_string(),
+            (ParamType::Text, _) => "a quoted string".to_string(),
+        }
+    }
+
+    /// Why `value` is not of this type (`None` when it is). Counts (whole numbers, numbers
+    /// with a unit) may not be negative: no window or age is.
+    pub fn mismatch(self, value: &serde_json::Value) -> Option<&'static str> {
+        use serde_json::Value;
+        let what = match value {
+            Value::Bool(_) => "true/false",
+            Value::String(_) => "a string",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "a whole number",
+            Value::Number(_) => "a fractional number",
+            _ => "not a single value",
+        };
+        let negative = value.as_f64().is_some_and(|f| f < 0.0);
+        match (self, value) {
+            (ParamType::Whole, Value::Number(n)) if n.is_i64() || n.is_u64() => negative.then_some("negative"),
+            (ParamType::Number, Value::Number(_)) => negative.then_some("negative"),
+            (ParamType::Bool, Value::Bool(_)) | (ParamType::Text, Value::String(_)) => None,
+            _ => Some(what),
+        }
+    }
+}
+
+/// The unit of a parameter, by the packs' naming convention (`…_days`, `…_hours`,
+/// `…_minutes`, `…_usd`): packs state units in names and descriptions, not as a key.
+pub fn param_unit(name: &str) -> Option<&'static str> {
+    [
+        ("_days", "days"),
+        ("_hours", "hours"),
+        ("_minutes", "minutes"),
+        ("_usd", "US dollars"),
+    ]
+    .iter()
+    .find(|(suffix, _)| name.ends_with(suffix))
+    .map(|(_, unit)| *unit)
 }
