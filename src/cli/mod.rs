@@ -280,9 +280,9 @@ impl manifest::World for RealWorld {
         }
     }
 
-    fn env(&self, name: &str) -> manifest::EnvState {
+    fn env(&self, auth_env: &str) -> manifest::EnvState {
         use manifest::EnvState;
-        match std::env::var(name) {
+        match std::env::var(auth_env) {
             Ok(v) if !v.trim().is_empty() => EnvState::Set,
             Ok(_) => EnvState::Empty,
             Err(std::env::VarError::NotPresent) => EnvState::Unset,
@@ -314,14 +314,14 @@ fn check_framework_flag(rules: &RuleSet, eval: &EvalArgs) -> Result<()> {
             ))));
         }
     }
-    for p in rules
+    if let Some(p) = rules
         .packs
         .iter()
-        .filter(|p| p.kind == "rules" && !p.source.builtin && !eval.framework.contains(&p.id))
+        .find(|p| p.kind == "rules" && !p.source.builtin && !eval.framework.contains(&p.id))
     {
         return Err(anyhow!(UsageError(format!(
-            "--rules adds pack `{}` ({}), but --framework does not name it, so it would not run
-               help: add --framework {}, or leave that pack out of --rules",
+            "--rules adds pack `{}` ({}), but --framework does not name it, so it would not run\n  \
+             help: add --framework {}, or leave that pack out of --rules",
             p.id, p.source.file, p.id
         ))));
     }
