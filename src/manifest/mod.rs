@@ -159,6 +159,60 @@ mod tests {
         assert_eq!(&w.text[r], "\"zz\"");
     }
 
+    /// The pre-flight is pure: a fake world decides which files exist and which variables
+    /// are set, and every problem comes back at once, each at its value.
+    #[test]
+    fn preflight_asks_the_world_and_places_each_problem() {
+        struct Fake;
+        impl World for Fake {
+            fn file(&self, path: &Path) -> FileState {
+                match path.to_str() {
+                    Some("here.csv") => FileState::Readable,
+                    Some("dir") => FileState::Directory,
+                    _ => FileState::Missing,
+                }
+            }
+            fn env(&self, name: &str) -> EnvState {
+                if name == "SET" { EnvState::Set } else { EnvState::Empty }
+            }
+        }
+        let rules = crate::rules::RuleSet::load(&crate::rules::LoadOptions {
+            include_builtin: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let text = format!(
+            "{MINIMAL}\n[[endpoint]]\nurl = \"https://127.0.0.1/\"\nauth = {{ header = \"A\", env = \"EMPTY\" }}\n\n\
+             [[endpoint]]\nurl = \"https://127.0.0.2/\"\nauth = {{ header = \"A\", env = \"SET\" }}\n\n\
+             [[endpoint]]\nurl = \"https://127.0.0.3/\"\nauth = \"none\"\n\n\
+             [[export]]\npath = \"here.csv\"\n\n[[export]]\npath = \"gone.csv\"\n\n[[evidence]]\npath = \"dir\"\n\n\
+             [params]\nsoc2_type2_required = 1\n"
+        );
+        let m = parse(&text, "t.toml").unwrap();
+        let run = Run {
+            rules: &rules,
+            frameworks: &[],
+            as_of: None,
+        };
+        let got: Vec<(usize, usize, String)> = preflight(&m, &run, &Fake)
+            .into_iter()
+            .map(|p| (p.line, p.column, p.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (6, 30, "auth env `EMPTY` is set but empty".to_string()),
+                (20, 8, "[[export]] path `gone.csv`: no such file (gone.csv)".to_string()),
+                (23, 8, "[[evidence]] path `dir` is a directory, not a file".to_string()),
+                (
+                    26,
+                    23,
+                    "params.soc2_type2_required is a whole number, but it takes true or false".to_string()
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn waiver_line_of_and_second_waiver() {
         let text = format!(

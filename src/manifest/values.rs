@@ -265,3 +265,38 @@ pub fn param_unit(name: &str) -> Option<&'static str> {
     .find(|(suffix, _)| name.ends_with(suffix))
     .map(|(_, unit)| *unit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn param_types_come_from_the_default_and_units_from_the_name() {
+        assert_eq!(ParamType::of(&json!(60)), Some(ParamType::Whole));
+        assert_eq!(ParamType::of(&json!(0.5)), Some(ParamType::Number));
+        assert_eq!(ParamType::of(&json!(false)), Some(ParamType::Bool));
+        assert_eq!(ParamType::of(&json!("1.2")), Some(ParamType::Text));
+        assert_eq!(ParamType::Whole.mismatch(&json!(10)), None);
+        assert_eq!(ParamType::Whole.mismatch(&json!("ten")), Some("a string"));
+        assert_eq!(ParamType::Whole.mismatch(&json!(10.5)), Some("a fractional number"));
+        assert_eq!(ParamType::Whole.mismatch(&json!(-1)), Some("negative"));
+        assert_eq!(
+            ParamType::Number.mismatch(&json!(3)),
+            None,
+            "a whole number is a number"
+        );
+        assert_eq!(ParamType::Bool.mismatch(&json!(1)), Some("a whole number"));
+        assert_eq!(ParamType::Text.mismatch(&json!("1.3")), None);
+        assert_eq!(
+            ParamType::Whole.describe("breach_notice_max_days"),
+            "a whole number of days"
+        );
+        assert_eq!(
+            ParamType::Whole.describe("baa_min_insurance_usd"),
+            "a whole number of US dollars"
+        );
+        assert_eq!(ParamType::Number.describe("audit_field_min_share"), "a number");
+        assert_eq!(param_unit("session_timeout_minutes"), Some("minutes"));
+    }
+}
