@@ -303,6 +303,29 @@ mod tests {
     }
 
     #[test]
+    fn auth_is_none_or_a_table() {
+        let m = parse(
+            &format!("{MINIMAL}[[endpoint]]\nurl = \"https://a.example/\"\nauth = \"none\"\n"),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(m.endpoint[0].auth, Some(Auth::None));
+        assert_eq!(
+            serde_json::to_value(&m.endpoint[0].auth).unwrap(),
+            serde_json::json!("none")
+        );
+        let ps = problems(&format!(
+            "{MINIMAL}[[endpoint]]\nurl = \"https://a.example/\"\nauth = \"Bearer sk_1\"\n"
+        ));
+        assert_eq!((ps[0].line, ps[0].column), (5, 8), "{ps:#?}");
+        assert_eq!(
+            ps[0].message,
+            "invalid value: a string, expected `none` or a table { header, env }"
+        );
+        assert!(ps[0].snippet.is_none());
+    }
+
+    #[test]
     fn an_attestation_may_not_set_the_hash_vetter_computes() {
         let text = format!(
             "{MINIMAL}[[attestation]]\nrule = \"a\"\nattested_by = \"J\"\ndate = \"2026-10-01\"\nevidence_sha256 = \"ab\"\n"

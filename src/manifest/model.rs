@@ -291,7 +291,8 @@ impl<'de> Deserialize<'de> for Auth {
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = Auth;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("\"none\" or a table { header, env }")
+                // Backticks, not quotes: a message about an `auth` line has its quoted parts redacted.
+                f.write_str("`none` or a table { header, env }")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Auth, E> {
                 if v == AUTH_NONE {
