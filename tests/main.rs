@@ -28,6 +28,7 @@ mod output_flags;
 mod parsers_bounded;
 mod phi_labelled;
 mod portfolio;
+mod preflight;
 mod progress;
 mod record;
 mod reports;

@@ -25,8 +25,15 @@ fn portfolio(dir: &Path) {
     vendor(
         dir,
         "c-overdue",
-        "[vendor]\nname = \"Overdue Vendor\"\nnext_review = \"2025-01-01\"\n\n[[evidence]]\npath = \"gone.pdf\"\nkind = \"soc2\"\n",
+        "[vendor]\nname = \"Overdue Vendor\"\nnext_review = \"2025-01-01\"\n\n[[evidence]]\npath = \"corrupt.pdf\"\nkind = \"soc2\"\n",
     );
+    // A document that is there but cannot be read: its findings are errors (a missing one
+    // would stop the run before probing).
+    std::fs::copy(
+        root().join("fixtures/evidence/bad/corrupt.pdf"),
+        dir.join("c-overdue/corrupt.pdf"),
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.join("not-a-vendor")).unwrap();
 }
 

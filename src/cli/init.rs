@@ -23,6 +23,7 @@ contact = "security@vendor.example"          # optional
 [[endpoint]]
 url = "https://api.vendor.example/v1/patients"
 # auth = { header = "Authorization", env = "VENDOR_TOKEN" }   # the secret stays in the environment
+# auth = "none"                                               # or: probed without credentials on purpose
 # http_url = "http://api.vendor.example/v1/patients"          # where to test the http→https redirect
 # resolve = "127.0.0.1"                                        # connect here, keep the name for SNI
 
@@ -278,4 +279,19 @@ pub fn evidence_request(set: &RuleSet, practice: &vetter::facts::PracticeFacts) 
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MANIFEST;
+    use vetter::manifest::{TEMPLATE_CONTACT, TEMPLATE_ENDPOINT_URL, TEMPLATE_VENDOR_NAME};
+
+    /// The pre-flight knows the untouched template by these placeholders: they must be the
+    /// ones it writes.
+    #[test]
+    fn the_template_holds_the_placeholders_the_preflight_looks_for() {
+        for placeholder in [TEMPLATE_VENDOR_NAME, TEMPLATE_CONTACT, TEMPLATE_ENDPOINT_URL] {
+            assert!(MANIFEST.contains(&format!("\"{placeholder}\"")), "{placeholder}");
+        }
+    }
 }

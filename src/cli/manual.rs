@@ -431,8 +431,9 @@ pub fn environment() -> Vec<EnvVar> {
             "the auth.env variable of an [[endpoint]]",
             &["assess"],
             "An [[endpoint]] with auth = { header = \"…\", env = \"NAME\" } sends the value of NAME \
-             in that header. It must be set and not empty (else exit 2), and the value is redacted \
-             from the facts, the reports and stderr.",
+             in that header. It must be set and not empty (else exit 2, before anything is probed), \
+             and the value is redacted from the facts, the reports and stderr. auth = \"none\" \
+             probes the endpoint without credentials on purpose.",
         ),
         var(
             "SSL_CERT_FILE, SSL_CERT_DIR",

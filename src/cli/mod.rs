@@ -241,147 +241,91 @@ pub fn load_rules(eval: &EvalArgs) -> Result<RuleSet> {
     RuleSet::load(&opts).map_err(|e| anyhow!(e))
 }
 
-/// The `--waivers` file, every waiver naming a rule of `rules` (else exit 2 at its line).
-fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> Result<Vec<Waiver>> {
-    match &eval.waivers {
-        None => Ok(vec![]),
-        Some(p) => {
-            let (waivers, text) = manifest::load_waivers_source(p, wait(g)).map_err(|e| anyhow!(e))?;
-            let file = p.display().to_string();
-            let problems = check_rule_refs(rules, &file, &text, &waiver_refs(&waivers, &text));
-            if !problems.is_empty() {
-                return Err(anyhow!(ConfigError::new(problems)));
-            }
-            Ok(waivers)
-        }
+/// The `--waivers` file, every waiver naming a rule of `rules`; its problems are returned
+/// (with the manifests' own) rather than stopping the run on the first.
+fn load_waiver_file(g: &Global, eval: &EvalArgs, rules: &RuleSet) -> std::result::Result<Vec<Waiver>, ConfigError> {
+    let Some(p) = &eval.waivers else {
+        return Ok(vec![]);
+    };
+    let w = manifest::load_waivers_with(p, wait(g))?;
+    let problems = manifest::check_rule_refs(rules, &w.file, &w.text, &manifest::waiver_file_refs(&w));
+    if problems.is_empty() {
+        Ok(w.waivers)
+    } else {
+        Err(ConfigError::new(problems))
     }
 }
 
-/// One rule reference written in a file: a waiver's `rule`, or an attestation's (or one entry
-/// of its list), with where it is written when known.
-struct RuleRef<'a> {
-    kind: &'static str,
-    pattern: &'a str,
-    span: Option<std::ops::Range<usize>>,
-}
+/// The filesystem and environment of this run, as the pre-flight asks about them.
+struct RealWorld;
 
-/// The `rule` of each waiver, placed by the TOML text they were read from.
-fn waiver_refs<'a>(waivers: &'a [Waiver], text: &str) -> Vec<RuleRef<'a>> {
-    let spans = manifest::rule_spans(text, "waiver");
-    waivers
-        .iter()
-        .enumerate()
-        .map(|(i, w)| RuleRef {
-            kind: "waiver",
-            pattern: &w.rule,
-            span: spans.get(i).and_then(|s| s.first()).cloned(),
-        })
-        .collect()
-}
-
-/// Every entry of each attestation's `rule`, placed by the TOML text they were read from.
-fn attestation_refs<'a>(attestations: &'a [Attestation], text: &str) -> Vec<RuleRef<'a>> {
-    let spans = manifest::rule_spans(text, "attestation");
-    let mut out = Vec::new();
-    for (i, a) in attestations.iter().enumerate() {
-        for (j, r) in a.rule.entries().iter().enumerate() {
-            out.push(RuleRef {
-                kind: "attestation",
-                pattern: r,
-                span: spans.get(i).and_then(|s| s.get(j)).cloned(),
-            });
-        }
-    }
-    out
-}
-
-/// Whether an attestation can answer the rule: a manual rule, or one whose subject is a
-/// document's existence (`on_missing = "fail"`: the BAA, the DPA).
-fn attestable(r: &vetter::rules::CompiledRule) -> bool {
-    r.rule.manual || r.rule.on_missing == vetter::rules::OnMissing::Fail
-}
-
-/// Check rule references against the loaded rules: an id must name a rule, a glob must match
-/// at least one, and an attestation may only name rules an attestation can answer. Each
-/// problem is placed at the reference (or, without a span, where its text first appears).
-fn check_rule_refs(rules: &RuleSet, file: &str, text: &str, refs: &[RuleRef]) -> Vec<vetter::diag::Problem> {
-    use vetter::diag::Problem;
-    let mut out = Vec::new();
-    for r in refs {
-        let span = r.span.clone().or_else(|| {
-            let quoted = format!("\"{}\"", r.pattern);
-            text.find(&quoted).map(|o| o..o + quoted.len())
-        });
-        let matched: Vec<&vetter::rules::CompiledRule> = if vetter::engine::is_rule_glob(r.pattern) {
-            rules
-                .rules
-                .iter()
-                .filter(|c| vetter::engine::rule_matches(r.pattern, &c.rule.id))
-                .collect()
-        } else {
-            rules.rule(r.pattern).into_iter().collect()
+impl manifest::World for RealWorld {
+    fn file(&self, path: &Path) -> manifest::FileState {
+        use manifest::FileState;
+        let why = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
         };
-        if matched.is_empty() {
-            let p = if vetter::engine::is_rule_glob(r.pattern) {
-                Problem::at(
-                    file,
-                    text,
-                    span,
-                    format!("{} glob `{}` matches no rule", r.kind, r.pattern),
-                )
-                .help(
-                    "a glob matches whole rule ids, `*` standing for any characters and `?` for one; \
-                     fix the glob (or remove the entry), and run `vetter rules list` for the rule ids",
-                )
-            } else {
-                Problem::at(
-                    file,
-                    text,
-                    span,
-                    format!("{} names unknown rule `{}`", r.kind, r.pattern),
-                )
-                .help("run `vetter rules list` for the rule ids")
-            };
-            out.push(p);
-            continue;
-        }
-        if r.kind == "attestation" {
-            let refused: Vec<&str> = matched
-                .iter()
-                .filter(|c| !attestable(c))
-                .map(|c| c.rule.id.as_str())
-                .collect();
-            if !refused.is_empty() {
-                let n = refused.len();
-                let message = if vetter::engine::is_rule_glob(r.pattern) {
-                    format!(
-                        "attestation glob `{}` matches {n} rule{} an attestation cannot answer: {}",
-                        r.pattern,
-                        if n == 1 { "" } else { "s" },
-                        listing(refused.iter().map(|s| s.to_string()))
-                    )
-                } else {
-                    format!(
-                        "attestation names `{}`, a rule vetter checks itself, which an attestation cannot answer",
-                        r.pattern
-                    )
-                };
-                out.push(
-                    Problem::at(file, text, span, message).help(if vetter::engine::is_rule_glob(r.pattern) {
-                        "an attestation answers manual rules and the rules that ask for a document \
-                         (the BAA, the DPA), not checks vetter runs itself; narrow the glob or list \
-                         the rules, e.g. rule = [\"hipaa-risk-analysis\", \"hipaa-admin-*\"] \
-                         (`vetter rules list` marks manual rules)"
-                    } else {
-                        "an attestation answers manual rules and the rules that ask for a document \
-                         (the BAA, the DPA); remove this entry and supply what the rule checks, or \
-                         waive its finding with a [[waiver]] (`vetter rules list` marks manual rules)"
-                    }),
-                );
-            }
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
+            Err(e) => FileState::Unreadable(why(e)),
+            Ok(m) if m.is_dir() => FileState::Directory,
+            // A pipe or device is not opened here (that could block): the input layer refuses
+            // or reads it with its own limits when the probe does.
+            Ok(m) if !m.is_file() => FileState::Readable,
+            Ok(_) => match std::fs::File::open(path) {
+                Ok(_) => FileState::Readable,
+                Err(e) => FileState::Unreadable(why(e)),
+            },
         }
     }
-    out
+
+    fn env(&self, auth_env: &str) -> manifest::EnvState {
+        use manifest::EnvState;
+        match std::env::var(auth_env) {
+            Ok(v) if !v.trim().is_empty() => EnvState::Set,
+            Ok(_) => EnvState::Empty,
+            Err(std::env::VarError::NotPresent) => EnvState::Unset,
+            Err(std::env::VarError::NotUnicode(_)) => EnvState::NotUnicode,
+        }
+    }
+}
+
+/// `--framework` names packs that exist, and every pack `--rules` adds is among them (else it
+/// would silently not run).
+fn check_framework_flag(rules: &RuleSet, eval: &EvalArgs) -> Result<()> {
+    if eval.framework.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<String> = rules
+        .packs
+        .iter()
+        .filter(|p| p.kind == "rules")
+        .map(|p| p.id.clone())
+        .collect();
+    for f in &eval.framework {
+        if !known.contains(f) {
+            return Err(anyhow!(UsageError(format!(
+                "--framework {f}: no such rule pack{}; known: {}",
+                manifest::closest(f, &known)
+                    .map(|b| format!(" (did you mean `{b}`?)"))
+                    .unwrap_or_default(),
+                known.join(", ")
+            ))));
+        }
+    }
+    if let Some(p) = rules
+        .packs
+        .iter()
+        .find(|p| p.kind == "rules" && !p.source.builtin && !eval.framework.contains(&p.id))
+    {
+        return Err(anyhow!(UsageError(format!(
+            "--rules adds pack `{}` ({}), but --framework does not name it, so it would not run\n  \
+             help: add --framework {}, or leave that pack out of --rules",
+            p.id, p.source.file, p.id
+        ))));
+    }
+    Ok(())
 }
 
 /// How long a file that is a pipe may go without data: `--timeout`.
@@ -461,34 +405,6 @@ fn now_rfc3339() -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn check_known_rules(rules: &RuleSet, m: &Manifest) -> Result<()> {
-    let mut refs = attestation_refs(&m.attestation, &m.source.text);
-    refs.extend(waiver_refs(&m.waiver, &m.source.text));
-    let mut problems = check_rule_refs(rules, &m.source.file, &m.source.text, &refs);
-    for key in m.params.keys() {
-        if !rules.params.contains_key(key) {
-            let at = m.source.text.find(key.as_str()).map(|o| o..o + key.len());
-            problems.push(
-                vetter::diag::Problem::at(
-                    &m.source.file,
-                    &m.source.text,
-                    at,
-                    format!("unknown parameter `{key}` in [params]"),
-                )
-                .help(format!(
-                    "known parameters: {}",
-                    rules.params.keys().cloned().collect::<Vec<_>>().join(", ")
-                )),
-            );
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(anyhow!(ConfigError::new(problems)))
-    }
-}
-
 /// The paths in directory `p` (unsorted), or a usage error naming it.
 pub(crate) fn dir_entries(p: &Path) -> Result<Vec<PathBuf>> {
     let entries =
@@ -536,22 +452,33 @@ pub(crate) fn assess(
     let paths = &expand_manifests(paths)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(g, eval, &rules)?;
-    // Load and check every manifest before probing anything.
-    let mut manifests = Vec::new();
+    check_framework_flag(&rules, eval)?;
+    // Pre-flight: read and check the waiver file and every manifest, and all that they refer
+    // to, before anything is probed; every problem is listed at once (exit 2).
     let mut problems = Vec::new();
+    let extra_waivers = load_waiver_file(g, eval, &rules).unwrap_or_else(|e| {
+        problems.extend(e.problems);
+        vec![]
+    });
+    let mut manifests = Vec::new();
     for p in paths {
         match manifest::load_with(p, wait(g)) {
             Ok(m) => manifests.push(m),
             Err(e) => problems.extend(e.problems),
         }
     }
+    let run = manifest::Run {
+        rules: &rules,
+        frameworks: &eval.framework,
+        as_of: g.as_of,
+    };
+    for m in &manifests {
+        problems.extend(manifest::preflight(m, &run, &RealWorld));
+    }
     if !problems.is_empty() {
         return Err(anyhow!(ConfigError::new(problems)));
     }
     for m in &manifests {
-        check_known_rules(&rules, m)?;
-        check_auth_env(m)?;
         let fw = if eval.framework.is_empty() {
             m.vendor.frameworks.clone().unwrap_or_default()
         } else {
@@ -672,55 +599,12 @@ pub(crate) fn assess(
     Ok(report_thresholds(&reports, &eval.thresholds).max(exit))
 }
 
-/// Every `auth.env` variable must hold a UTF-8 value: probing without the credential would
-/// report the vendor's login wall as its API (false findings), so a missing one stops the run.
-fn check_auth_env(m: &Manifest) -> Result<()> {
-    for (i, e) in m.endpoint.iter().enumerate() {
-        let Some(a) = &e.auth else { continue };
-        // An example name is never probed (see probe::endpoint): no credential is needed.
-        let host = vetter::probe::files::endpoint_skeleton(&e.url).host.unwrap_or_default();
-        if e.resolve.is_none() && vetter::probe::endpoint::reserved_name(host.trim_matches(['[', ']'])) {
-            continue;
-        }
-        let place = match m.line_of("endpoint", i) {
-            Some(l) => format!("{}:{l}", m.source.file),
-            None => m.source.file.clone(),
-        };
-        match std::env::var(&a.env) {
-            Ok(v) if !v.trim().is_empty() => {}
-            Ok(_) => {
-                return Err(anyhow!(UsageError(format!(
-                    "{place}: auth env `{}` is set but empty; export the vendor's credential in it \
-                     (e.g. `export {}='Bearer …'`), or remove `auth` to probe without credentials",
-                    a.env, a.env
-                ))));
-            }
-            Err(std::env::VarError::NotPresent) => {
-                return Err(anyhow!(UsageError(format!(
-                    "{place}: auth env `{}` is not set, so {} would be probed without credentials; \
-                     export it (e.g. `export {}='Bearer …'`), or remove `auth` to probe without credentials",
-                    a.env,
-                    vetter::secrets::redact_query_params(&e.url).unwrap_or_else(|| e.url.clone()),
-                    a.env
-                ))));
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(anyhow!(UsageError(format!(
-                    "{place}: auth env `{}` does not hold UTF-8 text; an HTTP header value must be text",
-                    a.env
-                ))));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The run's secrets: every credential the manifest's endpoints send.
 fn run_redactor(m: &Manifest) -> vetter::secrets::Redactor {
     let values: Vec<String> = m
         .endpoint
         .iter()
-        .filter_map(|e| e.auth.as_ref())
+        .filter_map(|e| e.auth.as_ref().and_then(manifest::Auth::credential))
         .filter_map(|a| std::env::var(&a.env).ok())
         .collect();
     vetter::secrets::Redactor::new(values.iter().map(String::as_str)).forgetting_public(&m.source.text)
@@ -813,14 +697,21 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     check_outputs(g, eval, &[], &inputs)?;
     let old = load_baseline(g, eval)?;
     let rules = load_rules(eval)?;
-    let extra_waivers = load_waiver_file(g, eval, &rules)?;
+    check_framework_flag(&rules, eval)?;
     let display = path.display().to_string();
     let bytes = input::read(path, Kind::Facts, wait(g))
         .map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
-    check_facts_file(&display, &bytes, &rules)?;
-    let mut a: Assessment = serde_json::from_slice(&bytes).map_err(|e| {
-        UsageError(format!("{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`", e.line(), e.column()))
-    })?;
+    // Pre-flight, every problem at once: the waiver file, and the facts file's own.
+    let mut problems = Vec::new();
+    let extra_waivers = load_waiver_file(g, eval, &rules).unwrap_or_else(|e| {
+        problems.extend(e.problems);
+        vec![]
+    });
+    problems.extend(check_facts_file(&display, &bytes, &rules, g.as_of));
+    if !problems.is_empty() {
+        return Err(anyhow!(ConfigError::new(problems)));
+    }
+    let mut a: Assessment = serde_json::from_slice(&bytes).map_err(|e| anyhow!(not_facts(&display, &e)))?;
     if let Some(d) = g.as_of {
         a.as_of = d.format("%Y-%m-%d").to_string();
     }
@@ -832,45 +723,114 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     Ok(report_thresholds(std::slice::from_ref(&report), &eval.thresholds).max(exit))
 }
 
-/// Before a facts file is read as such: its version is one this vetter knows, and every
-/// waiver in it names a known rule (the manifest it came from may be older than the rules).
-fn check_facts_file(display: &str, bytes: &[u8], rules: &RuleSet) -> Result<()> {
+/// `FILE:LINE:COLUMN: error: not a vetter facts file: …`, as one problem (no source line is
+/// quoted: a facts file may hold what an export revealed).
+pub(crate) fn not_facts(display: &str, e: &serde_json::Error) -> ConfigError {
+    ConfigError::one(vetter::diag::Problem {
+        file: display.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: format!("not a vetter facts file: {e}"),
+        help: Some("write one with `vetter assess MANIFEST --save-facts FILE`".to_string()),
+        snippet: None,
+    })
+}
+
+/// Where `"key": ` is written in a JSON text vetter wrote, from `from` on: the place of a
+/// problem in a facts file (JSON is read without spans; vetter writes each key once per object).
+fn json_key(text: &str, key: &str, from: usize) -> Option<std::ops::Range<usize>> {
+    let needle = format!("\"{key}\":");
+    let at = text.get(from..)?.find(&needle)? + from;
+    Some(at..at + needle.len())
+}
+
+/// Before a facts file is read as such: its version is one this vetter knows, every waiver in
+/// it names a known rule (the manifest it came from may be older than the rules), and
+/// `--as-of` is not before the facts were collected or an attestation in them was made.
+fn check_facts_file(
+    display: &str,
+    bytes: &[u8],
+    rules: &RuleSet,
+    as_of: Option<chrono::NaiveDate>,
+) -> Vec<vetter::diag::Problem> {
+    use vetter::diag::Problem;
     #[derive(serde::Deserialize)]
     struct Head {
         facts_version: Option<serde_json::Value>,
+        as_of: Option<String>,
         #[serde(default)]
         waivers: Vec<serde_json::Value>,
+        #[serde(default)]
+        attestations: Vec<serde_json::Value>,
     }
     // A file that is not even this shape gets the full parser's error, with its place.
     let Ok(head) = serde_json::from_slice::<Head>(bytes) else {
-        return Ok(());
+        return vec![];
     };
     let text = String::from_utf8_lossy(bytes);
     if let Some(v) = head.facts_version.as_ref().and_then(|v| v.as_str())
         && let Err(e) = assessment::check_facts_version(v)
     {
-        let at = text.find("\"facts_version\"").map(|o| o..o + 15);
-        return Err(anyhow!(ConfigError::one(
-            vetter::diag::Problem::at(display, &text, at, e)
-                .help("write the facts again with this vetter: `vetter assess MANIFEST --save-facts FILE`")
-        )));
+        return vec![
+            Problem::at(display, &text, json_key(&text, "facts_version", 0), e)
+                .help("write the facts again with this vetter: `vetter assess MANIFEST --save-facts FILE`"),
+        ];
     }
-    let refs: Vec<RuleRef> = head
-        .waivers
-        .iter()
-        .filter_map(|w| w.get("rule")?.as_str())
-        .map(|pattern| RuleRef {
-            kind: "waiver",
+    let mut out = Vec::new();
+    if let Some(as_of) = as_of {
+        let collected = head.as_of.as_deref().and_then(|d| manifest::parse_date(d).ok());
+        if let Some(c) = collected.filter(|c| *c > as_of) {
+            out.push(
+                Problem::at(
+                    display,
+                    &text,
+                    json_key(&text, "as_of", 0),
+                    format!("--as-of {as_of} is before these facts were collected ({c})"),
+                )
+                .help(format!(
+                    "evaluate as of {c} or later; to judge the vendor as it was on an earlier day, use facts collected then"
+                )),
+            );
+        }
+        let section = json_key(&text, "attestations", 0).map_or(0, |r| r.end);
+        let mut from = section;
+        for a in &head.attestations {
+            let place = json_key(&text, "date", from);
+            from = place.as_ref().map_or(from, |r| r.end);
+            let date = a
+                .get("date")
+                .and_then(|d| d.as_str())
+                .and_then(|d| manifest::parse_date(d).ok());
+            if let Some(d) = date.filter(|d| *d > as_of) {
+                out.push(
+                    Problem::at(
+                        display,
+                        &text,
+                        place,
+                        format!("an attestation in these facts is dated {d}, after --as-of {as_of}: on that day it had not been made"),
+                    )
+                    .help(format!("evaluate as of {d} or later")),
+                );
+            }
+        }
+    }
+    let section = json_key(&text, "waivers", 0).map_or(0, |r| r.end);
+    let mut from = section;
+    let mut refs = Vec::new();
+    for w in &head.waivers {
+        let Some(pattern) = w.get("rule").and_then(|r| r.as_str()) else {
+            continue;
+        };
+        let span = json_key(&text, "rule", from);
+        from = span.as_ref().map_or(from, |r| r.end);
+        refs.push(manifest::RuleRef {
+            kind: manifest::RefKind::Waiver,
             pattern,
-            span: None,
-        })
-        .collect();
-    let problems = check_rule_refs(rules, display, &text, &refs);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(anyhow!(ConfigError::new(problems)))
+            span,
+        });
     }
+    out.extend(manifest::check_rule_refs(rules, display, &text, &refs));
+    out
 }
 
 /// The baseline a run compares with.

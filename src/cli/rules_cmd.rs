@@ -148,13 +148,7 @@ fn read_vendor(g: &Global, path: &std::path::Path) -> Result<vetter::rules::mess
     let display = path.display().to_string();
     let bytes = vetter::probe::input::read(path, vetter::probe::input::Kind::Facts, super::wait(g))
         .map_err(|e| UsageError(format!("{display}: cannot read facts file: {e}")))?;
-    let assessment = serde_json::from_slice(&bytes).map_err(|e| {
-        UsageError(format!(
-            "{display}:{}:{}: error: not a vetter facts file: {e}\n  help: write one with `vetter assess MANIFEST --save-facts FILE`",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let assessment = serde_json::from_slice(&bytes).map_err(|e| anyhow!(super::not_facts(&display, &e)))?;
     Ok(vetter::rules::messages::Vendor {
         name: display,
         assessment,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use servers::*;
 use vetter::facts::EndpointFacts;
-use vetter::manifest::{Auth, Endpoint};
+use vetter::manifest::{Auth, Endpoint, EnvAuth};
 use vetter::probe::Settings;
 use vetter::probe::endpoint::probe_endpoint;
 
@@ -565,10 +565,10 @@ fn http_facts_from_a_scripted_api() {
     unsafe { std::env::set_var("VETTER_TEST_API_TOKEN_1", "Bearer good-token") };
     let ep = Endpoint {
         url: format!("https://localhost:{port}/v1/patients"),
-        auth: Some(Auth {
+        auth: Some(Auth::Env(EnvAuth {
             header: "Authorization".into(),
             env: "VETTER_TEST_API_TOKEN_1".into(),
-        }),
+        })),
         http_url: Some(format!("http://127.0.0.1:{http_port}/v1/patients")),
         resolve: Some("127.0.0.1".into()),
     };

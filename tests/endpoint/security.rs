@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::servers::*;
 use super::{good_leaf, settings};
 use vetter::facts::EndpointFacts;
-use vetter::manifest::{Auth, Endpoint};
+use vetter::manifest::{Auth, Endpoint, EnvAuth};
 use vetter::probe::Settings;
 use vetter::probe::endpoint::probe_endpoint;
 
@@ -21,9 +21,11 @@ fn bounded(ep: Endpoint, s: Settings, limit: Duration) -> EndpointFacts {
 fn ep(port: u16, path: &str, env: Option<&str>) -> Endpoint {
     Endpoint {
         url: format!("https://localhost:{port}{path}"),
-        auth: env.map(|e| Auth {
-            header: "Authorization".into(),
-            env: e.into(),
+        auth: env.map(|e| {
+            Auth::Env(EnvAuth {
+                header: "Authorization".into(),
+                env: e.into(),
+            })
         }),
         http_url: None,
         resolve: Some("127.0.0.1".into()),
@@ -352,7 +354,10 @@ fn unset_auth_env_is_a_usage_error() {
         let err = crate::support::text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{want}: {err}");
         assert!(err.contains("VETTER_TEST_UNSET_TOKEN") && err.contains(want), "{err}");
-        assert!(err.contains("vendor.toml:4"), "names the endpoint's line: {err}");
+        assert!(
+            err.contains("vendor.toml:7:42: error: auth env"),
+            "names the env value: {err}"
+        );
     }
 }
 

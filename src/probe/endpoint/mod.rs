@@ -124,6 +124,7 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
     let secret = ep
         .auth
         .as_ref()
+        .and_then(crate::manifest::Auth::credential)
         .and_then(|a| std::env::var(&a.env).ok().map(|v| (a.header.clone(), v)));
     let auth = secret.as_ref().map(|(h, v)| (h.as_str(), v.as_str()));
 
