@@ -132,7 +132,15 @@ pub struct TlsFacts {
     /// A post-quantum hybrid group was accepted.
     pub post_quantum: Option<bool>,
     pub ocsp_stapling: Option<bool>,
+    /// The certificate of the default handshake (a modern client's view).
     pub cert: CertFacts,
+    /// Every distinct certificate the server presents, `cert` first: one handshake per key type
+    /// (ECDSA, RSA, Ed25519) over TLS 1.3 and the newest TLS ≤ 1.2 makes a server holding
+    /// several show each. The rules that read `cert` judge every one of these. null when the
+    /// enumeration was cut short (`incomplete` names why) or the facts predate it; the rules
+    /// then judge `cert` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs: Option<Vec<CertFacts>>,
     /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
     /// stopped: no answer within 3.0 s, twice"). The lists that phase fills (`ciphers` and
     /// `weak_ciphers`, or `groups`) are then null: a shorter list is never reported as whole.
@@ -168,6 +176,9 @@ pub struct Cipher {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CertFacts {
+    /// SHA-256 fingerprint of the leaf (DER), lower-case hex: what tells two certificates apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub subject: Option<String>,
     pub issuer: Option<String>,
     pub sans: Option<Vec<String>>,
