@@ -136,14 +136,15 @@ pub struct TlsFacts {
     pub cert: CertFacts,
     /// Every distinct certificate the server presents, `cert` first: one handshake per key type
     /// (ECDSA, RSA, Ed25519) over TLS 1.3 and the newest TLS ≤ 1.2 makes a server holding
-    /// several show each. The rules that read `cert` judge every one of these. null when the
-    /// enumeration was cut short (`incomplete` names why) or the facts predate it; the rules
-    /// then judge `cert` alone.
+    /// several show each. The rules that read `cert` judge every one of these. Absent (null)
+    /// when the enumeration was cut short (`incomplete` names why), no certificate was read, or
+    /// the facts predate it: the rules then judge `cert` alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certs: Option<Vec<CertFacts>>,
     /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
     /// stopped: no answer within 3.0 s, twice"). The lists that phase fills (`ciphers` and
-    /// `weak_ciphers`, or `groups`) are then null: a shorter list is never reported as whole.
+    /// `weak_ciphers`, `groups`, or `certs`) are then null: a shorter list is never reported as
+    /// whole.
     /// Absent when every enumeration ran to the server's refusal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
