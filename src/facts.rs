@@ -888,10 +888,13 @@ impl Facts {
         let until = |d: &Option<String>| since(d).map(|n| -n);
         self.as_of = as_of.format("%Y-%m-%d").to_string();
         for e in &mut self.endpoints {
-            let c = &mut e.tls.cert;
-            if let Some(n) = until(&c.not_after) {
-                c.days_to_expiry = Some(n);
-                c.expired = Some(n < 0);
+            // `cert` and every certificate in `certs` alike: the rules judge each.
+            let certs = e.tls.certs.iter_mut().flatten();
+            for c in std::iter::once(&mut e.tls.cert).chain(certs) {
+                if let Some(n) = until(&c.not_after) {
+                    c.days_to_expiry = Some(n);
+                    c.expired = Some(n < 0);
+                }
             }
         }
         for l in &mut self.audit_logs {
@@ -947,6 +950,11 @@ mod tests {
         });
         let mut e = EndpointFacts::default();
         e.tls.cert.not_after = Some("2026-12-01T00:00:00Z".into());
+        let rsa = CertFacts {
+            not_after: Some("2026-11-30".into()),
+            ..Default::default()
+        };
+        e.tls.certs = Some(vec![e.tls.cert.clone(), rsa]);
         f.endpoints.push(e);
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         f.rebase_ages(d);
@@ -958,8 +966,20 @@ mod tests {
         );
         assert_eq!(f.endpoints[0].tls.cert.days_to_expiry, Some(8));
         assert_eq!(f.endpoints[0].tls.cert.expired, Some(false));
+        let certs = f.endpoints[0].tls.certs.clone().unwrap_or_default();
+        assert_eq!(
+            certs[0], f.endpoints[0].tls.cert,
+            "the primary in certs is rebased alike"
+        );
+        assert_eq!((certs[1].days_to_expiry, certs[1].expired), (Some(7), Some(false)));
         f.rebase_ages(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         assert_eq!(f.endpoints[0].tls.cert.expired, Some(true));
+        let certs = f.endpoints[0].tls.certs.clone().unwrap_or_default();
+        assert_eq!(
+            certs[1].expired,
+            Some(true),
+            "every presented certificate follows as_of"
+        );
         assert_eq!(f.as_of, "2027-01-01");
     }
 }
