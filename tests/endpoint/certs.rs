@@ -170,3 +170,37 @@ fn http_failure_on_a_real_server_keeps_tls_verdicts() {
     assert_eq!(hsts["status"], "error", "{hsts}");
     assert!(hsts["message"].as_str().unwrap_or("").contains(http_err), "{hsts}");
 }
+
+/// A certificate handshake that gets no answer, twice (the Ed25519 one over TLS 1.3, behind a
+/// stalling proxy), ends the enumeration: `certs` is unknown, never a shorter list, and
+/// `incomplete` names the phase; `cert` and the other phases' facts stand.
+#[test]
+fn an_interrupted_certificate_enumeration_is_unknown() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "stall");
+    let s = SServer::start(&leaf, &[]);
+    let stalled = Arc::new(AtomicUsize::new(0));
+    let count = stalled.clone();
+    let port = stall_proxy(s.port, std::time::Duration::from_secs(12), move |h| {
+        let ed25519_only = h.sig_algs == [0x0807];
+        ed25519_only && count.fetch_add(1, Ordering::SeqCst) < 2
+    });
+    let f = probe(port, &settings(Some(&pki), 1500));
+    assert_eq!(
+        stalled.load(Ordering::SeqCst),
+        2,
+        "the first try and its retry were stalled"
+    );
+    assert_eq!(f.error, None);
+    assert_eq!(f.tls.certs, None, "an interrupted list is unknown");
+    let why = f.tls.incomplete.clone().unwrap_or_default();
+    assert!(
+        why.contains("certificate enumeration stopped over TLS 1.3 (Ed25519 signatures)")
+            && why.contains("no answer within 1.5 s, twice"),
+        "{why:?}"
+    );
+    assert_eq!(f.tls.cert.chain_trusted, Some(true));
+    assert!(f.tls.ciphers.is_some() && f.tls.groups.is_some());
+}

@@ -290,6 +290,8 @@ pub struct Hello {
     pub suites: Vec<u16>,
     pub groups: Vec<u16>,
     pub supported_versions: Vec<u16>,
+    /// signature_algorithms.
+    pub sig_algs: Vec<u16>,
 }
 
 pub fn parse_hello(b: &[u8]) -> Hello {
@@ -317,6 +319,7 @@ pub fn parse_hello(b: &[u8]) -> Hello {
         let d = &b[i + 4..i + 4 + len];
         match kind {
             10 => h.groups = d[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+            13 => h.sig_algs = d[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
             43 => h.supported_versions = d[1..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
             _ => {}
         }
