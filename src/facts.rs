@@ -132,10 +132,19 @@ pub struct TlsFacts {
     /// A post-quantum hybrid group was accepted.
     pub post_quantum: Option<bool>,
     pub ocsp_stapling: Option<bool>,
+    /// The certificate of the default handshake (a modern client's view).
     pub cert: CertFacts,
+    /// Every distinct certificate the server presents, `cert` first: one handshake per key type
+    /// (ECDSA, RSA, Ed25519) over TLS 1.3 and the newest TLS ≤ 1.2 makes a server holding
+    /// several show each. The rules that read `cert` judge every one of these. Absent (null)
+    /// when the enumeration was cut short (`incomplete` names why), no certificate was read, or
+    /// the facts predate it: the rules then judge `cert` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs: Option<Vec<CertFacts>>,
     /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
     /// stopped: no answer within 3.0 s, twice"). The lists that phase fills (`ciphers` and
-    /// `weak_ciphers`, or `groups`) are then null: a shorter list is never reported as whole.
+    /// `weak_ciphers`, `groups`, or `certs`) are then null: a shorter list is never reported as
+    /// whole.
     /// Absent when every enumeration ran to the server's refusal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
@@ -168,6 +177,9 @@ pub struct Cipher {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CertFacts {
+    /// SHA-256 fingerprint of the leaf (DER), lower-case hex: what tells two certificates apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub subject: Option<String>,
     pub issuer: Option<String>,
     pub sans: Option<Vec<String>>,
@@ -876,10 +888,13 @@ impl Facts {
         let until = |d: &Option<String>| since(d).map(|n| -n);
         self.as_of = as_of.format("%Y-%m-%d").to_string();
         for e in &mut self.endpoints {
-            let c = &mut e.tls.cert;
-            if let Some(n) = until(&c.not_after) {
-                c.days_to_expiry = Some(n);
-                c.expired = Some(n < 0);
+            // `cert` and every certificate in `certs` alike: the rules judge each.
+            let certs = e.tls.certs.iter_mut().flatten();
+            for c in std::iter::once(&mut e.tls.cert).chain(certs) {
+                if let Some(n) = until(&c.not_after) {
+                    c.days_to_expiry = Some(n);
+                    c.expired = Some(n < 0);
+                }
             }
         }
         for l in &mut self.audit_logs {
@@ -935,6 +950,11 @@ mod tests {
         });
         let mut e = EndpointFacts::default();
         e.tls.cert.not_after = Some("2026-12-01T00:00:00Z".into());
+        let rsa = CertFacts {
+            not_after: Some("2026-11-30".into()),
+            ..Default::default()
+        };
+        e.tls.certs = Some(vec![e.tls.cert.clone(), rsa]);
         f.endpoints.push(e);
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         f.rebase_ages(d);
@@ -946,8 +966,20 @@ mod tests {
         );
         assert_eq!(f.endpoints[0].tls.cert.days_to_expiry, Some(8));
         assert_eq!(f.endpoints[0].tls.cert.expired, Some(false));
+        let certs = f.endpoints[0].tls.certs.clone().unwrap_or_default();
+        assert_eq!(
+            certs[0], f.endpoints[0].tls.cert,
+            "the primary in certs is rebased alike"
+        );
+        assert_eq!((certs[1].days_to_expiry, certs[1].expired), (Some(7), Some(false)));
         f.rebase_ages(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         assert_eq!(f.endpoints[0].tls.cert.expired, Some(true));
+        let certs = f.endpoints[0].tls.certs.clone().unwrap_or_default();
+        assert_eq!(
+            certs[1].expired,
+            Some(true),
+            "every presented certificate follows as_of"
+        );
         assert_eq!(f.as_of, "2027-01-01");
     }
 }

@@ -120,6 +120,25 @@ fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -
             });
         }
     }
+    // Rules that read the certificate judge every certificate an endpoint presents: for an
+    // endpoint with several, one copy of it per certificate with `tls.cert` set to that one.
+    let cert_rules = rules.rules.iter().any(|r| keep(r) && reads_cert(r));
+    let cert_copies: Vec<Vec<(String, serde_json::Value)>> = match lookup(inp.facts, "endpoints") {
+        Some(serde_json::Value::Array(eps)) if cert_rules => eps.iter().map(cert_variants).collect(),
+        _ => Vec::new(),
+    };
+    let per_cert: Vec<Vec<CertVariant>> = cert_copies
+        .iter()
+        .map(|v| {
+            v.iter()
+                .map(|(label, item)| CertVariant {
+                    label,
+                    item,
+                    it: ItResolver::new(item),
+                })
+                .collect()
+        })
+        .collect();
     let mut root = Context::default();
     add_functions(&mut root);
     // Only the top-level facts some selected rule names are converted for the interpreter.
@@ -179,7 +198,7 @@ fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -
                         out.push(missing_finding(cr, inp, "vendor", &needs));
                     }
                 } else {
-                    out.push(eval_one(cr, &root, None, inp.facts, "vendor", &loose));
+                    out.push(eval_one(cr, &root, None, inp.facts, "vendor", &loose, &[]));
                 }
             }
             Some(each) => {
@@ -190,8 +209,20 @@ fn evaluate_where(rules: &RuleSet, inp: &Inputs, keep: &(dyn Fn(&CompiledRule) -
                     }
                     return out;
                 }
-                for (resource, item, cel_item) in items {
-                    out.push(eval_one(cr, &root, Some((item, cel_item)), inp.facts, resource, &loose));
+                for (i, (resource, item, cel_item)) in items.iter().enumerate() {
+                    let certs = match each.as_str() {
+                        "endpoints" if reads_cert(cr) => per_cert.get(i).map(Vec::as_slice).unwrap_or_default(),
+                        _ => &[],
+                    };
+                    out.push(eval_one(
+                        cr,
+                        &root,
+                        Some((item, cel_item)),
+                        inp.facts,
+                        resource,
+                        &loose,
+                        certs,
+                    ));
                 }
             }
         }
@@ -334,25 +365,70 @@ pub(super) fn base_finding(cr: &CompiledRule, resource: &str) -> Finding {
     }
 }
 
-fn eval_one<'v>(
-    cr: &CompiledRule,
-    root: &Context<'_, 'v>,
-    item: Option<(&serde_json::Value, &'v ItResolver)>,
-    facts: &serde_json::Value,
-    resource: &str,
-    loose: &[String],
-) -> Finding {
-    let cel_item = item.map(|i| i.1);
-    let item = item.map(|i| i.0);
-    let mut f = base_finding(cr, resource);
-    // A resource that could not be probed: no check ran, so there is no evidence to show, and
-    // the cause is the resource's (the report says it once, in `unassessed[]`).
-    if item.and_then(|i| i.get("error")).is_some_and(|e| e.is_string()) {
-        f.status = Status::Error;
-        return f;
-    }
-    f.evidence = cr
-        .reads
+/// One certificate of a multi-certificate endpoint: the endpoint as seen with that certificate.
+struct CertVariant<'a> {
+    /// Names the certificate in messages: key type, subject and fingerprint.
+    label: &'a str,
+    item: &'a serde_json::Value,
+    it: ItResolver<'a>,
+}
+
+/// Whether a rule reads the certificate (`it.tls.cert` or a field of it).
+fn reads_cert(cr: &CompiledRule) -> bool {
+    cr.rule.each.as_deref() == Some("endpoints")
+        && cr
+            .reads
+            .iter()
+            .any(|r| r == "it.tls.cert" || r.starts_with("it.tls.cert."))
+}
+
+/// An endpoint presenting more than one certificate (`tls.certs`): one copy per certificate
+/// with `tls.cert` replaced, and its label. Empty for one certificate or none: the endpoint
+/// is then judged as it is.
+fn cert_variants(item: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let certs = match item.get("tls").and_then(|t| t.get("certs")) {
+        Some(serde_json::Value::Array(c)) if c.len() > 1 => c,
+        _ => return Vec::new(),
+    };
+    certs
+        .iter()
+        .map(|c| {
+            let mut copy = item.clone();
+            if let Some(tls) = copy.get_mut("tls").and_then(|t| t.as_object_mut()) {
+                tls.insert("cert".into(), c.clone());
+            }
+            (cert_label(c), copy)
+        })
+        .collect()
+}
+
+/// "the RSA 2048-bit certificate CN=api.example.com (SHA-256 3f2a…)".
+fn cert_label(c: &serde_json::Value) -> String {
+    let text = |k: &str| c.get(k).and_then(|v| v.as_str());
+    let kind = match text("key_type") {
+        Some("rsa") => "RSA".to_string(),
+        Some("ecdsa") => "ECDSA".to_string(),
+        Some("ed25519") => "Ed25519".to_string(),
+        Some("ed448") => "Ed448".to_string(),
+        Some("dsa") => "DSA".to_string(),
+        Some(other) => other.to_string(),
+        None => "unknown-key".to_string(),
+    };
+    let bits = c
+        .get("key_bits")
+        .and_then(|b| b.as_u64())
+        .map(|b| format!(" {b}-bit"))
+        .unwrap_or_default();
+    let subject = text("subject").map(|s| format!(" {s}")).unwrap_or_default();
+    let fp = text("sha256")
+        .map(|f| format!(" (SHA-256 {}…)", f.chars().take(16).collect::<String>()))
+        .unwrap_or_default();
+    format!("the {kind}{bits} certificate{subject}{fp}")
+}
+
+/// What the rule read, from the resource (`it.*`) or the facts.
+fn evidence(cr: &CompiledRule, item: Option<&serde_json::Value>, facts: &serde_json::Value) -> Vec<EvidenceItem> {
+    cr.reads
         .iter()
         .map(|p| {
             let v = match p.strip_prefix("it.") {
@@ -364,7 +440,29 @@ fn eval_one<'v>(
                 value: v.map(summarise).unwrap_or(serde_json::Value::Null),
             }
         })
-        .collect();
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval_one<'v>(
+    cr: &CompiledRule,
+    root: &Context<'_, 'v>,
+    item: Option<(&serde_json::Value, &'v ItResolver)>,
+    facts: &serde_json::Value,
+    resource: &str,
+    loose: &[String],
+    certs: &'v [CertVariant<'v>],
+) -> Finding {
+    let cel_item = item.map(|i| i.1);
+    let item = item.map(|i| i.0);
+    let mut f = base_finding(cr, resource);
+    // A resource that could not be probed: no check ran, so there is no evidence to show, and
+    // the cause is the resource's (the report says it once, in `unassessed[]`).
+    if item.and_then(|i| i.get("error")).is_some_and(|e| e.is_string()) {
+        f.status = Status::Error;
+        return f;
+    }
+    f.evidence = evidence(cr, item, facts);
     // An HTTP exchange that failed after TLS was probed: only the rules that read the HTTP
     // facts could not run; the TLS and certificate rules judge what was collected.
     if let Some(err) = item
@@ -382,23 +480,73 @@ fn eval_one<'v>(
         f.message = Some(loose.join("; "));
         return f;
     }
+    if !certs.is_empty() {
+        return judge_every_cert(cr, root, facts, f, certs);
+    }
     let mut ctx = root.new_inner_scope();
     if let Some(r) = cel_item {
         ctx.set_variable_resolver(r);
     }
+    judge(cr, &ctx, &mut f);
+    f
+}
+
+/// A certificate rule over an endpoint presenting several certificates: judged on each; it
+/// fails if any fails (the message names each failing certificate), is an error if none fails
+/// but one could not be judged, passes if one passes and the rest pass or do not apply.
+fn judge_every_cert<'v>(
+    cr: &CompiledRule,
+    root: &Context<'_, 'v>,
+    facts: &serde_json::Value,
+    f: Finding,
+    certs: &'v [CertVariant<'v>],
+) -> Finding {
+    let mut judged: Vec<(&str, Finding)> = Vec::with_capacity(certs.len());
+    for c in certs {
+        let mut one = f.clone();
+        one.evidence = evidence(cr, Some(c.item), facts);
+        let mut ctx = root.new_inner_scope();
+        ctx.set_variable_resolver(&c.it);
+        judge(cr, &ctx, &mut one);
+        judged.push((c.label, one));
+    }
+    let verdict = [Status::Fail, Status::Error, Status::Pass]
+        .into_iter()
+        .find(|s| judged.iter().any(|(_, j)| j.status == *s))
+        .unwrap_or(Status::Skip);
+    let mut of: Vec<(&str, Finding)> = judged.into_iter().filter(|(_, j)| j.status == verdict).collect();
+    let Some((_, first)) = of.first() else {
+        return f;
+    };
+    let mut out = first.clone();
+    if matches!(verdict, Status::Fail | Status::Error) {
+        let parts: Vec<String> = of
+            .iter_mut()
+            .map(|(label, j)| match j.message.take() {
+                Some(m) => format!("{label}: {m}"),
+                None => label.to_string(),
+            })
+            .collect();
+        out.message = Some(parts.join("; "));
+    }
+    out
+}
+
+/// Evaluate `when` then `assert` in `ctx`, setting the finding's status and message.
+fn judge(cr: &CompiledRule, ctx: &Context, f: &mut Finding) {
     start_budget();
     if let Some(when) = &cr.when {
-        let r = run_bool(when, &ctx, "when");
+        let r = run_bool(when, ctx, "when");
         if OVERRUN.get() {
             f.status = Status::Error;
             f.message = Some(overrun_message(&cr.rule.id));
-            return f;
+            return;
         }
         match r {
             Ok(true) => {}
             Ok(false) => {
                 f.status = Status::Skip;
-                return f;
+                return;
             }
             // A condition that read an unknown (null) fact cannot say the rule applies.
             Err(e) if f.evidence.iter().any(|e| e.value.is_null()) => {
@@ -407,38 +555,37 @@ fn eval_one<'v>(
                     "not applied: whether it applies depends on {}, which vetter did not observe",
                     unknown_facts(&f.evidence).unwrap_or(e)
                 ));
-                return f;
+                return;
             }
             Err(e) => {
                 f.status = Status::Error;
                 f.message = Some(explain_error(&f.evidence, e));
-                return f;
+                return;
             }
         }
     }
     let Some(assert) = &cr.assert else {
         f.status = Status::Error;
         f.message = Some("rule has no assert".into());
-        return f;
+        return;
     };
-    let r = run_bool(assert, &ctx, "assert");
+    let r = run_bool(assert, ctx, "assert");
     if OVERRUN.get() {
         f.status = Status::Error;
         f.message = Some(overrun_message(&cr.rule.id));
-        return f;
+        return;
     }
     match r {
         Ok(true) => f.status = Status::Pass,
         Ok(false) => {
             f.status = Status::Fail;
-            f.message = Some(render_message(cr, &ctx));
+            f.message = Some(render_message(cr, ctx));
         }
         Err(e) => {
             f.status = Status::Error;
             f.message = Some(explain_error(&f.evidence, e));
         }
     }
-    f
 }
 
 /// The facts a finding read that were unknown (null), as a reader names them.
@@ -716,5 +863,115 @@ remediation = "r"
         assert!(e.contains("is manual and has on_missing"), "{e}");
         let e = load("assert = \"true\"\noptional = true\non_missing = \"fail\"\n").expect("refused");
         assert!(e.contains("is optional and has on_missing"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod every_cert_tests {
+    use super::tests::*;
+    use super::*;
+
+    const CERT_PACK: &str = r#"
+[pack]
+id = "t"
+title = "T"
+version = "1"
+[[rule]]
+id = "t-unexpired"
+title = "unexpired"
+category = "encryption"
+severity = "high"
+force = "practice"
+refs = ["x"]
+each = "endpoints"
+when = "it.url.startsWith('https')"
+assert = "!it.tls.cert.expired"
+message = "certificate expired on {{ it.tls.cert.not_after }}"
+description = "d"
+remediation = "r"
+[[rule]]
+id = "t-tls"
+title = "TLS 1.0 refused"
+category = "encryption"
+severity = "high"
+force = "practice"
+refs = ["x"]
+each = "endpoints"
+assert = "it.tls.versions.tls1_0 == false"
+description = "d"
+remediation = "r"
+"#;
+
+    fn cert(kind: &str, expired: Option<bool>, fp: &str) -> serde_json::Value {
+        serde_json::json!({"key_type": kind, "key_bits": 2048, "subject": format!("CN={kind}.example"),
+            "sha256": fp.repeat(64 / fp.len()), "expired": expired, "not_after": "2021-01-01"})
+    }
+
+    fn endpoint(url: &str, primary: serde_json::Value, certs: Option<Vec<serde_json::Value>>) -> serde_json::Value {
+        let mut tls = serde_json::json!({"versions": {"tls1_0": false}, "cert": primary});
+        if let Some(c) = certs {
+            tls["certs"] = serde_json::Value::Array(c);
+        }
+        serde_json::json!({"url": url, "error": null, "tls": tls})
+    }
+
+    fn finding<'a>(fs: &'a [Finding], rule: &str, res: &str) -> &'a Finding {
+        fs.iter().find(|f| f.rule == rule && f.resource == res).unwrap()
+    }
+
+    /// Any failing certificate fails the rule, naming it; a rule that does not read the
+    /// certificate is judged once; facts without `certs` are judged on `cert`.
+    #[test]
+    fn every_certificate_is_judged() {
+        let rs = set(CERT_PACK);
+        let (ec, rsa_old) = (cert("ecdsa", Some(false), "ab"), cert("rsa", Some(true), "cd"));
+        let facts = serde_json::json!({
+            "vendor": {"name": "V"}, "as_of": "2026-11-23",
+            "endpoints": [
+                endpoint("https://two.example", ec.clone(), Some(vec![ec.clone(), rsa_old.clone()])),
+                endpoint("https://one.example", ec.clone(), Some(vec![ec.clone()])),
+                endpoint("https://saved.example", ec.clone(), None),
+                endpoint("https://unknown.example", ec.clone(), Some(vec![ec.clone(), cert("rsa", None, "ef")])),
+                endpoint("https://both.example", rsa_old.clone(), Some(vec![rsa_old.clone(), cert("dsa", Some(true), "01")])),
+            ]
+        });
+        let fs = run(&rs, &facts, &BTreeMap::new(), &[], &[]);
+        let two = finding(&fs, "t-unexpired", "https://two.example");
+        assert_eq!(two.status, Status::Fail);
+        let msg = two.message.clone().unwrap_or_default();
+        assert_eq!(
+            msg,
+            "the RSA 2048-bit certificate CN=rsa.example (SHA-256 cdcdcdcdcdcdcdcd…): certificate expired on 2021-01-01"
+        );
+        // The evidence is the failing certificate's.
+        assert!(
+            two.evidence
+                .iter()
+                .any(|e| e.path == "it.tls.cert.expired" && e.value == true)
+        );
+        assert_eq!(status(&fs, "t-unexpired", "https://one.example"), Status::Pass);
+        assert_eq!(status(&fs, "t-unexpired", "https://saved.example"), Status::Pass);
+        // One certificate unknown and none failing: not judged, never a pass.
+        let unknown = finding(&fs, "t-unexpired", "https://unknown.example");
+        assert_eq!(unknown.status, Status::Error);
+        assert!(
+            unknown
+                .message
+                .clone()
+                .unwrap_or_default()
+                .starts_with("the RSA 2048-bit certificate")
+        );
+        // Both failing: both named.
+        let both = finding(&fs, "t-unexpired", "https://both.example")
+            .message
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            both.contains("RSA 2048-bit") && both.contains("DSA 2048-bit") && both.contains("; "),
+            "{both}"
+        );
+        // A rule that does not read the certificate: one finding per endpoint, as before.
+        assert_eq!(fs.iter().filter(|f| f.rule == "t-tls").count(), 5);
+        assert_eq!(status(&fs, "t-tls", "https://two.example"), Status::Pass);
     }
 }

@@ -3,6 +3,7 @@
 //! post-quantum groups), a rustls HTTPS server for HTTP facts, and hostile servers.
 
 mod bodies;
+mod certs;
 mod runner;
 mod security;
 pub mod servers;

@@ -52,11 +52,23 @@ impl Pki {
 
     /// A leaf for `names`, valid between the two dates (y, m, d).
     pub fn leaf(&self, tag: &str, names: &[&str], from: (i32, u8, u8), to: (i32, u8, u8), kind: Kind) -> Leaf {
+        self.leaf_keyed(tag, names, from, to, kind, KeyPair::generate().unwrap())
+    }
+
+    /// A leaf as [`Pki::leaf`] on a given key (RSA from [`rsa_key`], Ed25519, ...).
+    pub fn leaf_keyed(
+        &self,
+        tag: &str,
+        names: &[&str],
+        from: (i32, u8, u8),
+        to: (i32, u8, u8),
+        kind: Kind,
+        key: KeyPair,
+    ) -> Leaf {
         let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         p.distinguished_name.push(DnType::CommonName, names[0]);
         p.not_before = date_time_ymd(from.0, from.1, from.2);
         p.not_after = date_time_ymd(to.0, to.1, to.2);
-        let key = KeyPair::generate().unwrap();
         let cert = match kind {
             Kind::SelfSigned => p.self_signed(&key).unwrap(),
             Kind::Signed => p.signed_by(&key, &self.ca).unwrap(),
@@ -72,6 +84,30 @@ impl Pki {
             key_der: key.serialize_der(),
         }
     }
+}
+
+/// A fresh 2048-bit RSA key (ring, under rcgen, signs with RSA keys but cannot make them).
+pub fn rsa_key() -> KeyPair {
+    openssl_key(&["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+}
+
+/// A fresh Ed25519 key, made by openssl (OpenSSL 3.0 cannot read ring's PKCS#8 v2 Ed25519 keys).
+pub fn ed25519_key() -> KeyPair {
+    openssl_key(&["-algorithm", "ED25519"])
+}
+
+fn openssl_key(args: &[&str]) -> KeyPair {
+    let o = Command::new("openssl")
+        .arg("genpkey")
+        .args(args)
+        .output()
+        .expect("openssl genpkey runs");
+    assert!(
+        o.status.success(),
+        "openssl genpkey: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    KeyPair::from_pem(&String::from_utf8(o.stdout).unwrap()).unwrap()
 }
 
 /// A port nothing listens on right now.
@@ -160,9 +196,15 @@ pub struct SServer {
 
 impl SServer {
     pub fn start(leaf: &Leaf, args: &[&str]) -> SServer {
+        Self::start_mode(leaf, "-www", args)
+    }
+
+    /// As [`SServer::start`] in another answering mode: `-www` (a status page over HTTP),
+    /// `-rev` (each line sent back reversed: TLS works, HTTP does not).
+    pub fn start_mode(leaf: &Leaf, mode: &str, args: &[&str]) -> SServer {
         let (p, port) = start_on_free_port("openssl s_server", |port| {
             let mut c = Command::new("openssl");
-            c.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+            c.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), mode, "-quiet"])
                 .arg("-cert")
                 .arg(&leaf.cert)
                 .arg("-key")
@@ -248,6 +290,8 @@ pub struct Hello {
     pub suites: Vec<u16>,
     pub groups: Vec<u16>,
     pub supported_versions: Vec<u16>,
+    /// signature_algorithms.
+    pub sig_algs: Vec<u16>,
 }
 
 pub fn parse_hello(b: &[u8]) -> Hello {
@@ -275,6 +319,7 @@ pub fn parse_hello(b: &[u8]) -> Hello {
         let d = &b[i + 4..i + 4 + len];
         match kind {
             10 => h.groups = d[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+            13 => h.sig_algs = d[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
             43 => h.supported_versions = d[1..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
             _ => {}
         }

@@ -29,6 +29,8 @@ pub struct Captured {
 struct Recorder {
     seen: Arc<Mutex<Captured>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
+    /// The schemes offered in signature_algorithms when narrowed (certificate enumeration).
+    schemes: Option<Vec<SignatureScheme>>,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -66,51 +68,261 @@ impl ServerCertVerifier for Recorder {
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        let all = self.provider.signature_verification_algorithms.supported_schemes();
+        match &self.schemes {
+            Some(only) => all.into_iter().filter(|s| only.contains(s)).collect(),
+            None => all,
+        }
     }
 }
 
 /// A TLS 1.2/1.3 handshake with rustls that captures the chain; Err when it cannot complete
 /// (legacy-only servers: the raw TLS ≤ 1.2 handshake supplies the chain then).
 pub fn fetch_chain(t: &Target) -> Result<Captured, String> {
+    handshake(t, None, false).map_err(|e| match e {
+        Failure::Refused(s) | Failure::Stalled(s) => s,
+    })
+}
+
+/// Why a handshake gave no chain: the server said no (it has no certificate for that offer),
+/// or it did not answer in time (the enumeration is then cut short).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Refused(String),
+    Stalled(String),
+}
+
+/// One rustls handshake. `only13`: TLS 1.3 alone, with signature_algorithms narrowed to
+/// `only13`'s schemes (rustls offers exactly what the verifier supports). `keep_partial`: a
+/// chain the server presented counts even when the handshake fails after it (a certificate
+/// whose CertificateVerify uses a scheme we did not offer was still presented).
+fn handshake(t: &Target, only13: Option<&[SignatureScheme]>, keep_partial: bool) -> Result<Captured, Failure> {
+    let refused = |e: String| Failure::Refused(e);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let seen = Arc::new(Mutex::new(Captured::default()));
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+    let builder = match only13 {
+        Some(_) => rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13]),
+        None => rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions(),
+    };
+    let config = builder
+        .map_err(|e| refused(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Recorder {
             seen: seen.clone(),
             provider,
+            schemes: only13.map(<[SignatureScheme]>::to_vec),
         }))
         .with_no_client_auth();
     let name = t.sni.clone().unwrap_or_else(|| t.addr.ip().to_string());
-    let server_name = ServerName::try_from(name).map_err(|e| e.to_string())?;
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name).map_err(|e| e.to_string())?;
+    let server_name = ServerName::try_from(name).map_err(|e| refused(e.to_string()))?;
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name).map_err(|e| refused(e.to_string()))?;
     let now = Instant::now();
     let end = (now + t.timeout).min(t.deadline);
     if now >= end {
-        return Err("time budget spent".into());
+        return Err(Failure::Stalled("the host's time budget ran out".into()));
     }
-    let mut sock = TcpStream::connect_timeout(&t.addr, end - now).map_err(|e| e.to_string())?;
+    let stalled = |e: &std::io::Error| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::ConnectionRefused
+        )
+    };
+    let mut sock = TcpStream::connect_timeout(&t.addr, end - now).map_err(|e| match stalled(&e) {
+        true => Failure::Stalled(format!("connect failed ({e})")),
+        false => Failure::Refused(e.to_string()),
+    })?;
+    let captured = |seen: &Arc<Mutex<Captured>>| seen.lock().map(|c| c.clone()).unwrap_or_default();
     while conn.is_handshaking() {
         let left = end.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err("handshake timed out".into());
+            return Err(Failure::Stalled(no_answer(t)));
         }
-        sock.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
-        sock.set_write_timeout(Some(left)).map_err(|e| e.to_string())?;
-        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
+        let _ = sock.set_read_timeout(Some(left));
+        let _ = sock.set_write_timeout(Some(left));
+        if let Err(e) = conn.complete_io(&mut sock) {
+            let c = captured(&seen);
+            if keep_partial && !c.chain.is_empty() {
+                return Ok(c);
+            }
+            return Err(match stalled(&e) {
+                true => Failure::Stalled(no_answer(t)),
+                false => Failure::Refused(e.to_string()),
+            });
+        }
     }
     conn.send_close_notify();
     let _ = conn.write_tls(&mut sock);
     let _ = sock.flush();
     let _ = sock.read(&mut [0u8; 0]);
-    let captured = seen.lock().map_err(|_| "lock poisoned".to_string())?.clone();
-    if captured.chain.is_empty() {
-        return Err("no certificate received".into());
+    let c = captured(&seen);
+    if c.chain.is_empty() {
+        return Err(Failure::Refused("no certificate received".into()));
     }
-    Ok(captured)
+    Ok(c)
+}
+
+fn no_answer(t: &Target) -> String {
+    if Instant::now() >= t.deadline {
+        "the host's time budget ran out".into()
+    } else {
+        format!("no answer within {:.1} s", t.timeout.as_secs_f64())
+    }
+}
+
+/// The key types a server may hold a certificate for, each asked for by its own handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Ecdsa,
+    Rsa,
+    Ed25519,
+}
+
+impl KeyKind {
+    const ALL: [KeyKind; 3] = [KeyKind::Ecdsa, KeyKind::Rsa, KeyKind::Ed25519];
+
+    /// TLS 1.3: the CertificateVerify schemes only a key of this type can make.
+    fn schemes13(self) -> &'static [SignatureScheme] {
+        use SignatureScheme::*;
+        match self {
+            KeyKind::Ecdsa => &[ECDSA_NISTP256_SHA256, ECDSA_NISTP384_SHA384, ECDSA_NISTP521_SHA512],
+            KeyKind::Rsa => &[RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512],
+            KeyKind::Ed25519 => &[ED25519],
+        }
+    }
+
+    /// TLS 1.2 signature_algorithms code points of this key type (RFC 5246 7.4.1.4.1, RFC 8422, RFC 8446 4.2.3).
+    fn sig_algs12(self) -> Vec<u16> {
+        match self {
+            KeyKind::Ecdsa => vec![0x0403, 0x0503, 0x0603, 0x0203],
+            KeyKind::Rsa => vec![0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201],
+            KeyKind::Ed25519 => vec![0x0807],
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            KeyKind::Ecdsa => "ECDSA",
+            KeyKind::Rsa => "RSA",
+            KeyKind::Ed25519 => "Ed25519",
+        }
+    }
+
+    /// TLS ≤ 1.2: the suites authenticated by a certificate of this type (EdDSA uses the ECDSA
+    /// suites, RFC 8422 5.1.1), at most one hello's worth.
+    fn suites12(self, version: u16) -> Vec<u16> {
+        let rsa = ["TLS_RSA_", "TLS_DHE_RSA_", "TLS_ECDHE_RSA_", "TLS_SRP_SHA_RSA_"];
+        super::ciphers::offer_list(version)
+            .into_iter()
+            .filter(|c| {
+                super::ciphers::suite(*c).is_some_and(|s| match self {
+                    KeyKind::Ecdsa | KeyKind::Ed25519 => s.name.contains("_ECDSA_"),
+                    KeyKind::Rsa => rsa.iter().any(|p| s.name.starts_with(p)),
+                })
+            })
+            .take(super::ciphers::BUNDLE)
+            .collect()
+    }
+}
+
+/// Every distinct chain the server presented, the primary first.
+#[derive(Debug, Default)]
+pub struct Presented {
+    pub chains: Vec<Vec<Vec<u8>>>,
+    /// Why the enumeration stopped before every handshake was answered: `chains` may then miss
+    /// certificates and must not be reported as all of them.
+    pub incomplete: Option<String>,
+}
+
+/// The SHA-256 fingerprint of a DER certificate, lower-case hex.
+pub fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(der))
+}
+
+/// Asks for a certificate of each key type in turn — over TLS 1.3 by signature_algorithms
+/// (`ecdsa_*`, `rsa_pss_*`, `ed25519`), over the newest accepted TLS ≤ 1.2 by the suites'
+/// authentication and signature_algorithms — so a server holding, say, an ECDSA and an RSA
+/// certificate must present each. At most six handshakes (three per protocol family); a
+/// stalled one is retried once, a second stall ends the enumeration as incomplete.
+pub fn enumerate(t: &Target, accepted: &[u16], primary: &[Vec<u8>]) -> Presented {
+    use super::hello::{ClientHello, Reply, TLS12, TLS13};
+    use super::wire::Outcome;
+    let mut out = Presented {
+        chains: vec![primary.to_vec()],
+        incomplete: None,
+    };
+    let mut seen: Vec<String> = primary.first().map(|l| fingerprint(l)).into_iter().collect();
+    let mut add = |chain: Vec<Vec<u8>>, out: &mut Presented| {
+        if let Some(fp) = chain.first().map(|l| fingerprint(l))
+            && !seen.contains(&fp)
+        {
+            seen.push(fp);
+            out.chains.push(chain);
+        }
+    };
+    if accepted.contains(&TLS13) {
+        for kind in KeyKind::ALL {
+            let mut r = handshake(t, Some(kind.schemes13()), true);
+            if matches!(r, Err(Failure::Stalled(_))) {
+                r = handshake(t, Some(kind.schemes13()), true);
+            }
+            match r {
+                Ok(c) => add(c.chain, &mut out),
+                Err(Failure::Refused(_)) => {}
+                Err(Failure::Stalled(why)) => {
+                    out.incomplete = Some(format!("over TLS 1.3 ({} signatures): {why}, twice", kind.label()));
+                    return out;
+                }
+            }
+        }
+    }
+    let Some(&ver) = accepted.iter().rev().find(|v| **v <= TLS12) else {
+        return out;
+    };
+    for kind in KeyKind::ALL {
+        // Before TLS 1.2 the suite alone picks the certificate, and there is no EdDSA.
+        if ver < TLS12 && kind == KeyKind::Ed25519 {
+            continue;
+        }
+        let suites = kind.suites12(ver);
+        if suites.is_empty() {
+            continue;
+        }
+        let mut h = ClientHello::new(ver, suites, t.sni.as_deref(), super::ciphers::all_groups());
+        if ver == TLS12 {
+            h.sig_algs = kind.sig_algs12();
+        }
+        let mut o = t.exchange(&h, true);
+        if matches!(o, Outcome::Timeout | Outcome::ConnectFailed(_)) {
+            o = t.exchange(&h, true);
+        }
+        match o {
+            Outcome::Reply(Reply::Hello(sh)) if !sh.certificates.is_empty() => add(sh.certificates, &mut out),
+            Outcome::Reply(_) | Outcome::Closed(_) => {}
+            Outcome::Timeout => {
+                let why = match Instant::now() >= t.deadline {
+                    true => "the host's time budget ran out".to_string(),
+                    false => format!("no answer within {:.1} s, twice", t.timeout.as_secs_f64()),
+                };
+                out.incomplete = Some(format!(
+                    "over {} ({} suites): {why}",
+                    super::tls_versions::name(ver),
+                    kind.label()
+                ));
+                return out;
+            }
+            Outcome::ConnectFailed(e) | Outcome::Garbage(e) => {
+                out.incomplete = Some(format!(
+                    "over {} ({} suites): {e}",
+                    super::tls_versions::name(ver),
+                    kind.label()
+                ));
+                return out;
+            }
+        }
+    }
+    out
 }
 
 /// Trust anchors: the platform's roots plus the PEM certificates in `ca_file`.
@@ -173,6 +385,7 @@ pub fn facts(chain: &[Vec<u8>], host: &str, roots: &[CertificateDer<'static>], a
     let at = if nb <= na { as_of_ts.clamp(nb, na) } else { as_of_ts };
     let (trusted, hostname) = validate(chain, host, roots, at);
     CertFacts {
+        sha256: Some(fingerprint(leaf_der)),
         subject: Some(leaf.subject().to_string()),
         issuer: Some(leaf.issuer().to_string()),
         sans: Some(sans),

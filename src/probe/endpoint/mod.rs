@@ -273,10 +273,6 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             }
         }
     }
-    if !incomplete.is_empty() {
-        out.incomplete = Some(incomplete.join("; "));
-    }
-
     // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.
     let mut chain = Vec::new();
     if (accepted.contains(&TLS13) || accepted.contains(&TLS12))
@@ -298,6 +294,15 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
     if !chain.is_empty() {
         let roots = s.run.roots(s.ca_file.as_deref())?;
         out.cert = cert::facts(&chain, host, &roots, s.as_of);
+        // The other certificates a differently configured client would be shown.
+        let p = cert::enumerate(t, &accepted, &chain);
+        match p.incomplete {
+            Some(why) => incomplete.push(format!("certificate enumeration stopped {why}")),
+            None => out.certs = Some(p.chains.iter().map(|c| cert::facts(c, host, &roots, s.as_of)).collect()),
+        }
+    }
+    if !incomplete.is_empty() {
+        out.incomplete = Some(incomplete.join("; "));
     }
     Ok(out)
 }

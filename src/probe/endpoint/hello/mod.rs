@@ -44,6 +44,9 @@ pub struct ClientHello {
     pub supported_versions: Vec<u16>,
     /// Ask for a stapled OCSP response.
     pub status_request: bool,
+    /// signature_algorithms (TLS 1.2+); empty: every common one. Certificate enumeration
+    /// narrows it so the server must present the certificate of one key type.
+    pub sig_algs: Vec<u16>,
 }
 
 impl ClientHello {
@@ -58,6 +61,7 @@ impl ClientHello {
             groups,
             supported_versions: if tls13 { vec![TLS13] } else { vec![] },
             status_request: false,
+            sig_algs: Vec::new(),
         }
     }
 
@@ -113,9 +117,14 @@ impl ClientHello {
             ext(&mut e, EXT_POINT_FORMATS, &[1, 0]);
         }
         if self.version >= TLS12 {
+            let algs = if self.sig_algs.is_empty() {
+                SIG_ALGS
+            } else {
+                &self.sig_algs[..]
+            };
             let mut d = Vec::new();
-            put_u16(&mut d, (SIG_ALGS.len() * 2) as u16);
-            for s in SIG_ALGS {
+            put_u16(&mut d, (algs.len() * 2) as u16);
+            for s in algs {
                 put_u16(&mut d, *s);
             }
             ext(&mut e, EXT_SIG_ALGS, &d);
