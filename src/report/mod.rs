@@ -603,7 +603,7 @@ pub enum Format {
 }
 
 /// Rendering options that are not part of the report.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions {
     pub color: bool,
     /// Terminal width for the table, if known.
@@ -611,16 +611,6 @@ pub struct RenderOptions {
     /// What the terminal table shows (`--summary`, `--top`, `--severity`, `--status`); the
     /// other formats are complete documents and ignore it.
     pub view: View,
-}
-
-impl Default for RenderOptions {
-    fn default() -> Self {
-        RenderOptions {
-            color: false,
-            width: None,
-            view: View::default(),
-        }
-    }
 }
 
 /// What the terminal table lists. It filters what is shown, never what is scored.
