@@ -222,11 +222,11 @@ fn steps(r: &Report) -> Vec<Step> {
             drafts.push(Draft {
                 actor: Actor::Practice,
                 action: Action::Rerun,
+                // The cause is said once, with the resource's "could not run" line.
                 text: format!(
-                    "Make {} reachable or readable and run vetter again ({} could not run: {}).",
+                    "Make {} reachable or readable and run vetter again ({} could not run on it).",
                     u.resource,
                     super::checks(fs.len()),
-                    u.cause
                 ),
                 findings: fs,
             });
@@ -377,7 +377,13 @@ impl Step {
         if let (Some(after), Some(before)) = (self.coverage_after, r.score.coverage)
             && after > before
         {
-            parts.push(format!("coverage {:.0} % → {:.0} %", before * 100.0, after * 100.0));
+            // A gain too small for whole percents is said to a tenth, never as "100 % → 100 %".
+            let (b, a) = (format!("{:.0}", before * 100.0), format!("{:.0}", after * 100.0));
+            if a == b {
+                parts.push(format!("coverage {:.1} % → {:.1} %", before * 100.0, after * 100.0));
+            } else {
+                parts.push(format!("coverage {b} % → {a} %"));
+            }
         }
         parts.join("; ")
     }

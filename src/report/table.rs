@@ -46,13 +46,17 @@ fn score_text(s: Option<f64>) -> String {
     s.map(|v| format!("{v:.1}")).unwrap_or_else(|| "n/a".into())
 }
 
-/// Text wrapped at word boundaries to the table width, by comfy-table's own wrapping (a
-/// borderless one-column table), so prose and tables break lines the same way.
+/// Text wrapped at word boundaries to the terminal's width, by comfy-table's own wrapping (a
+/// borderless one-column table), so prose and tables break lines the same way. Without a known
+/// width (a pipe, no COLUMNS) each line stays whole, for grep and CI logs.
 fn prose(text: &str, opts: RenderOptions) -> String {
+    let Some(width) = opts.width else {
+        return format!("{text}\n");
+    };
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(opts.width.unwrap_or(160));
+    t.set_width(width);
     t.force_no_tty();
     t.add_row(vec![Cell::new(text)]);
     if let Some(c) = t.column_mut(0) {
