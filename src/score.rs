@@ -68,13 +68,41 @@ pub fn grade_for(score: Option<f64>) -> Grade {
     }
 }
 
-#[derive(Default, Clone, Copy)]
-struct Tally {
-    passed: u32,
-    applied: u32,
-    /// Weight that could not be assessed: manual, error, missing.
-    unassessed: u32,
+/// The severity weights a score and its coverage are computed from: what passed, what applied
+/// (pass and fail), and what could not be assessed (manual, error, missing). Public so a
+/// summary's "what fixing this would give" uses the scoring's own numbers, not a guess.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Weights {
+    pub passed: u32,
+    pub applied: u32,
+    pub unassessed: u32,
 }
+
+impl Weights {
+    /// The weights of findings as they stand (waived ones do not apply).
+    pub fn of(findings: &[Finding]) -> Weights {
+        tally(findings.iter().map(|f| (f, f.status)))
+    }
+
+    /// The overall score these weights give (one decimal); `None` when nothing applied.
+    pub fn score(self) -> Option<f64> {
+        pct(self)
+    }
+
+    /// The coverage these weights give (three decimals); `None` when nothing counted.
+    pub fn coverage(self) -> Option<f64> {
+        (self.applied + self.unassessed > 0)
+            .then(|| ((self.applied as f64 / (self.applied + self.unassessed) as f64) * 1000.0).round() / 1000.0)
+    }
+}
+
+/// The grade a score gets under caps: the worse of its letter and the strictest cap.
+pub fn capped_grade<'a>(score: Option<f64>, caps: impl IntoIterator<Item = &'a Cap>) -> Grade {
+    let g = grade_for(score);
+    caps.into_iter().map(|c| c.grade).fold(g, Grade::max)
+}
+
+type Tally = Weights;
 
 fn status_ignoring_waiver(f: &Finding) -> Status {
     match (&f.status, &f.waiver) {
@@ -157,8 +185,7 @@ pub fn score(findings: &mut [Finding], rules: Option<&RuleSet>) -> Score {
     if let Some(c) = worst {
         grade = grade.max(c);
     }
-    let coverage = (all.applied + all.unassessed > 0)
-        .then(|| ((all.applied as f64 / (all.applied + all.unassessed) as f64) * 1000.0).round() / 1000.0);
+    let coverage = all.coverage();
 
     let nw = tally(findings.iter().map(|f| (f, status_ignoring_waiver(f))));
     let nw_overall = pct(nw);

@@ -36,5 +36,6 @@ mod rules_examples;
 mod rules_messages;
 mod rules_safety;
 mod subservice;
+mod summary;
 mod threshold_reasons;
 mod waiver_globs;

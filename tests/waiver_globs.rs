@@ -50,7 +50,7 @@ fn a_glob_waiver_waives_every_rule_it_matches_and_the_report_lists_them() {
     let dir = tempfile::tempdir().unwrap();
     let m = manifest(dir.path(), &format!("\n[[waiver]]\nrule = \"baa-suppl?ed*\"\n{WAIVER}"));
     let (_, r) = assess_json(&m, &[]);
-    assert_eq!(r["schema_version"], "2.1");
+    assert_eq!(r["schema_version"], "2.2");
     assert_eq!(finding(&r, "baa-supplied")["status"], "waived");
     let w = &r["waivers"][0];
     assert_eq!(w["rule"], "baa-suppl?ed*", "kept as written");

@@ -92,6 +92,57 @@ pub struct EvalArgs {
     pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub regression: RegressionArgs,
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// What the terminal table shows: it filters what is printed, never what is scored. The
+/// other formats are complete reports and are not filtered.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ViewArgs {
+    /// Print only the summary: grade, coverage, what caps the grade, the next steps by who
+    /// acts, and the legend (terminal table only).
+    #[arg(long)]
+    pub summary: bool,
+    /// How many next steps the summary lists (default 5).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub top: Option<u16>,
+    /// List only findings of this severity or worse in the table (the score still counts all).
+    #[arg(long, value_name = "LEVEL", value_enum)]
+    pub severity: Option<SeverityArg>,
+    /// The statuses the findings table lists, comma-separated: pass, fail, error, skip,
+    /// waived, manual, missing (default fail,error).
+    #[arg(long, value_delimiter = ',', value_name = "STATUSES", value_parser = clap::value_parser!(vetter::engine::Status))]
+    pub status: Vec<vetter::engine::Status>,
+    /// Never page the table; by default a table longer than the screen goes through $PAGER
+    /// (`less -R` when unset) when stdout is a terminal.
+    #[arg(long)]
+    pub no_pager: bool,
+}
+
+impl ViewArgs {
+    /// Whether a flag that shapes the table was given.
+    pub fn shapes_table(&self) -> bool {
+        self.summary || self.top.is_some() || self.severity.is_some() || !self.status.is_empty()
+    }
+
+    /// The view these flags ask for.
+    pub fn view(&self) -> vetter::report::View {
+        let mut v = vetter::report::View {
+            summary_only: self.summary,
+            ..Default::default()
+        };
+        if let Some(n) = self.top {
+            v.top = n as usize;
+        }
+        if let Some(s) = self.severity {
+            v.min_severity = s.into();
+        }
+        if !self.status.is_empty() {
+            v.statuses = vetter::report::Statuses::of(&self.status);
+        }
+        v
+    }
 }
 
 /// The thresholds a set of reports is held to (`assess`, `eval`, `demo`, `portfolio`); in a
@@ -199,6 +250,8 @@ pub enum Command {
         inputs: Vec<PathBuf>,
         #[command(flatten)]
         thresholds: ThresholdArgs,
+        #[command(flatten)]
+        view: ViewArgs,
     },
     /// Re-hash the inputs a JSON report names, vendor by vendor; exit 1 when any changed or went missing.
     ///

@@ -36,6 +36,12 @@ pub fn load_reports(path: &Path, wait: std::time::Duration) -> Result<Vec<Report
         check_schema_version(&display.to_string(), &value, "")?;
         vec![serde_json::from_value::<Report>(value).map_err(not_report)?]
     };
+    // A report written before schema 2.2 has no caps in words or next steps: summarised again
+    // here, from its findings, as vetter summarises any report.
+    let mut reports = reports;
+    for r in &mut reports {
+        r.summary = vetter::report::summary::summarize(r, vetter::report::summary::DEFAULT_TOP);
+    }
     for (i, r) in reports.iter().enumerate() {
         vetter::report::validate(r).map_err(|e| {
             let at = if reports.len() > 1 { format!("reports[{i}].") } else { String::new() };

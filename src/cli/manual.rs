@@ -46,6 +46,10 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
                 "vetter assess vendor.toml -o report.html -o report.json --save-facts facts.json",
             ),
             ex(
+                "Only the summary on the terminal: grade, caps and the 3 next steps that would raise the result most",
+                "vetter assess vendor.toml --summary --top 3",
+            ),
+            ex(
                 "CI: every vendor in vendors/*/vendor.toml; exit 1 on a high or critical failure or a regression",
                 "vetter assess vendors/ --fail-on high --baseline baseline.json --baseline-optional --update-baseline",
             ),
@@ -61,6 +65,10 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
             ex(
                 "See what will have expired by the end of the year, as JSON",
                 "vetter eval facts.json --as-of 2026-12-31 -f json -o report.json",
+            ),
+            ex(
+                "List the high and critical findings that failed or are missing their evidence, without a pager",
+                "vetter eval facts.json --severity high --status fail,missing --no-pager",
             ),
             ex(
                 "Only the HIPAA and BAA packs; exit 1 under a score of 80",
@@ -414,6 +422,22 @@ pub fn environment() -> Vec<EnvVar> {
             &["assess", "eval", "demo", "portfolio", "rules"],
             "The width of the table on stdout (report tables, rules list); otherwise the \
              terminal's (rules list: 140 when not a terminal).",
+        ),
+        var(
+            "PAGER",
+            REPORTS,
+            "The pager a table longer than the screen goes through when stdout is a terminal \
+             (default `less -R`; empty or `cat`: none). --no-pager never pages.",
+        ),
+        var(
+            "LINES",
+            REPORTS,
+            "The screen's height for that decision; otherwise the terminal's.",
+        ),
+        var(
+            "LESS",
+            REPORTS,
+            "Passed on to the pager; when unset, vetter sets it to R so the table's colours show.",
         ),
         var(
             "SOURCE_DATE_EPOCH",

@@ -9,6 +9,7 @@ mod init;
 mod locate;
 pub mod manual;
 mod output;
+mod pager;
 mod portfolio;
 mod progress;
 mod rules_cmd;
@@ -54,7 +55,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Eval { facts, eval } => eval_cmd(&g, &facts, &eval),
         Command::Diff { old, new, regression } => diff::run(&g, &old, &new, &regression),
         Command::Verify { report, base } => verify::run(&g, &report, base.as_deref()),
-        Command::Portfolio { inputs, thresholds } => portfolio::run(&g, &inputs, &thresholds),
+        Command::Portfolio {
+            inputs,
+            thresholds,
+            view,
+        } => portfolio::run(&g, &inputs, &thresholds, &view),
         Command::Rules { command } => rules_cmd::run(&g, command),
         Command::Evidence {
             command: args::EvidenceCommand::Show { file, kind },
@@ -520,6 +525,7 @@ pub(crate) fn assess(
     check_outputs(g, eval, &facts_files, &inputs)?;
     // Then what each output is to hold (an overwrite is the graver mistake, so named first).
     let targets = output::plan(g, &REPORTS)?;
+    check_view(&eval.view, &targets)?;
     if let Some(dir) = save_facts.filter(|_| create_facts_dir) {
         std::fs::create_dir(dir).map_err(|e| {
             UsageError(format!(
@@ -594,7 +600,7 @@ pub(crate) fn assess(
         reports.push(r?);
     }
     let cmp = compare_baseline(&old, &reports, eval);
-    emit(g, &reports, &targets)?;
+    emit(g, &reports, &targets, &eval.view)?;
     let exit = finish_baseline(g, eval, &old, cmp, &reports)?;
     Ok(report_thresholds(&reports, &eval.thresholds).max(exit))
 }
@@ -692,6 +698,7 @@ fn with_phrasing_inputs(mut inputs: Vec<report::Input>, m: &Manifest, rules: &Ru
 
 fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let targets = output::plan(g, &output::Writes { cmd: "eval", ..REPORTS })?;
+    check_view(&eval.view, &targets)?;
     let mut inputs = eval_inputs(eval);
     inputs.push(guard::RunInput::new("the facts file", path));
     check_outputs(g, eval, &[], &inputs)?;
@@ -718,7 +725,7 @@ fn eval_cmd(g: &Global, path: &Path, eval: &EvalArgs) -> Result<Exit> {
     let report = assessment::evaluate(&rules, &a, &eval.framework, &extra_waivers, now_rfc3339())
         .map_err(|e| UsageError(format!("{display}: {e}")))?;
     let cmp = compare_baseline(&old, std::slice::from_ref(&report), eval);
-    emit(g, std::slice::from_ref(&report), &targets)?;
+    emit(g, std::slice::from_ref(&report), &targets, &eval.view)?;
     let exit = finish_baseline(g, eval, &old, cmp, std::slice::from_ref(&report))?;
     Ok(report_thresholds(std::slice::from_ref(&report), &eval.thresholds).max(exit))
 }
@@ -1055,29 +1062,58 @@ fn report_thresholds(reports: &[Report], eval: &args::ThresholdArgs) -> Exit {
     exit
 }
 
-/// Write every requested format: the i-th --format pairs with the i-th --output.
-fn emit(g: &Global, reports: &[Report], targets: &[output::Target]) -> Result<()> {
+/// The table flags (`--summary`, `--top`, `--severity`, `--status`) shape the terminal table
+/// only: given for a run that writes no table, they are a usage error rather than ignored.
+pub(crate) fn check_view(view: &args::ViewArgs, targets: &[output::Target]) -> Result<()> {
+    if view.shapes_table() && !targets.iter().any(|t| t.format == report::Format::Table) {
+        return Err(anyhow!(UsageError(
+            "--summary, --top, --severity and --status choose what the terminal table shows, and this run \
+             writes no table\n  help: add --format table (e.g. --format table --format json --output - --output \
+             report.json), or leave them out: the other formats are complete reports"
+                .into()
+        )));
+    }
+    Ok(())
+}
+
+/// Write every requested format: the i-th --format pairs with the i-th --output. A table on a
+/// terminal longer than the screen goes through the pager.
+fn emit(g: &Global, reports: &[Report], targets: &[output::Target], view: &args::ViewArgs) -> Result<()> {
+    check_view(view, targets)?;
     for t in targets {
         let to_stdout = t.dest == output::Dest::Stdout;
         let color = to_stdout && use_color(g);
         let width = if to_stdout { terminal_width() } else { None };
-        let opts = RenderOptions { color, width };
+        let opts = RenderOptions {
+            color,
+            width,
+            view: view.view(),
+        };
         let text = if reports.len() == 1 {
             report::render(&reports[0], t.format, opts)
         } else {
             report::render_portfolio(reports, t.format, opts)
         };
-        output::write(g, &t.dest, &text, "the report")?;
+        if to_stdout && t.format == report::Format::Table {
+            pager::write(&text, view.no_pager)?;
+        } else {
+            output::write(g, &t.dest, &text, "the report")?;
+        }
     }
     Ok(())
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| {
-        if std::io::stdout().is_terminal() {
-            comfy_table::Table::new().width()
-        } else {
-            None
-        }
-    })
+    // A width of 0 (a pseudo-terminal never sized) is no width: the table's default is used.
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            if std::io::stdout().is_terminal() {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            }
+        })
+        .filter(|w| *w > 0)
 }

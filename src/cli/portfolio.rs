@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
-use super::args::{Global, ThresholdArgs};
+use super::args::{Global, ThresholdArgs, ViewArgs};
 use super::{Exit, REPORTS, UsageError, diff, emit, guard, output, report_thresholds, wait};
 use vetter::report::Report;
 
@@ -58,7 +58,7 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-pub fn run(g: &Global, inputs: &[PathBuf], thresholds: &ThresholdArgs) -> Result<Exit> {
+pub fn run(g: &Global, inputs: &[PathBuf], thresholds: &ThresholdArgs, view: &ViewArgs) -> Result<Exit> {
     let files = expand(inputs)?;
     // Nothing is written over a report this run reads.
     let outputs: Vec<guard::RunOutput> = g
@@ -73,6 +73,7 @@ pub fn run(g: &Global, inputs: &[PathBuf], thresholds: &ThresholdArgs) -> Result
     let run_inputs: Vec<guard::RunInput> = files.iter().map(|f| guard::RunInput::new("a report", f)).collect();
     guard::check(&outputs, &run_inputs)?;
     let targets = output::plan(g, &WRITES)?;
+    super::check_view(view, &targets)?;
     let reports = read_all(&files, wait(g))?;
     if reports.is_empty() {
         return Err(anyhow!(UsageError(format!(
@@ -84,7 +85,7 @@ pub fn run(g: &Global, inputs: &[PathBuf], thresholds: &ThresholdArgs) -> Result
                 .join(", ")
         ))));
     }
-    emit(g, &reports, &targets)?;
+    emit(g, &reports, &targets, view)?;
     Ok(report_thresholds(&reports, thresholds))
 }
 

@@ -99,6 +99,23 @@ struct WaiverRow {
     applied_to: usize,
 }
 
+/// One next step as the page shows it.
+#[derive(Serialize)]
+struct StepView {
+    /// Its rank among all steps (1 = the most).
+    n: usize,
+    text: String,
+    gain: String,
+}
+
+/// The next steps of one actor.
+#[derive(Serialize)]
+struct StepGroup {
+    actor: &'static str,
+    heading: &'static str,
+    steps: Vec<StepView>,
+}
+
 #[derive(Serialize)]
 struct View<'a> {
     vendor: &'a str,
@@ -123,6 +140,10 @@ struct View<'a> {
     cap_grade: Option<&'static str>,
     overrides: Vec<String>,
     summary: &'a super::Summary,
+    /// Next steps by who acts (vendor first), and how many more there are.
+    steps: Vec<StepGroup>,
+    more_steps: Option<String>,
+    legend: &'static str,
     chart_height: u32,
     bars: Vec<Bar>,
     failed: Vec<FailedRule>,
@@ -170,6 +191,7 @@ fn line(r: &Report, f: &Finding, note: String) -> Line {
 
 fn view(r: &Report) -> View<'_> {
     let s = &r.score;
+    let summary = super::summary::summarize(r, super::summary::DEFAULT_TOP);
 
     let mut bars = Vec::new();
     for cat in Category::ALL {
@@ -307,23 +329,31 @@ fn view(r: &Report) -> View<'_> {
             .coverage
             .map(|c| format!("{:.0}%", c * 100.0))
             .unwrap_or_else(|| "n/a".into()),
-        caps: {
-            // A critical rule with its own cap appears twice in the score's list; say it once.
-            let mut v: Vec<String> = Vec::new();
-            for c in &s.caps {
-                let t = format!(
-                    "Grade capped at {} because {} failed on {}.",
-                    c.grade, c.rule, c.resource
-                );
-                if !v.contains(&t) {
-                    v.push(t);
-                }
-            }
-            v
-        },
+        caps: summary.caps.iter().map(|c| c.text.clone()).collect(),
         cap_grade: s.caps.iter().map(|c| c.grade).max().map(|g| g.as_str()),
         overrides: r.overrides.iter().map(|o| o.rule.clone()).collect(),
         summary: &r.summary,
+        steps: super::summary::Actor::ALL
+            .into_iter()
+            .map(|actor| StepGroup {
+                actor: actor.as_str(),
+                heading: super::summary::actor_heading(actor),
+                steps: summary
+                    .next_steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.actor == actor)
+                    .map(|(i, s)| StepView {
+                        n: i + 1,
+                        text: s.text.clone(),
+                        gain: s.gain(r),
+                    })
+                    .collect(),
+            })
+            .filter(|g| !g.steps.is_empty())
+            .collect(),
+        more_steps: super::summary::more_steps(&summary),
+        legend: super::summary::LEGEND,
         chart_height: 10 + bars.len() as u32 * ROW + 26,
         bars,
         failed,

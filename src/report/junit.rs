@@ -126,7 +126,69 @@ fn counts<'a>(fs: impl Iterator<Item = &'a Finding>) -> Counts {
     c
 }
 
+/// The summary as a suite of no tests that opens the file: its properties carry the grade,
+/// caps and next steps for a dashboard to read, its `<system-out>` the same in words for the
+/// CI test tab (JUnit has no other place for what is about the run as a whole).
+fn summary_suite(o: &mut String, r: &Report, prefix: &str) {
+    let s = super::summary::summarize(r, super::summary::DEFAULT_TOP);
+    let _ = writeln!(
+        o,
+        "  <testsuite name=\"{}summary\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\" timestamp=\"{}\">",
+        xml(prefix),
+        xml(r.generated_at.trim_end_matches('Z'))
+    );
+    o.push_str("    <properties>\n");
+    let mut prop = |name: String, value: String| {
+        let _ = writeln!(o, "      <property name=\"{}\" value=\"{}\"/>", xml(&name), xml(&value));
+    };
+    prop("vendor".into(), r.vendor.name.clone());
+    prop("grade".into(), r.score.grade_text());
+    prop(
+        "score".into(),
+        r.score.overall.map_or_else(|| "n/a".into(), |v| format!("{v:.1}")),
+    );
+    prop(
+        "coverage".into(),
+        r.score.coverage.map_or_else(|| "n/a".into(), |c| format!("{c:.3}")),
+    );
+    for (i, c) in s.caps.iter().enumerate() {
+        prop(format!("cap.{}", i + 1), c.text.clone());
+    }
+    for (i, step) in s.next_steps.iter().enumerate() {
+        prop(format!("next_step.{}.{}", i + 1, step.actor), step.text.clone());
+    }
+    o.push_str("    </properties>\n");
+    let mut text = format!("{}\n", super::summary::headline(r));
+    for c in &s.caps {
+        let _ = writeln!(text, "{}", c.text);
+    }
+    text.push_str("Next steps:\n");
+    for actor in super::summary::Actor::ALL {
+        for (i, step) in s.next_steps.iter().enumerate().filter(|(_, x)| x.actor == actor) {
+            let gain = step.gain(r);
+            let _ = writeln!(
+                text,
+                "{}. [{}] {}{}",
+                i + 1,
+                actor,
+                step.text,
+                if gain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({gain})")
+                }
+            );
+        }
+    }
+    if let Some(more) = super::summary::more_steps(&s) {
+        let _ = writeln!(text, "{more}");
+    }
+    let _ = writeln!(text, "{}", super::summary::LEGEND);
+    let _ = writeln!(o, "    <system-out>{}</system-out>\n  </testsuite>", xml(&text));
+}
+
 fn suites(o: &mut String, r: &Report, prefix: &str) {
+    summary_suite(o, r, prefix);
     for cat in Category::ALL {
         let fs: Vec<&Finding> = r.findings.iter().filter(|f| f.category == cat).collect();
         if fs.is_empty() {

@@ -112,14 +112,9 @@ pub fn render(r: &Report) -> String {
         r.summary.manual,
         r.summary.missing,
     );
-    for c in &s.caps {
-        let _ = writeln!(
-            o,
-            "> Grade capped at {} by {} on {}.\n",
-            c.grade,
-            code(&c.rule),
-            esc(&c.resource)
-        );
+    let summary = super::summary::summarize(r, super::summary::DEFAULT_TOP);
+    for c in &summary.caps {
+        let _ = writeln!(o, "> {}\n", esc(&c.text));
     }
     for l in &r.left_out {
         let _ = writeln!(o, "> {}\n", esc(&l.reason));
@@ -128,6 +123,7 @@ pub fn render(r: &Report) -> String {
         let ids: Vec<String> = r.overrides.iter().map(|o| code(&o.rule)).collect();
         let _ = writeln!(o, "> ⚠️ Built-in rules overridden by a user pack: {}\n", ids.join(", "));
     }
+    next_steps(&mut o, r, &summary);
 
     o.push_str("| Category | Score | Grade | Pass | Fail | Error | Waived | Manual | Missing |\n");
     o.push_str("|---|---:|:---:|---:|---:|---:|---:|---:|---:|\n");
@@ -264,6 +260,42 @@ pub fn render(r: &Report) -> String {
 
     details(&mut o, r, &by_rule);
     o
+}
+
+/// "Next steps", grouped by who acts, and the legend: what a reader acts on, before the detail.
+fn next_steps(o: &mut String, r: &Report, summary: &super::Summary) {
+    o.push_str("### Next steps\n\n");
+    if summary.next_steps.is_empty() {
+        o.push_str("None: every applicable check passed or was waived.\n\n");
+    }
+    for actor in super::summary::Actor::ALL {
+        let mut any = false;
+        for (i, s) in summary.next_steps.iter().enumerate().filter(|(_, s)| s.actor == actor) {
+            if !any {
+                let _ = writeln!(o, "**{}**\n", super::summary::actor_heading(actor));
+                any = true;
+            }
+            let gain = s.gain(r);
+            let _ = writeln!(
+                o,
+                "- **{}** · {}{}",
+                i + 1,
+                esc(&s.text),
+                if gain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — _{}_", esc(&gain))
+                }
+            );
+        }
+        if any {
+            o.push('\n');
+        }
+    }
+    if let Some(more) = super::summary::more_steps(summary) {
+        let _ = writeln!(o, "{}\n", esc(&more));
+    }
+    let _ = writeln!(o, "<sub>{}</sub>\n", esc(super::summary::LEGEND));
 }
 
 /// Collapsible sections, added while the comment stays under GitHub's size limit.

@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod oscal;
 pub mod portfolio;
 pub mod sarif;
+pub mod summary;
 pub mod table;
 pub mod text;
 
@@ -22,7 +23,7 @@ use crate::rules::{Override, RuleSet};
 use crate::score::Score;
 
 /// Version of the report's JSON shape (docs/report.schema.json).
-pub const SCHEMA_VERSION: &str = "2.1";
+pub const SCHEMA_VERSION: &str = "2.2";
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -122,7 +123,8 @@ pub struct PackRef {
     pub sha256: String,
 }
 
-/// Counts per status.
+/// What a reader needs first ([`summary::summarize`]): counts per status, the caps in words,
+/// and the next steps that would raise the result most, by who acts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub total: usize,
@@ -134,6 +136,17 @@ pub struct Summary {
     pub manual: usize,
     #[serde(default)]
     pub missing: usize,
+    /// Each rule that caps the grade, once, strictest first, in words. Absent before schema 2.2.
+    #[serde(default)]
+    pub caps: Vec<summary::CapNote>,
+    /// The first five of the steps that would raise the result most, best first: a step that
+    /// lifts the grade, then by the severity weight it settles. Absent before schema 2.2
+    /// (whoever reads such a report summarises it again).
+    #[serde(default)]
+    pub next_steps: Vec<summary::Step>,
+    /// How many steps there are in all (`next_steps` holds at most five).
+    #[serde(default)]
+    pub open_steps: usize,
 }
 
 /// One kind of evidence the manifest did not supply, and the checks it would let vetter run:
@@ -206,6 +219,9 @@ pub struct Report {
     pub generated_at: String,
     pub as_of: String,
     pub vendor: VendorFacts,
+    /// The summary opens the report: grade and caps are in `score`, what to do next here.
+    pub summary: Summary,
+    pub score: Score,
     pub frameworks: Vec<String>,
     pub packs: Vec<PackRef>,
     pub inputs: Vec<Input>,
@@ -213,10 +229,8 @@ pub struct Report {
     #[schemars(with = "crate::facts::Facts")]
     pub facts: serde_json::Value,
     pub findings: Vec<Finding>,
-    pub score: Score,
     pub waivers: Vec<WaiverEntry>,
     pub overrides: Vec<Override>,
-    pub summary: Summary,
     /// Evidence kinds the manifest did not supply, each once, with the rules they would let
     /// vetter check.
     #[serde(default)]
@@ -324,21 +338,6 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
     }
     let score = crate::score::score(&mut findings, Some(parts.rules));
     sort_findings(&mut findings);
-    let mut summary = Summary {
-        total: findings.len(),
-        ..Default::default()
-    };
-    for f in &findings {
-        match f.status {
-            Status::Pass => summary.pass += 1,
-            Status::Fail => summary.fail += 1,
-            Status::Error => summary.error += 1,
-            Status::Skip => summary.skip += 1,
-            Status::Waived => summary.waived += 1,
-            Status::Manual => summary.manual += 1,
-            Status::Missing => summary.missing += 1,
-        }
-    }
     let not_supplied = not_supplied(parts.rules, &parts.facts, &findings);
     let unassessed = unassessed(&parts.facts, &findings);
     let waivers = parts
@@ -427,7 +426,7 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
     let mut inputs = parts.inputs;
     inputs.sort();
     inputs.dedup();
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION.into(),
         tool: Tool {
             name: "vetter".into(),
@@ -444,13 +443,15 @@ pub fn build(parts: ReportParts, mut findings: Vec<Finding>) -> Report {
         score,
         waivers,
         overrides: parts.rules.overrides.clone(),
-        summary,
+        summary: Summary::default(),
         not_supplied,
         left_out: parts.left_out,
         unassessed,
         rules,
         manifest: parts.manifest,
-    }
+    };
+    report.summary = summary::summarize(&report, summary::DEFAULT_TOP);
+    report
 }
 
 /// Group the findings whose evidence was not supplied by the evidence kind they lacked.
@@ -607,6 +608,49 @@ pub struct RenderOptions {
     pub color: bool,
     /// Terminal width for the table, if known.
     pub width: Option<u16>,
+    /// What the terminal table shows (`--summary`, `--top`, `--severity`, `--status`); the
+    /// other formats are complete documents and ignore it.
+    pub view: View,
+}
+
+/// What the terminal table lists. It filters what is shown, never what is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// Only the summary (grade, caps, next steps, legend), no tables of findings.
+    pub summary_only: bool,
+    /// How many next steps.
+    pub top: usize,
+    /// List findings of this severity or worse.
+    pub min_severity: crate::rules::Severity,
+    /// The statuses listed.
+    pub statuses: Statuses,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            summary_only: false,
+            top: summary::DEFAULT_TOP,
+            min_severity: crate::rules::Severity::Info,
+            statuses: Statuses::of(&[Status::Fail, Status::Error]),
+        }
+    }
+}
+
+/// A set of statuses (small and `Copy`, so render options stay `Copy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statuses(u8);
+
+impl Statuses {
+    pub fn of(list: &[Status]) -> Statuses {
+        Statuses(list.iter().fold(0, |m, s| m | Self::bit(*s)))
+    }
+    fn bit(s: Status) -> u8 {
+        1 << Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
+    }
+    pub fn contains(self, s: Status) -> bool {
+        self.0 & Self::bit(s) != 0
+    }
 }
 
 /// Render one report. Every format but JSON renders from the report with its strings'

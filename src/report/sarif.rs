@@ -196,6 +196,9 @@ fn run(r: &Report) -> Value {
             "scoreWithoutWaivers": r.score.without_waivers.overall,
             "waivers": r.waivers,
             "overrides": r.overrides,
+            // The report's summary (caps in words, next steps by who acts), as the JSON has it:
+            // a run's property bag is where SARIF keeps what is about the run, not one result.
+            "summary": super::summary::summarize(r, super::summary::DEFAULT_TOP),
         },
     })
 }
