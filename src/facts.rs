@@ -138,7 +138,8 @@ pub struct TlsFacts {
     /// (ECDSA, RSA, Ed25519) over TLS 1.3 and the newest TLS ≤ 1.2 makes a server holding
     /// several show each. The rules that read `cert` judge every one of these. Absent (null)
     /// when the enumeration was cut short (`incomplete` names why), no certificate was read, or
-    /// the facts predate it: the rules then judge `cert` alone.
+    /// the facts predate it: the rules then judge `cert` alone, and never pass on it when the
+    /// enumeration was cut short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certs: Option<Vec<CertFacts>>,
     /// Why an enumeration was cut short, naming the phase (e.g. "suite enumeration over TLS 1.2
@@ -149,6 +150,10 @@ pub struct TlsFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
 }
+
+/// How `tls.incomplete` begins its part when the certificate enumeration was cut short: the
+/// engine then never passes a certificate rule on `cert` alone.
+pub const CERT_ENUMERATION_STOPPED: &str = "certificate enumeration stopped";
 
 /// Per protocol version: true accepted, false refused, null inconclusive.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

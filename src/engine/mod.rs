@@ -488,6 +488,25 @@ fn eval_one<'v>(
         ctx.set_variable_resolver(r);
     }
     judge(cr, &ctx, &mut f);
+    // The other certificates could not all be read: the one seen passing is not a pass for the
+    // endpoint (a failing one still fails it).
+    if f.status == Status::Pass
+        && reads_cert(cr)
+        && let Some(why) = item
+            .and_then(|i| i.get("tls"))
+            .filter(|t| t.get("certs").is_none_or(|c| c.is_null()))
+            .and_then(|t| t.get("incomplete"))
+            .and_then(|w| w.as_str())
+            .and_then(|w| {
+                w.split("; ")
+                    .find(|p| p.starts_with(crate::facts::CERT_ENUMERATION_STOPPED))
+            })
+    {
+        f.status = Status::Error;
+        f.message = Some(format!(
+            "the certificate of the default handshake passes, but the server's other certificates could not all be read ({why})"
+        ));
+    }
     f
 }
 
@@ -973,5 +992,29 @@ remediation = "r"
         // A rule that does not read the certificate: one finding per endpoint, as before.
         assert_eq!(fs.iter().filter(|f| f.rule == "t-tls").count(), 5);
         assert_eq!(status(&fs, "t-tls", "https://two.example"), Status::Pass);
+    }
+
+    /// An interrupted certificate enumeration: the default certificate passing is no pass for
+    /// the endpoint (its other certificates are unknown); one failing still fails it.
+    #[test]
+    fn an_incomplete_certificate_list_never_passes() {
+        let rs = set(CERT_PACK);
+        let cut = |primary: serde_json::Value| {
+            let mut e = endpoint("https://cut.example", primary, None);
+            e["tls"]["incomplete"] =
+                "groups ok; certificate enumeration stopped over TLS 1.3 (Ed25519 signatures): no answer".into();
+            e
+        };
+        let facts = serde_json::json!({"vendor": {"name": "V"}, "as_of": "2026-11-23",
+            "endpoints": [cut(cert("ecdsa", Some(false), "ab"))]});
+        let fs = run(&rs, &facts, &BTreeMap::new(), &[], &[]);
+        let f = finding(&fs, "t-unexpired", "https://cut.example");
+        assert_eq!(f.status, Status::Error);
+        assert!(f.message.clone().unwrap_or_default().contains("Ed25519"), "{f:?}");
+        assert_eq!(status(&fs, "t-tls", "https://cut.example"), Status::Pass);
+        let facts = serde_json::json!({"vendor": {"name": "V"}, "as_of": "2026-11-23",
+            "endpoints": [cut(cert("rsa", Some(true), "cd"))]});
+        let fs = run(&rs, &facts, &BTreeMap::new(), &[], &[]);
+        assert_eq!(status(&fs, "t-unexpired", "https://cut.example"), Status::Fail);
     }
 }

@@ -297,7 +297,7 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         // The other certificates a differently configured client would be shown.
         let p = cert::enumerate(t, &accepted, &chain);
         match p.incomplete {
-            Some(why) => incomplete.push(format!("certificate enumeration stopped {why}")),
+            Some(why) => incomplete.push(format!("{} {why}", crate::facts::CERT_ENUMERATION_STOPPED)),
             None => out.certs = Some(p.chains.iter().map(|c| cert::facts(c, host, &roots, s.as_of)).collect()),
         }
     }
