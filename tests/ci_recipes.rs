@@ -902,6 +902,23 @@ fn gl_run(sc: &Scratch, run: u32) -> Vec<JobRun> {
         }
     }
     jobs.sort_by_key(|(at, _)| *at);
+    // Matrix jobs run at once: a cache they all push under one key would lose all but one.
+    let mut pushed: BTreeMap<String, String> = BTreeMap::new();
+    for (_, j) in jobs.iter().filter(|(_, j)| !j.vars.is_empty()) {
+        let mut vars = globals.clone();
+        vars.extend(j.vars.clone());
+        for c in match &j.def["cache"] {
+            Yaml::Array(cs) => cs.clone(),
+            _ => vec![],
+        } {
+            if s(&c["policy"]).as_deref() != Some("pull") {
+                let k = expand(&s(&c["key"]).unwrap(), &vars);
+                if let Some(other) = pushed.insert(k.clone(), j.name.clone()) {
+                    panic!("{other} and {} both push cache {k}", j.name);
+                }
+            }
+        }
+    }
     let artifacts = dir.join("artifacts");
     // Artifacts and failures of earlier stages only: jobs of one stage run side by side.
     let mut earlier: Vec<(usize, PathBuf, bool)> = vec![];
@@ -1027,6 +1044,8 @@ fn gitlab_recipe_runs_in_a_scratch_repository() {
     let p = sc.base.join("gl-run1/artifacts/portfolio/portfolio.json");
     assert_eq!(portfolio_vendors(&p).len(), 2);
     let first = sc.cached("vetter-baseline-globex", "ws/baseline/globex.json").unwrap();
+    let acme = || sc.cached("vetter-baseline-acme", "ws/baseline/acme.json").unwrap();
+    let acme_first = acme();
 
     sc.regress();
     let jobs = gl_run(&sc, 2);
@@ -1043,6 +1062,7 @@ fn gitlab_recipe_runs_in_a_scratch_repository() {
         first,
         "a failed job leaves the baseline"
     );
+    assert_ne!(acme(), acme_first, "a run without regressions moves the baseline on");
 
     sc.revert();
     let jobs = gl_run(&sc, 3);

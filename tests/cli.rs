@@ -328,7 +328,7 @@ fn colour_can_be_forced_for_ci_logs() {
 fn forced_colour_reaches_the_portfolio_and_never_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("weak.json");
-    let md = dir.path().join("weak.md");
+    let table = dir.path().join("weak.txt");
     let o = crate::support::run(&["eval", "fixtures/facts/weak.json", "-o", json.to_str().unwrap()]);
     assert!(json.is_file(), "{}", crate::support::text(&o.stderr));
     let coloured = |env: &[(&str, &str)], args: &[&str]| {
@@ -350,10 +350,19 @@ fn forced_colour_reaches_the_portfolio_and_never_a_file() {
         &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
         &["portfolio", p]
     ));
-    coloured(
-        &[("FORCE_COLOR", "1")],
-        &["eval", "fixtures/facts/weak.json", "-o", md.to_str().unwrap()],
+    let to_file = [
+        "eval",
+        "fixtures/facts/weak.json",
+        "--format",
+        "table",
+        "-o",
+        table.to_str().unwrap(),
+    ];
+    coloured(&[("FORCE_COLOR", "1")], &to_file);
+    let written = std::fs::read_to_string(&table).unwrap();
+    assert!(
+        written.contains("Grade") || written.contains("grade"),
+        "the table was written: {written}"
     );
-    let written = std::fs::read_to_string(&md).unwrap();
     assert!(!written.contains('\u{1b}'), "a file report is never coloured");
 }
