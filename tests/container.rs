@@ -1,10 +1,9 @@
 //! The Containerfile, checked without a container engine (this machine has none, so the image
 //! itself is not built here; docs/ci.md): pinned base images, a non-root runtime user, every COPY
-//! source in the build context and not ignored, the build stage's context enough for cargo to
-//! load the manifest, every RUN parsing in bash with commands that exist on Debian, and a binary
+//! source in the build context and not ignored, the build stage's context holding every file
+//! cargo reads (declared targets, files compiled in with include_str!/include_bytes!), every RUN parsing in bash with commands that exist on Debian, and a binary
 //! that needs no library the slim runtime image lacks.
 
-use std::path::Path;
 use std::process::Command;
 
 use crate::support::root;
@@ -192,6 +191,30 @@ fn build_context_holds_what_cargo_reads() {
             "cargo needs {n} in the build context: COPY it"
         );
     }
+    // Files compiled into the binary (the demo vendor, example facts, templates, word lists).
+    let re = regex::Regex::new(r#"include_(?:str|bytes)!\(\s*"([^"]+)"\s*\)"#).unwrap();
+    let mut included = 0;
+    let mut stack = vec![ctx.path().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                for c in re.captures_iter(&std::fs::read_to_string(&p).unwrap()) {
+                    included += 1;
+                    let f = p.parent().unwrap().join(&c[1]);
+                    assert!(
+                        f.exists(),
+                        "{} includes {}: COPY it into the build context",
+                        p.display(),
+                        &c[1]
+                    );
+                }
+            }
+        }
+    }
+    assert!(included >= 10, "the include scan found {included}");
 }
 
 /// Every RUN parses in bash, and each command it starts exists on a Debian machine (this one):
