@@ -3,11 +3,13 @@
 # end to end (manifest, probes, evaluation, JSON report). The cost must grow linearly: 10,000
 # endpoints in under 10x the time of 1,000. Prints wall time, peak RSS and the ratio.
 # Usage: bench/endpoints-scale.sh [SMALL] [LARGE]   (defaults 1000 10000). Not part of .ci/run.
+# PROFILE=profiling runs the release code with symbols kept (target/profiling/vetter), for perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 small=${1:-1000}
 large=${2:-10000}
-[ -n "${NO_BUILD:-}" ] || cargo build --release -q
+profile=${PROFILE:-release}
+[ -n "${NO_BUILD:-}" ] || cargo build --profile "$profile" -q
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for n in "$small" "$large"; do
@@ -24,7 +26,7 @@ done
 run() {
   local n=$1 best=
   for _ in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$dir/t" ./target/release/vetter assess "$dir/scale$n.toml" \
+    /usr/bin/time -f "%e %M" -o "$dir/t" "./target/$profile/vetter" assess "$dir/scale$n.toml" \
       --format json --output "$dir/r$n.json" --quiet --concurrency 32 || true
     read -r secs kb <"$dir/t"
     if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; rss=$kb; fi

@@ -308,4 +308,53 @@ fn colour_can_be_forced_for_ci_logs() {
     assert!(!run(&[("FORCE_COLOR", "0")], &[]));
     assert!(!run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[]));
     assert!(!run(&[("FORCE_COLOR", "1")], &["--no-color"]));
+    // The conventions' edges: "0" and empty force nothing; an empty NO_COLOR is not set.
+    assert!(!run(&[("CLICOLOR_FORCE", "0")], &[]));
+    assert!(!run(&[("FORCE_COLOR", ""), ("CLICOLOR_FORCE", "")], &[]));
+    assert!(run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "")], &[]));
+}
+
+/// The CI recipes set FORCE_COLOR for the logs: the portfolio gathered from JSON reports is
+/// coloured like `eval`'s table, and a report written to a file never carries colour.
+#[test]
+fn forced_colour_reaches_the_portfolio_and_never_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("weak.json");
+    let table = dir.path().join("weak.txt");
+    let o = crate::support::run(&["eval", "fixtures/facts/weak.json", "-o", json.to_str().unwrap()]);
+    assert!(json.is_file(), "{}", crate::support::text(&o.stderr));
+    let coloured = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = crate::support::vetter();
+        c.env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.args(args).output().unwrap();
+        crate::support::text(&o.stdout).contains("\u{1b}[")
+    };
+    let p = dir.path().to_str().unwrap();
+    assert!(!coloured(&[], &["portfolio", p]));
+    assert!(coloured(&[("FORCE_COLOR", "1")], &["portfolio", p]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")], &["portfolio", p]));
+    assert!(!coloured(
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+        &["portfolio", p]
+    ));
+    let to_file = [
+        "eval",
+        "fixtures/facts/weak.json",
+        "--format",
+        "table",
+        "-o",
+        table.to_str().unwrap(),
+    ];
+    coloured(&[("FORCE_COLOR", "1")], &to_file);
+    let written = std::fs::read_to_string(&table).unwrap();
+    assert!(
+        written.contains("Grade") || written.contains("grade"),
+        "the table was written: {written}"
+    );
+    assert!(!written.contains('\u{1b}'), "a file report is never coloured");
 }

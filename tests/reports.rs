@@ -76,7 +76,7 @@ fn markdown_for_each_fixture() {
     }
 }
 
-fn sarif_validator() -> jsonschema::Validator {
+pub(crate) fn sarif_validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("fixtures/schemas/sarif-schema-2.1.0.json")).unwrap(),
     )
@@ -88,7 +88,7 @@ fn sarif_validator() -> jsonschema::Validator {
         .expect("the SARIF schema compiles")
 }
 
-fn assert_valid_sarif(v: &jsonschema::Validator, sarif: &serde_json::Value, what: &str) {
+pub(crate) fn assert_valid_sarif(v: &jsonschema::Validator, sarif: &serde_json::Value, what: &str) {
     let errors: Vec<String> = v
         .iter_errors(sarif)
         .map(|e| format!("{} at {}", e, e.instance_path()))
