@@ -31,8 +31,15 @@ fn main() -> ExitCode {
             if let Some(cfg) = err.downcast_ref::<vetter::diag::ConfigError>() {
                 eprintln!("{cfg}");
             } else {
-                // Errors quote file names and file contents: escaped for the terminal.
-                eprintln!("error: {}", vetter::report::text::escape_controls(&format!("{err:#}")));
+                // Errors quote file names and file contents: escaped for the terminal. One that
+                // already names its place ("FILE:LINE:COL: error: …") gets no second prefix.
+                let full = format!("{err:#}");
+                let msg = vetter::report::text::escape_controls(&full);
+                if msg.lines().next().is_some_and(|l| l.contains(": error: ")) {
+                    eprintln!("{msg}");
+                } else {
+                    eprintln!("error: {msg}");
+                }
             }
             ExitCode::from(2)
         }

@@ -300,8 +300,21 @@ fn no_connection_is_made_before_the_preflight_passes() {
 /// A JSON file that is not a facts file: one `error:`, after the place.
 #[test]
 fn one_error_prefix() {
-    let d = tree(&[("facts.json", "{\"facts_version\": 3, \"as_of\": []}\n")]);
+    let d = tree(&[
+        ("facts.json", "{\"facts_version\": 3, \"as_of\": []}\n"),
+        ("bad.json", "{\"x\": 1\n"),
+    ]);
     let err = refused(d.path(), &["eval", "facts.json"]);
     assert_eq!(err.matches("error:").count(), 1, "{err}");
     assert!(err.starts_with("facts.json:1:"), "{err}");
+    // The report readers of diff, portfolio and verify said "error: bad.json:2:0: error: …".
+    for args in [
+        &["diff", "bad.json", "bad.json"][..],
+        &["portfolio", "bad.json"],
+        &["verify", "bad.json"],
+    ] {
+        let err = refused(d.path(), args);
+        assert_eq!(err.matches("error:").count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("bad.json:2:"), "{args:?}: {err}");
+    }
 }
