@@ -750,6 +750,34 @@ mod tests {
     }
 
     #[test]
+    fn batch_eight_phrasings() {
+        // Phrasings of real BAAs and DPAs the reader missed on their first run (batch 8).
+        let c = dpa(
+            "The Processor shall notify Controller of intended changes to Sub-processors at least 14 days in advance.",
+        );
+        assert_eq!(
+            (c["sub_processors"].present, c["sub_processors"].days),
+            (Some(true), Some(14))
+        );
+        let c = dpa("The Processor shall process Personal Data solely for the purpose of providing the Services.");
+        assert_eq!(c["purposes"].present, Some(true));
+        let c = dpa(
+            "The Controller may audit the Processor once a year, subject to reasonable confidentiality obligations.\n\nTitle: Data Protection Officer\n",
+        );
+        assert_eq!(
+            (c["confidentiality"].present, c["dpo_contact"].present),
+            (Some(false), Some(false))
+        );
+        let c = baa(
+            "Specific security measures include:\n- **Encryption:** AES-256 encryption at rest, TLS 1.3 in transit\n",
+        );
+        assert_eq!(
+            (c["encryption"].present, c["encryption"].standard.as_deref()),
+            (Some(true), Some("AES-256"))
+        );
+    }
+
+    #[test]
     fn a_sub_processor_list_is_sub_processing_and_its_sccs_transfers() {
         let c = dpa(
             "# Acme Subprocessor List\n\n| Supplier | Function | Location | Legal basis |\n| -- | -- | -- | -- |\n| Acme Ltd | Processor | Pakistan | Intra-group Agreement with SCCs |\n",
