@@ -247,9 +247,11 @@ pub fn html(s: &str) -> Doc {
         }
         if c == '<' {
             let rest = &s[i..];
-            let end = rest.find('>').map(|e| i + e).unwrap_or(s.len() - 1);
+            // An unclosed `<` takes the rest of the text as its tag (one at the very end, an
+            // empty tag: the fuzzer found the slice `s[i + 1..i]` this used to take).
+            let end = rest.find('>').map(|e| i + e).unwrap_or(s.len());
             let tag = s[i + 1..end].trim().to_ascii_lowercase();
-            src_line += s[i..=end.min(s.len() - 1)].matches('\n').count();
+            src_line += s[i..(end + 1).min(s.len())].matches('\n').count();
             while chars.peek().is_some_and(|(j, _)| *j <= end) {
                 chars.next();
             }
