@@ -4,6 +4,7 @@
 
 mod bodies;
 mod certs;
+mod legacy_http;
 mod runner;
 mod security;
 pub mod servers;
@@ -157,6 +158,9 @@ fn tls10_only_legacy_server() {
     assert_eq!(f.tls.cert.hostname_matches, Some(true));
     assert_eq!(f.tls.cert.chain_trusted, Some(true));
     assert_eq!(f.error, None, "a legacy-only server is findings, not an error");
+    // Its HTTP facts come through the TLS 1.0 client (s_server -www answers a status page).
+    assert_eq!((f.http.status, f.http.error.clone()), (Some(200), None), "{:?}", f.http);
+    assert_eq!(f.http.hsts.present, Some(false));
 }
 
 #[test]

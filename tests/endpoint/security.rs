@@ -18,7 +18,8 @@ fn bounded(ep: Endpoint, s: Settings, limit: Duration) -> EndpointFacts {
     crate::support::within(limit.as_secs(), move || probe_endpoint(&ep, &s))
 }
 
-fn ep(port: u16, path: &str, env: Option<&str>) -> Endpoint {
+/// `https://localhost:{port}{path}` pinned to 127.0.0.1, with `Authorization` from `env`.
+pub(super) fn ep(port: u16, path: &str, env: Option<&str>) -> Endpoint {
     Endpoint {
         url: format!("https://localhost:{port}{path}"),
         auth: env.map(|e| {

@@ -202,8 +202,17 @@ impl SServer {
     /// As [`SServer::start`] in another answering mode: `-www` (a status page over HTTP),
     /// `-rev` (each line sent back reversed: TLS works, HTTP does not).
     pub fn start_mode(leaf: &Leaf, mode: &str, args: &[&str]) -> SServer {
+        Self::start_in(leaf, mode, args, None)
+    }
+
+    /// As [`SServer::start_mode`], in directory `dir` (where `-WWW` and `-HTTP` find the files
+    /// they serve; `-HTTP` sends each file as the whole response, headers included).
+    pub fn start_in(leaf: &Leaf, mode: &str, args: &[&str], dir: Option<&std::path::Path>) -> SServer {
         let (p, port) = start_on_free_port("openssl s_server", |port| {
             let mut c = Command::new("openssl");
+            if let Some(d) = dir {
+                c.current_dir(d);
+            }
             c.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), mode, "-quiet"])
                 .arg("-cert")
                 .arg(&leaf.cert)
@@ -396,52 +405,85 @@ pub fn https_server(leaf: &Leaf, handler: impl Fn(&str) -> Act + Send + Sync + '
         };
         let _ = sock.set_read_timeout(Some(Duration::from_secs(20)));
         let mut tls = rustls::StreamOwned::new(conn, sock);
-        let mut head = Vec::new();
-        {
-            let mut r = BufReader::new(&mut tls);
-            loop {
-                let mut line = String::new();
-                match r.read_line(&mut line) {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-                head.extend_from_slice(line.as_bytes());
-                if line == "\r\n" || head.len() > 64 * 1024 {
-                    break;
-                }
-            }
-        }
-        let req = String::from_utf8_lossy(&head).to_string();
-        match handler(&req) {
-            Act::Respond(b) => {
-                let _ = tls.write_all(&b);
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            }
-            Act::Drip(b, gap) => {
-                for byte in b {
-                    if tls.write_all(&[byte]).and_then(|_| tls.flush()).is_err() {
-                        return;
-                    }
-                    std::thread::sleep(gap);
-                }
-            }
-            Act::Trickle(h, gap) => {
-                let _ = tls.write_all(&h).and_then(|_| tls.flush());
-                let until = Instant::now() + Duration::from_secs(60);
-                while Instant::now() < until && tls.write_all(b"{").and_then(|_| tls.flush()).is_ok() {
-                    std::thread::sleep(gap);
-                }
-            }
-            Act::Endless(h) => {
-                let _ = tls.write_all(&h);
-                let chunk = vec![b'a'; 16 * 1024];
-                let until = Instant::now() + Duration::from_secs(30);
-                while Instant::now() < until && tls.write_all(&chunk).is_ok() {}
-            }
+        if serve(&mut tls, &*handler) {
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
         }
     })
+}
+
+/// An OpenSSL HTTPS server on loopback that speaks TLS 1.0 only (as a legacy appliance does),
+/// with the scripted behaviour of [`https_server`].
+pub fn tls10_https_server(leaf: &Leaf, handler: impl Fn(&str) -> Act + Send + Sync + 'static) -> u16 {
+    use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
+    let mut b = SslAcceptor::mozilla_intermediate(SslMethod::tls()).unwrap();
+    b.set_security_level(0);
+    b.set_cipher_list("DEFAULT:@SECLEVEL=0").unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1)).unwrap();
+    b.set_max_proto_version(Some(SslVersion::TLS1)).unwrap();
+    b.set_certificate_chain_file(&leaf.cert).unwrap();
+    b.set_private_key_file(&leaf.key, SslFiletype::PEM).unwrap();
+    let acceptor = Arc::new(b.build());
+    let handler = Arc::new(handler);
+    raw_server(move |sock| {
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(20)));
+        let Ok(mut tls) = acceptor.accept(sock) else {
+            return;
+        };
+        if serve(&mut tls, &*handler) {
+            let _ = tls.shutdown();
+        }
+    })
+}
+
+/// Reads one request head from `tls` and acts as `handler` says; true when the answer was
+/// sent whole (the caller then closes the TLS session cleanly).
+fn serve<S: Read + Write>(tls: &mut S, handler: &dyn Fn(&str) -> Act) -> bool {
+    let mut head = Vec::new();
+    {
+        let mut r = BufReader::new(&mut *tls);
+        loop {
+            let mut line = String::new();
+            match r.read_line(&mut line) {
+                Ok(0) | Err(_) => return false,
+                Ok(_) => {}
+            }
+            head.extend_from_slice(line.as_bytes());
+            if line == "\r\n" || head.len() > 64 * 1024 {
+                break;
+            }
+        }
+    }
+    let req = String::from_utf8_lossy(&head).to_string();
+    match handler(&req) {
+        Act::Respond(b) => {
+            let _ = tls.write_all(&b);
+            let _ = tls.flush();
+            return true;
+        }
+        Act::Drip(b, gap) => {
+            for byte in b {
+                if tls.write_all(&[byte]).and_then(|_| tls.flush()).is_err() {
+                    return false;
+                }
+                std::thread::sleep(gap);
+            }
+        }
+        Act::Trickle(h, gap) => {
+            let _ = tls.write_all(&h).and_then(|_| tls.flush());
+            let until = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < until && tls.write_all(b"{").and_then(|_| tls.flush()).is_ok() {
+                std::thread::sleep(gap);
+            }
+        }
+        Act::Endless(h) => {
+            let _ = tls.write_all(&h);
+            let chunk = vec![b'a'; 16 * 1024];
+            let until = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < until && tls.write_all(&chunk).is_ok() {}
+        }
+    }
+    false
 }
 
 /// A full HTTP/1.1 response with `Connection: close`.
@@ -458,11 +500,28 @@ pub fn response(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     r.into_bytes()
 }
 
+/// What [`hello_proxy`] does with one connection, decided on its ClientHello.
+pub enum Hold {
+    /// Relay it.
+    Pass,
+    /// Hold it this long without forwarding anything, then drop it (a stalling load
+    /// balancer, or a packet filter that drops).
+    Stall(Duration),
+    /// Wait this long, then relay it (a slow path: every answer comes that much later).
+    Delay(Duration),
+}
+
 /// A TCP proxy in front of `upstream` that reads each connection's first record and, when
 /// `stall` says so for that ClientHello, holds the connection for `hold` without forwarding
-/// anything (a load balancer that stalls, or a packet filter that drops); every other
-/// connection is relayed both ways.
+/// anything; every other connection is relayed both ways.
 pub fn stall_proxy(upstream: u16, hold: Duration, stall: impl Fn(&Hello) -> bool + Send + Sync + 'static) -> u16 {
+    hello_proxy(upstream, move |h| if stall(h) { Hold::Stall(hold) } else { Hold::Pass })
+}
+
+/// A TCP proxy in front of `upstream` that reads each connection's first record and treats
+/// the connection as `decide` says for that ClientHello (connections that open with anything
+/// else are relayed).
+pub fn hello_proxy(upstream: u16, decide: impl Fn(&Hello) -> Hold + Send + Sync + 'static) -> u16 {
     raw_server(move |mut client| {
         let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
         let mut head = [0u8; 5];
@@ -473,9 +532,15 @@ pub fn stall_proxy(upstream: u16, hold: Duration, stall: impl Fn(&Hello) -> bool
         if client.read_exact(&mut rec).is_err() {
             return;
         }
-        if head[0] == 22 && rec.len() > 4 && rec[0] == 1 && stall(&parse_hello(&rec[4..])) {
-            std::thread::sleep(hold);
-            return;
+        if head[0] == 22 && rec.len() > 4 && rec[0] == 1 {
+            match decide(&parse_hello(&rec[4..])) {
+                Hold::Pass => {}
+                Hold::Stall(d) => {
+                    std::thread::sleep(d);
+                    return;
+                }
+                Hold::Delay(d) => std::thread::sleep(d),
+            }
         }
         let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
             return;

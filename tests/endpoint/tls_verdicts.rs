@@ -247,3 +247,40 @@ fn modern_groups_are_not_weak() {
     groups.sort();
     assert_eq!(groups, ["secp256r1", "secp384r1", "x25519"]);
 }
+
+/// A slow path that spends the host's whole budget in suite enumeration (every TLS 1.2 hello
+/// after the first two answered half a timeout late, a server with dozens of suites): the
+/// HTTP phase's error names where the time went, not "HTTP request timed out".
+#[test]
+fn budget_error_names_the_phase_that_spent_it() {
+    let pki = Pki::new();
+    let leaf = good_leaf(&pki, "slowpath");
+    let s = SServer::start(&leaf, &["-tls1_2", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    // Version detection's TLS 1.2 hello and the enumeration's first pass; every later TLS 1.2
+    // hello (rustls's hellos carry supported_versions and are relayed at once) waits 0.5 s.
+    let port = hello_proxy(s.port, move |h| {
+        let tls12 = h.version == 0x0303 && h.supported_versions.is_empty();
+        if tls12 && count.fetch_add(1, Ordering::SeqCst) >= 2 {
+            Hold::Delay(Duration::from_millis(500))
+        } else {
+            Hold::Pass
+        }
+    });
+    let f = probe(port, &settings(Some(&pki), 1000));
+    assert_eq!(f.error, None, "the TLS facts stand");
+    assert_eq!(f.tls.versions.tls1_2, Some(true));
+    let why = f.tls.incomplete.clone().unwrap_or_default();
+    assert!(
+        why.contains("suite enumeration over TLS 1.2 stopped: the host's time budget ran out"),
+        "{why:?}"
+    );
+    let err = f.http.error.clone().unwrap_or_default();
+    assert!(
+        err.starts_with("the host's 8 s budget (8 × the 1 s timeout) was spent: ")
+            && err.contains("TLS suite enumeration took")
+            && err.contains("; no time left for the HTTP request"),
+        "{err:?}"
+    );
+}

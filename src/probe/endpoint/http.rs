@@ -7,9 +7,11 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use reqwest::blocking::{Client, Response};
+use openssl::ssl::SslConnector;
+use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, LOCATION};
 
+use super::Budget;
 use super::limits::{self, MAX_RETRIES};
 use crate::facts::{CookieFacts, CorsFacts, HstsFacts, HttpFacts};
 
@@ -37,6 +39,14 @@ pub fn client(host: &str, addr: Option<SocketAddr>, timeout: Duration) -> Result
     b.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
+/// One answer before its body is read, from either TLS client.
+struct Reply {
+    status: u16,
+    url: String,
+    headers: HeaderMap,
+    body: Box<dyn Read>,
+}
+
 /// One answer, body already judged and dropped.
 struct Answer {
     status: u16,
@@ -46,10 +56,6 @@ struct Answer {
     /// A redirect not followed, and why.
     refused: Option<String>,
 }
-
-/// The per-connection timeout and the host's deadline: every exchange (headers and body) and
-/// every retry must fit inside both.
-pub type Budget = (Duration, Instant);
 
 /// Where one endpoint's requests may go (docs/security.md, "Redirects"): credentials only to
 /// the declared origin; other hosts only at addresses of the endpoint's own class or public
@@ -62,8 +68,20 @@ pub struct Route {
     addr: SocketAddr,
     /// `resolve` set in the manifest.
     pinned: bool,
-    client: Client,
+    /// The declared host's own hop.
+    home: Hop,
     timeout: Duration,
+    /// OpenSSL for https hops when the server speaks only TLS ≤ 1.1 (rustls cannot).
+    legacy: Option<SslConnector>,
+}
+
+/// Where one request goes once the policy allowed it: the client pinned to the hop's host and
+/// address (and the two, for the TLS ≤ 1.1 client).
+#[derive(Clone)]
+struct Hop {
+    client: Client,
+    host: String,
+    addr: SocketAddr,
 }
 
 /// What kind of network an address is on, for the redirect policy.
@@ -117,16 +135,33 @@ pub fn classify(ip: IpAddr) -> AddrClass {
 
 impl Route {
     /// `addr` is where the declared host was reached; `pinned` when the manifest's `resolve`
-    /// chose it.
-    pub fn new(url: &str, host: &str, addr: SocketAddr, pinned: bool, timeout: Duration) -> Result<Route, String> {
+    /// chose it; `legacy` when the server speaks no TLS version ≥ 1.2 (https hops then go
+    /// through OpenSSL; the policy, the deadlines and the caps are the same).
+    pub fn new(
+        url: &str,
+        host: &str,
+        addr: SocketAddr,
+        pinned: bool,
+        timeout: Duration,
+        legacy: bool,
+    ) -> Result<Route, String> {
         let origin = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
         Ok(Route {
             origin,
             host: host.to_string(),
             addr,
             pinned,
-            client: client(host, Some(addr), timeout)?,
+            home: Hop {
+                client: client(host, Some(addr), timeout)?,
+                host: host.to_string(),
+                addr,
+            },
             timeout,
+            legacy: if legacy {
+                Some(super::legacy::connector()?)
+            } else {
+                None
+            },
         })
     }
 
@@ -134,11 +169,11 @@ impl Route {
         u.origin() == self.origin.origin()
     }
 
-    /// The client for a hop to `u`, or why the hop is refused.
-    fn client_for(&self, u: &reqwest::Url) -> Result<Client, String> {
+    /// The hop to `u`, or why it is refused.
+    fn client_for(&self, u: &reqwest::Url) -> Result<Hop, String> {
         let host = u.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
         if host.eq_ignore_ascii_case(&self.host) && u.port_or_known_default() == Some(self.addr.port()) {
-            return Ok(self.client.clone());
+            return Ok(self.home.clone());
         }
         let Some(port) = u.port_or_known_default() else {
             return Err(format!("redirect to {u} names no port"));
@@ -178,7 +213,38 @@ impl Route {
                 ));
             }
         }
-        client(host, Some(first), self.timeout)
+        Ok(Hop {
+            client: client(host, Some(first), self.timeout)?,
+            host: host.to_string(),
+            addr: first,
+        })
+    }
+
+    /// One GET of `url` on `hop` within `limit`: https through OpenSSL on a TLS ≤ 1.1 route,
+    /// everything else through the normal client.
+    fn send(&self, hop: &Hop, url: &reqwest::Url, headers: &[(&str, &str)], limit: Duration) -> Result<Reply, Failure> {
+        if let Some(tls) = &self.legacy
+            && url.scheme() == "https"
+        {
+            let a = super::legacy::get(tls, &hop.host, hop.addr, url, headers, limit)?;
+            return Ok(Reply {
+                status: a.status,
+                url: url.to_string(),
+                headers: a.headers,
+                body: Box::new(a.body),
+            });
+        }
+        let mut req = hop.client.get(url.clone()).timeout(limit);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().map_err(Failure::of)?;
+        Ok(Reply {
+            status: resp.status().as_u16(),
+            url: resp.url().to_string(),
+            headers: resp.headers().clone(),
+            body: Box::new(resp),
+        })
     }
 }
 
@@ -194,19 +260,12 @@ fn class_name(c: AddrClass) -> &'static str {
 
 /// Time left for one exchange: the per-exchange timeout, cut to what the host's budget has
 /// left; an error naming the phase when the budget is spent.
-fn exchange_time(budget: Budget, phase: &str) -> Result<Duration, String> {
-    let left = budget.1.saturating_duration_since(Instant::now());
+fn exchange_time(budget: &Budget, phase: &str) -> Result<Duration, String> {
+    let left = budget.left();
     if left < Duration::from_millis(5) {
-        return Err(budget_spent(phase));
+        return Err(budget.spent_message(phase, None));
     }
-    Ok(budget.0.min(left))
-}
-
-fn budget_spent(phase: &str) -> String {
-    format!(
-        "the host's time budget ran out during {phase} (each host gets {} per-connection timeouts; raise --timeout)",
-        super::BUDGET_TIMEOUTS
-    )
+    Ok(budget.timeout.min(left))
 }
 
 /// GET `url`, following redirects by hand under the [`Route`] policy. `auth` is (header,
@@ -216,74 +275,76 @@ fn get(
     route: &Route,
     url: &str,
     auth: Option<(&str, &str)>,
-    budget: Budget,
+    budget: &Budget,
     phase: &str,
 ) -> Result<(Answer, Vec<String>), String> {
     let mut hops = Vec::new();
     let mut current = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
-    let mut client = route.client.clone();
+    let mut hop = route.home.clone();
     let mut retries = 0u32;
     for _ in 0..=MAX_HOPS + MAX_RETRIES as usize {
         let limit = exchange_time(budget, phase)?;
         let started = Instant::now();
-        let mut req = client
-            .get(current.clone())
-            .header("Origin", FOREIGN_ORIGIN)
-            .timeout(limit);
+        // The exchange was shortened to what the host's budget had left: its running out is
+        // the budget's, and the message says where the budget went.
+        let cut = (limit < budget.timeout).then(|| budget.spent_message(phase, Some(limit)));
+        let mut headers = vec![("Origin", FOREIGN_ORIGIN)];
         if let Some((h, v)) = auth
             && route.same_origin(&current)
         {
-            req = req.header(h, v);
+            headers.push((h, v));
         }
-        let resp = req.send().map_err(|e| {
-            if e.is_timeout() && limit < budget.0 {
-                budget_spent(phase)
-            } else {
-                describe(e, phase, &current)
-            }
+        let resp = route.send(&hop, &current, &headers, limit).map_err(|f| match &cut {
+            Some(why) if f.timed_out => why.clone(),
+            _ => describe(&f, phase, &current),
         })?;
-        let status = resp.status().as_u16();
+        let status = resp.status;
         if limits::retryable(status) {
             let after = resp
-                .headers()
+                .headers
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| limits::retry_after(v, chrono::Utc::now()));
-            if let Some(wait) = limits::backoff(retries, after, budget.0, budget.1) {
+            if let Some(wait) = limits::backoff(retries, after, budget.timeout, budget.deadline) {
                 drop(resp);
                 retries += 1;
                 std::thread::sleep(wait);
                 continue;
             }
         }
-        if resp.status().is_redirection()
-            && let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok())
+        if (300..400).contains(&status)
+            && let Some(loc) = resp.headers.get(LOCATION).and_then(|v| v.to_str().ok())
         {
             let next = current.join(loc).map_err(|e| format!("bad redirect target: {e}"))?;
             match route.client_for(&next) {
-                Ok(c) => {
+                Ok(h) => {
                     hops.push(next.to_string());
-                    client = c;
+                    hop = h;
                     current = next;
                     continue;
                 }
                 Err(why) => {
-                    let mut a = judge(resp, status, started + limit, phase)?;
+                    let mut a = judge(resp, started + limit, phase, cut)?;
                     a.refused = Some(why);
                     return Ok((a, hops));
                 }
             }
         }
-        return Ok((judge(resp, status, started + limit, phase)?, hops));
+        return Ok((judge(resp, started + limit, phase, cut)?, hops));
     }
     Err(format!("redirect loop: more than {MAX_HOPS} redirects from {url}"))
 }
 
 /// Reads at most [`MAX_BODY`] bytes before `deadline` (the exchange's whole time: a server
-/// dripping one byte at a time cannot stretch it), judges them and drops them.
-fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Result<Answer, String> {
-    let url = resp.url().to_string();
-    let headers = resp.headers().clone();
+/// dripping one byte at a time cannot stretch it), judges them and drops them. `cut` is the
+/// message when the exchange's time was what the host's budget had left.
+fn judge(resp: Reply, deadline: Instant, phase: &str, cut: Option<String>) -> Result<Answer, String> {
+    let Reply {
+        status,
+        url,
+        headers,
+        body: mut resp,
+    } = resp;
     let ct = headers
         .get(reqwest::header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
@@ -295,6 +356,9 @@ fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Res
     loop {
         // The request's own timeout (the same deadline) may fire inside a read: same message.
         if Instant::now() + Duration::from_millis(50) >= deadline {
+            if let Some(why) = cut {
+                return Err(why);
+            }
             return Err(format!(
                 "HTTP body of {url} not complete within the exchange deadline during {phase} ({read} bytes read; the server sends too slowly)"
             ));
@@ -327,36 +391,75 @@ fn judge(mut resp: Response, status: u16, deadline: Instant, phase: &str) -> Res
     })
 }
 
-/// A request error in words: the phase, the URL, and every cause in the chain (reqwest's own
-/// text is often just "client error (Connect)").
-fn describe(e: reqwest::Error, phase: &str, url: &reqwest::Url) -> String {
-    let what = if e.is_timeout() {
+/// Why one exchange failed, from either TLS client: whether the exchange's time ran out, and
+/// every cause in words (reqwest's own text is often just "client error (Connect)").
+#[derive(Debug)]
+pub struct Failure {
+    pub timed_out: bool,
+    pub connect: bool,
+    pub causes: Vec<String>,
+}
+
+impl Failure {
+    pub fn timed_out() -> Failure {
+        Failure {
+            timed_out: true,
+            connect: false,
+            causes: vec![],
+        }
+    }
+    pub fn other(why: String) -> Failure {
+        Failure {
+            timed_out: false,
+            connect: false,
+            causes: vec![why],
+        }
+    }
+    pub fn io(e: &std::io::Error, connect: bool) -> Failure {
+        Failure {
+            timed_out: matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock),
+            connect,
+            causes: causes(e),
+        }
+    }
+    fn of(e: reqwest::Error) -> Failure {
+        let mut causes: Vec<String> = Vec::new();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            let t = s.to_string();
+            if !t.is_empty() && !causes.iter().any(|c| c.contains(&t)) {
+                causes.push(t);
+            }
+            src = s.source();
+        }
+        Failure {
+            timed_out: e.is_timeout(),
+            connect: e.is_connect(),
+            causes,
+        }
+    }
+}
+
+/// A request error in words: the phase, the URL, and every cause in the chain.
+fn describe(f: &Failure, phase: &str, url: &reqwest::Url) -> String {
+    let what = if f.timed_out {
         "timed out"
-    } else if e.is_connect() {
+    } else if f.connect {
         "could not connect"
     } else {
         "failed"
     };
-    let mut causes: Vec<String> = Vec::new();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !t.is_empty() && !causes.iter().any(|c| c.contains(&t)) {
-            causes.push(t);
-        }
-        src = s.source();
-    }
     let mut msg = format!("HTTP request to {url} {what} during {phase}");
-    if !causes.is_empty() {
+    if !f.causes.is_empty() {
         msg.push_str(": ");
-        msg.push_str(&causes.join(": "));
+        msg.push_str(&f.causes.join(": "));
     }
     msg
 }
 
 /// How a response says where its body ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
+pub enum Framing {
     Length(u64),
     Chunked,
     /// Neither: the body ends when the connection closes.
@@ -364,7 +467,7 @@ enum Framing {
 }
 
 impl Framing {
-    fn of(h: &HeaderMap) -> Framing {
+    pub fn of(h: &HeaderMap) -> Framing {
         let chunked = h.get_all(reqwest::header::TRANSFER_ENCODING).iter().any(|v| {
             String::from_utf8_lossy(v.as_bytes())
                 .to_ascii_lowercase()
@@ -497,15 +600,20 @@ pub fn gather(
     url: &str,
     http_url: Option<&str>,
     auth: Option<(&str, &str)>,
-    budget: Budget,
+    budget: &Budget,
 ) -> Result<Gathered, String> {
-    let (main, _hops) = get(route, url, auth, budget, "the HTTP request")?;
+    let mut budget = budget.clone();
+    let started = Instant::now();
+    let (main, _hops) = get(route, url, auth, &budget, "the HTTP request")?;
+    budget.record("the HTTP request", started);
+    let started = Instant::now();
     let unauth = if auth.is_some() {
-        get(route, url, None, budget, "the request without credentials")
+        get(route, url, None, &budget, "the request without credentials")
     } else {
         get_again(&main)
     };
     let (un, un_hops) = unauth?;
+    budget.record("the request without credentials", started);
     let mut f = HttpFacts {
         status: Some(main.status),
         final_url: Some(main.url.clone()),
@@ -575,7 +683,7 @@ pub fn gather(
             .or_insert(v);
     }
     f.headers = Some(map);
-    f.https_redirect = https_redirect(route, url, http_url, budget);
+    f.https_redirect = https_redirect(route, url, http_url, &budget);
     Ok(Gathered { facts: f })
 }
 
@@ -598,7 +706,7 @@ fn get_again(a: &Answer) -> Result<(Answer, Vec<String>), String> {
 }
 
 /// Does the plain-http form redirect to https? null when nothing answers on it.
-fn https_redirect(route: &Route, url: &str, http_url: Option<&str>, budget: Budget) -> Option<bool> {
+fn https_redirect(route: &Route, url: &str, http_url: Option<&str>, budget: &Budget) -> Option<bool> {
     let target = match http_url {
         Some(u) => u.to_string(),
         None => {
@@ -612,12 +720,12 @@ fn https_redirect(route: &Route, url: &str, http_url: Option<&str>, budget: Budg
         }
     };
     let target = reqwest::Url::parse(&target).ok()?;
-    let c = route.client_for(&target).ok()?;
+    let hop = route.client_for(&target).ok()?;
     let limit = exchange_time(budget, "the http→https check").ok()?;
-    let resp = c.get(target).timeout(limit).send().ok()?;
-    if resp.status().is_redirection() {
-        let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let next = resp.url().join(loc).ok()?;
+    let resp = route.send(&hop, &target, &[], limit).ok()?;
+    if (300..400).contains(&resp.status) {
+        let loc = resp.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let next = target.join(loc).ok()?;
         return Some(next.scheme() == "https");
     }
     Some(false)

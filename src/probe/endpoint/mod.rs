@@ -9,6 +9,7 @@ pub mod cert;
 pub mod ciphers;
 pub mod hello;
 pub mod http;
+pub mod legacy;
 pub mod limits;
 pub mod tls_versions;
 pub mod wire;
@@ -24,6 +25,62 @@ use wire::Target;
 /// The time budget of one host, in per-connection timeouts: a host that stalls every
 /// connection costs at most this many timeouts, however many probes are left.
 pub const BUDGET_TIMEOUTS: u32 = 8;
+
+/// One host's time: the per-connection timeout, the deadline, and where the time went so far
+/// (each phase and its duration), so that running out names the phases that spent it.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub timeout: Duration,
+    pub deadline: Instant,
+    spent: Vec<(&'static str, Duration)>,
+}
+
+impl Budget {
+    /// [`BUDGET_TIMEOUTS`] timeouts from now.
+    pub fn new(timeout: Duration) -> Budget {
+        Budget {
+            timeout,
+            deadline: Instant::now() + timeout * BUDGET_TIMEOUTS,
+            spent: Vec::new(),
+        }
+    }
+
+    pub fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// `phase` ran from `since` until now.
+    pub fn record(&mut self, phase: &'static str, since: Instant) {
+        self.spent.push((phase, since.elapsed()));
+    }
+
+    /// The budget ran out before (`cut_after` None) or during `phase`, in words: the phases
+    /// that spent it and what to do.
+    pub fn spent_message(&self, phase: &str, cut_after: Option<Duration>) -> String {
+        let secs = |d: Duration| format!("{:.1} s", d.as_secs_f64());
+        let whole = self.timeout * BUDGET_TIMEOUTS;
+        // Phases under 0.1 s are noise beside a budget of several seconds.
+        let mut went: Vec<String> = self
+            .spent
+            .iter()
+            .filter(|(_, d)| *d >= Duration::from_millis(100))
+            .map(|(p, d)| format!("{p} took {}", secs(*d)))
+            .collect();
+        if went.is_empty() {
+            went.push("no single phase took 0.1 s or more".into());
+        }
+        let end = match cut_after {
+            None => format!("no time left for {phase}"),
+            Some(d) => format!("{phase} had the last {} and was cut off", secs(d)),
+        };
+        format!(
+            "the host's {} budget ({BUDGET_TIMEOUTS} × the {} timeout) was spent: {}; {end} (raise --timeout for a slower host)",
+            secs(whole).replace(".0 s", " s"),
+            secs(self.timeout).replace(".0 s", " s"),
+            went.join(", ")
+        )
+    }
+}
 
 /// Probes every `[[endpoint]]`.
 pub struct EndpointProbe;
@@ -104,7 +161,9 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
     f.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
     // At most limits::PER_HOST probes talk to one host at once; the budget starts once admitted.
     let _permit = s.run.hosts().acquire(&format!("{}:{port}", host.to_ascii_lowercase()));
-    let deadline = Instant::now() + s.timeout * BUDGET_TIMEOUTS;
+    let mut budget = Budget::new(s.timeout);
+    let deadline = budget.deadline;
+    let started = Instant::now();
     // Every address is tried (localhost may be ::1 or 127.0.0.1); the first that connects is probed.
     let mut failures = Vec::new();
     let mut chosen = None;
@@ -121,6 +180,7 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         f.error = Some(format!("cannot connect to {host}:{port} ({})", failures.join("; ")));
         return f;
     };
+    budget.record("connecting", started);
     let secret = ep
         .auth
         .as_ref()
@@ -135,7 +195,7 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
             timeout: s.timeout,
             deadline,
         };
-        match tls(&t, &host, s) {
+        match tls(&t, &host, s, &mut budget) {
             Ok(tls) => f.tls = tls,
             Err(e) => {
                 f.error = Some(e);
@@ -143,24 +203,32 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
             }
         }
     }
-    let left = deadline
-        .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(1));
+    let left = budget.left().max(Duration::from_millis(1));
+    let v = &f.tls.versions;
+    let modern = v.tls1_2 == Some(true) || v.tls1_3 == Some(true);
+    let legacy = v.tls1_0 == Some(true) || v.tls1_1 == Some(true);
     // Always pinned to the address just checked and connected to: the HTTP client never
-    // looks the name up again (a second answer could point somewhere else).
-    let route = match http::Route::new(&ep.url, &host, addr, ep.resolve.is_some(), s.timeout.min(left)) {
+    // looks the name up again (a second answer could point somewhere else). A server with no
+    // TLS ≥ 1.2 is spoken to through OpenSSL, which still has TLS 1.0/1.1.
+    let route = match http::Route::new(
+        &ep.url,
+        &host,
+        addr,
+        ep.resolve.is_some(),
+        s.timeout.min(left),
+        url.scheme() == "https" && !modern && legacy,
+    ) {
         Ok(r) => r,
         Err(e) => {
             f.error = Some(e);
             return f;
         }
     };
-    let modern = f.tls.versions.tls1_2 == Some(true) || f.tls.versions.tls1_3 == Some(true);
-    match http::gather(&route, &ep.url, ep.http_url.as_deref(), auth, (s.timeout, deadline)) {
+    match http::gather(&route, &ep.url, ep.http_url.as_deref(), auth, &budget) {
         Ok(g) => f.http = g.facts,
-        // The HTTP client speaks TLS 1.2/1.3 only: a legacy-only server keeps its TLS facts
-        // (which already fail the rules) and its HTTP facts stay unknown rather than erroring.
-        Err(_) if url.scheme() == "https" && !modern && f.tls.min_version.is_some() => {}
+        // SSL 3.0 only: no client here speaks it; the TLS facts (which already fail the rules)
+        // stand and the HTTP facts stay unknown rather than erroring.
+        Err(_) if url.scheme() == "https" && !modern && !legacy && f.tls.min_version.is_some() => {}
         // TLS was probed: its facts stand, the HTTP failure is the HTTP facts' own error.
         Err(e) if url.scheme() == "https" => f.http.error = Some(e),
         Err(e) => f.error = Some(e),
@@ -188,8 +256,11 @@ fn connect_reason(e: &std::io::Error) -> String {
 }
 
 /// All TLS facts; Err when the endpoint does not speak TLS or never answers.
-fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
+fn tls(t: &Target, host: &str, s: &Settings, budget: &mut Budget) -> Result<TlsFacts, String> {
+    let mut phase = Instant::now();
     let v = tls_versions::detect(t)?;
+    budget.record("TLS version detection", phase);
+    phase = Instant::now();
     let mut out = TlsFacts {
         versions: v.facts(),
         min_version: v.min_version(),
@@ -231,6 +302,8 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
         out.weak_ciphers = Some(weak);
         out.ciphers = Some(ciphers);
     }
+    budget.record("TLS suite enumeration", phase);
+    phase = Instant::now();
 
     // Groups: over TLS 1.3 (HRR names the group), then over the newest accepted TLS ≤ 1.2
     // (ECDHE curves) for the groups 1.3 did not show: legacy curves (secp192r1, brainpool's
@@ -273,6 +346,8 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             }
         }
     }
+    budget.record("TLS group enumeration", phase);
+    phase = Instant::now();
     // Certificate and stapling: rustls when TLS 1.2/1.3 is accepted, else the raw legacy handshake.
     let mut chain = Vec::new();
     if (accepted.contains(&TLS13) || accepted.contains(&TLS12))
@@ -291,6 +366,8 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             chain = sh.certificates;
         }
     }
+    budget.record("the certificate handshake", phase);
+    phase = Instant::now();
     if !chain.is_empty() {
         let roots = s.run.roots(s.ca_file.as_deref())?;
         out.cert = cert::facts(&chain, host, &roots, s.as_of);
@@ -300,6 +377,7 @@ fn tls(t: &Target, host: &str, s: &Settings) -> Result<TlsFacts, String> {
             Some(why) => incomplete.push(format!("{} {why}", crate::facts::CERT_ENUMERATION_STOPPED)),
             None => out.certs = Some(p.chains.iter().map(|c| cert::facts(c, host, &roots, s.as_of)).collect()),
         }
+        budget.record("certificate enumeration", phase);
     }
     if !incomplete.is_empty() {
         out.incomplete = Some(incomplete.join("; "));
