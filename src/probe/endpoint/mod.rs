@@ -219,6 +219,11 @@ pub fn probe_endpoint(ep: &Endpoint, s: &Settings) -> EndpointFacts {
         url.scheme() == "https" && !modern && legacy,
     ) {
         Ok(r) => r,
+        // TLS was probed: its facts stand (as for any HTTP failure).
+        Err(e) if url.scheme() == "https" => {
+            f.http.error = Some(e);
+            return f;
+        }
         Err(e) => {
             f.error = Some(e);
             return f;
