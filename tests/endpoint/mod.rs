@@ -4,9 +4,12 @@
 
 mod bodies;
 mod certs;
+mod gnutls;
+mod nginx;
 mod runner;
 mod security;
 pub mod servers;
+mod stack_servers;
 mod tls_verdicts;
 
 use std::io::Write;
