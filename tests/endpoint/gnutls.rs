@@ -220,3 +220,34 @@ fn gnutls_interrupted_suite_list_never_passes() {
     let why = ep["tls"]["incomplete"].as_str().unwrap_or("");
     assert!(why.contains("suite enumeration over TLS 1.2"), "{why}");
 }
+
+/// GnuTLS holding two ECDSA certificates picks by the TLS 1.3 signature scheme, which names the
+/// curve: a client offering only ecdsa_secp384r1_sha384 is shown the P-384 one. Here that one
+/// expired; the old enumeration asked for `ecdsa_*` once, saw the P-256 one only, and
+/// `hipaa-cert-unexpired` passed.
+#[test]
+fn gnutls_ecdsa_certificate_per_curve() {
+    let pki = Pki::new();
+    let p256 = good_leaf(&pki, "p256");
+    let p384 = pki.leaf_keyed(
+        "p384",
+        &["localhost"],
+        (2020, 1, 1),
+        (2021, 1, 1),
+        Kind::Signed,
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap(),
+    );
+    let s = GnutlsServ::start("NORMAL:-VERS-ALL:+VERS-TLS1.3", &[&p256, &p384]);
+    let j = assess_json(&pki, s.port);
+    let f = finding(&j, "hipaa-cert-unexpired");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(f["message"].as_str().unwrap_or("").contains("ECDSA 384-bit"), "{f}");
+    let tls = &j["facts"]["endpoints"][0]["tls"];
+    let bits: Vec<u64> = tls["certs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("certs: {tls}"))
+        .iter()
+        .map(|c| c["key_bits"].as_u64().unwrap())
+        .collect();
+    assert_eq!(bits, [256, 384], "{tls}");
+}
