@@ -95,6 +95,9 @@ def free_port():
     return p
 
 
+LIVE = set()
+
+
 class Server:
     """One running configuration: its process, port, and the command prefix that reaches it."""
 
@@ -141,6 +144,7 @@ class Server:
             cmd = ["lighttpd", "-D", "-f", f"{self.dir}/lighttpd.conf"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        LIVE.add(self)
         if kind == "gnutls":
             self.prefix = ["nsenter", f"--net=/proc/{self.proc.pid}/ns/net"]
         until = time.time() + 10
@@ -158,6 +162,7 @@ class Server:
         return subprocess.run([*self.prefix, *args], capture_output=True, text=True, **kw)
 
     def stop(self):
+        LIVE.discard(self)
         try:
             os.killpg(self.proc.pid, 9)
         except ProcessLookupError:
@@ -441,6 +446,8 @@ def main():
     # A SIGTERM unwinds like Ctrl-C, so every started server is stopped on the way out.
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    import atexit
+    atexit.register(lambda: [s.stop() for s in list(LIVE)])
     if os.geteuid() != 0:
         sys.exit("needs root: gnutls-serv runs in a network namespace entered with nsenter")
     for tool in ("sslscan", "gnutls-serv", "gnutls-cli", "nginx", "lighttpd", "unshare", "nsenter") + \
