@@ -4,10 +4,13 @@
 
 mod bodies;
 mod certs;
+mod gnutls;
 mod legacy_http;
+mod nginx;
 mod runner;
 mod security;
 pub mod servers;
+mod stack_servers;
 mod tls_verdicts;
 
 use std::io::Write;

@@ -138,7 +138,7 @@ impl Owned {
     }
 
     /// Stderr so far, after the process ended (for a start-up failure message).
-    fn stderr(&mut self) -> String {
+    pub fn stderr(&mut self) -> String {
         let _ = self.child.kill();
         let mut err = String::new();
         if let Some(mut e) = self.child.stderr.take() {
@@ -162,7 +162,7 @@ impl Drop for Owned {
 
 /// Starts `make(port)` on free loopback ports until one listens (another test may take a
 /// port between the check and the bind).
-fn start_on_free_port(what: &str, mut make: impl FnMut(u16) -> Command) -> (Owned, u16) {
+pub fn start_on_free_port(what: &str, mut make: impl FnMut(u16) -> Command) -> (Owned, u16) {
     let mut last = String::new();
     for _ in 0..5 {
         let port = free_port();

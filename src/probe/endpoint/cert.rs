@@ -243,8 +243,11 @@ pub fn fingerprint(der: &[u8]) -> String {
 /// Asks for a certificate of each key type in turn — over TLS 1.3 by signature_algorithms
 /// (`ecdsa_*`, `rsa_pss_*`, `ed25519`), over the newest accepted TLS ≤ 1.2 by the suites'
 /// authentication and signature_algorithms — so a server holding, say, an ECDSA and an RSA
-/// certificate must present each. At most six handshakes (three per protocol family); a
-/// stalled one is retried once, a second stall ends the enumeration as incomplete.
+/// certificate must present each. Over TLS 1.3 an ECDSA certificate is asked for again with
+/// the ECDSA schemes of the curves not yet shown (a server may hold one per curve). At most
+/// eight handshakes (five over TLS 1.3, three below; one more than before for a server with
+/// one ECDSA certificate); a stalled one is retried once, a second stall ends the enumeration
+/// as incomplete.
 pub fn enumerate(t: &Target, accepted: &[u16], primary: &[Vec<u8>]) -> Presented {
     use super::hello::{ClientHello, Reply, TLS12, TLS13};
     use super::wire::Outcome;
@@ -268,6 +271,46 @@ pub fn enumerate(t: &Target, accepted: &[u16], primary: &[Vec<u8>]) -> Presented
                 r = handshake(t, Some(kind.schemes13()), true);
             }
             match r {
+                Ok(c) if kind == KeyKind::Ecdsa => {
+                    // TLS 1.3 ECDSA schemes name the curve, and a server may hold an ECDSA
+                    // certificate per curve (GnuTLS picks the P-384 one for a client offering
+                    // only ecdsa_secp384r1_sha384): ask again without the curves already shown.
+                    let mut curves: Vec<SignatureScheme> =
+                        c.chain.first().and_then(|l| ecdsa_scheme(l)).into_iter().collect();
+                    add(c.chain, &mut out);
+                    while !curves.is_empty() {
+                        let rest: Vec<SignatureScheme> = kind
+                            .schemes13()
+                            .iter()
+                            .filter(|s| !curves.contains(s))
+                            .copied()
+                            .collect();
+                        if rest.is_empty() {
+                            break;
+                        }
+                        let mut r = handshake(t, Some(&rest), true);
+                        if matches!(r, Err(Failure::Stalled(_))) {
+                            r = handshake(t, Some(&rest), true);
+                        }
+                        match r {
+                            Ok(c) => match c.chain.first().and_then(|l| ecdsa_scheme(l)) {
+                                Some(s) if !curves.contains(&s) => {
+                                    curves.push(s);
+                                    add(c.chain, &mut out);
+                                }
+                                // The same curve again (a server with one ECDSA certificate
+                                // that presents it anyway): there is no other.
+                                _ => break,
+                            },
+                            Err(Failure::Refused(_)) => break,
+                            Err(Failure::Stalled(why)) => {
+                                out.incomplete =
+                                    Some(format!("over TLS 1.3 (ECDSA signatures on other curves): {why}, twice"));
+                                return out;
+                            }
+                        }
+                    }
+                }
                 Ok(c) => add(c.chain, &mut out),
                 Err(Failure::Refused(_)) => {}
                 Err(Failure::Stalled(why)) => {
@@ -323,6 +366,21 @@ pub fn enumerate(t: &Target, accepted: &[u16], primary: &[Vec<u8>]) -> Presented
         }
     }
     out
+}
+
+/// The TLS 1.3 scheme an ECDSA leaf signs with (its curve's), or None for other keys.
+fn ecdsa_scheme(leaf: &[u8]) -> Option<SignatureScheme> {
+    use x509_parser::public_key::PublicKey;
+    let (_, c) = X509Certificate::from_der(leaf).ok()?;
+    match c.public_key().parsed() {
+        Ok(PublicKey::EC(p)) => match p.key_size() {
+            256 => Some(SignatureScheme::ECDSA_NISTP256_SHA256),
+            384 => Some(SignatureScheme::ECDSA_NISTP384_SHA384),
+            521 => Some(SignatureScheme::ECDSA_NISTP521_SHA512),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Trust anchors: the platform's roots plus the PEM certificates in `ca_file`.
