@@ -77,6 +77,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "module",
             "eea_only",
             "eea_only_exclude",
+            "no_adequacy",
         ]),
     ),
     ("standard", Some(&["patterns"])),
@@ -85,6 +86,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
         "pentest",
         Some(&[
             "tester",
+            "tester_before",
             "date",
             "open",
             "all_closed",
