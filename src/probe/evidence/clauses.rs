@@ -82,7 +82,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     let mut hits = Vec::new();
     for u in units {
         for part in parts(&u.text) {
-            let Some((at, _)) = first(&spec.matches, part) else {
+            let in_section =
+                || first(&spec.section_match, part).filter(|_| u.path.iter().any(|h| any(&spec.section, h)));
+            let Some((at, _)) = first(&spec.matches, part).or_else(in_section) else {
                 continue;
             };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
@@ -833,6 +835,19 @@ mod tests {
             "6.2 Processor shall notify Controller of any Security Incident without undue delay and in any event within seventy-two (72) hours after becoming aware of the Security Incident.",
         );
         assert_eq!(c["breach_notification"].hours, Some(72));
+        // d9: the deletion deadline in the sentence after the duty.
+        let c = dpa(
+            "7.1 Upon termination of the Principal Agreement, Processor shall, at Controller's election, return all Personal Data to Controller or securely delete all Personal Data. Processor shall complete the return or deletion within thirty (30) days of termination.",
+        );
+        assert_eq!(c["deletion_or_return"].days, Some(30));
+        // r4: a bare promise to help, under the breach section's heading, is breach assistance;
+        // the same words elsewhere are not.
+        let c = dpa(
+            "## 8. Breach Notification\n\n### 8.3 Your Obligations\n\nYou're responsible for notifying data protection authorities and affected individuals as required by law. We'll assist as needed.\n",
+        );
+        assert_eq!(c["breach_assistance"].present, Some(true));
+        let c = dpa("## 10. Data Deletion\n\nYou can delete data yourself. We'll assist as needed.\n");
+        assert_eq!(c["breach_assistance"].present, Some(false));
         // A form field answered "NA" or "Not applicable" declares nothing.
         let c = dpa(
             "### Exhibit A\n\n**Special categories of data (if applicable)**\n\nNA\n\n**Processing operations**\n\nAs set out in the Agreement.\n\n- Data Protection Officer/Representative: Not applicable unless appointed by the Controller.\n",

@@ -129,6 +129,10 @@ pub struct ClauseSpec {
     pub exclude: Vec<Regex>,
     pub negation: Vec<Regex>,
     pub extract: Vec<String>,
+    /// Parts that state the clause only under a heading matching `section` ("We'll assist as
+    /// needed" under "Breach Notification").
+    pub section_match: Vec<Regex>,
+    pub section: Vec<Regex>,
 }
 
 /// All phrasing, compiled.
@@ -440,12 +444,16 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
         exclude: vec![],
         negation: out.group("negation", "default").to_vec(),
         extract: vec![],
+        section_match: vec![],
+        section: vec![],
     };
     for (k, v) in t {
         let kat = format!("{at}.{k}");
         match k.as_str() {
             "match" => spec.matches = c.list(v, &kat),
             "exclude" => spec.exclude = c.list(v, &kat),
+            "section_match" => spec.section_match = c.list(v, &kat),
+            "section" => spec.section = c.list(v, &kat),
             "negation" => {
                 spec.negation = match v.as_str() {
                     Some(name) => {
@@ -474,7 +482,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             },
             other => c.problems.push((
                 kat,
-                format!("unknown key `{other}`; expected match, exclude, negation, extract"),
+                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section"),
             )),
         }
     }
