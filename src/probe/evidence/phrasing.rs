@@ -412,6 +412,8 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                             prev.matches.extend(spec.matches);
                             prev.exclude.extend(spec.exclude);
                             prev.negation.extend(spec.negation);
+                            prev.section_match.extend(spec.section_match);
+                            prev.section.extend(spec.section);
                             for e in spec.extract {
                                 if !prev.extract.contains(&e) {
                                     prev.extract.push(e);
