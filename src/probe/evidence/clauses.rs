@@ -82,7 +82,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     let mut hits = Vec::new();
     for u in units {
         for part in parts(&u.text) {
-            let Some((at, _)) = first(&spec.matches, part) else {
+            let in_section =
+                || first(&spec.section_match, part).filter(|_| u.path.iter().any(|h| any(&spec.section, h)));
+            let Some((at, _)) = first(&spec.matches, part).or_else(in_section) else {
                 continue;
             };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
@@ -223,6 +225,11 @@ fn mechanisms(units: &[&Unit], all: &[Unit], hits: &[Hit], p: &Phrasing) -> Vec<
         }
         if any(t("not_transfer_clauses"), s) && !current {
             names.retain(|n| *n != "scc");
+        }
+        // "a country that does not provide an adequate level of protection" names no adequacy
+        // the transfer relies on; an explicit "adequacy decision" elsewhere in it still counts.
+        if any(t("no_adequacy"), s) && !s.to_ascii_lowercase().contains("adequacy decision") {
+            names.retain(|n| *n != "adequacy");
         }
         legacy_named |= names.contains(&"scc_legacy");
         for n in names {
@@ -774,6 +781,104 @@ mod tests {
         assert_eq!(
             (c["encryption"].present, c["encryption"].standard.as_deref()),
             (Some(true), Some("AES-256"))
+        );
+    }
+
+    #[test]
+    fn batch_nine_baa_phrasings() {
+        // Phrasings of real BAAs the reader missed on their first run (batch 9).
+        let c = baa(
+            "Business Associate agrees to:\n\n(a) Use and disclose PHI only as permitted or required by this Agreement or as required by law;\n\n(b) Implement administrative, physical, and technical safeguards that reasonably and appropriately protect the confidentiality, integrity, and availability of ePHI;\n",
+        );
+        assert_eq!(
+            (c["no_other_use"].present, c["security_rule"].present),
+            (Some(true), Some(true))
+        );
+        // Safeguards for PHI in general, the Rule neither named nor cited, stay unread (b2).
+        let c = baa(
+            "Business Associate shall implement administrative, physical, and technical safeguards that reasonably and appropriately protect the confidentiality, integrity, and availability of PHI.",
+        );
+        assert_eq!(c["security_rule"].present, Some(false));
+        let c = baa(
+            "Business Associate covenants and agrees that it shall:\n\n1. Implement the administrative, physical and technical safeguards set forth in 45 C.F.R § 164.302-318.\n2. Require any of its Subcontractors or other third parties with which Business Associate does business that are provided PHI or electronic PHI on behalf of Covered Entity, to agree, in writing, to adhere to the same restrictions and conditions on the use and disclosure of PHI.\n3. During the term of the Underlying Agreement, notify Covered Entity of any Breach of Unsecured PHI.\n\nE. Termination. The Underlying Agreement may be terminated by Covered Entity should Covered Entity determine that Business Associate has violated a material term of this Agreement.\n",
+        );
+        assert_eq!(c["security_rule"].present, Some(true));
+        assert_eq!(c["subcontractors"].present, Some(true));
+        assert_eq!(c["termination"].present, Some(true));
+        // A breach notice alone is not the duty to report uses or disclosures the contract does
+        // not provide for.
+        assert_eq!(c["report_improper_use"].present, Some(false));
+        let c = baa(
+            "5.1 Business Associate agrees that all ePHI shall be stored and processed only within: [Specify regions]\n\n5.2 Business Associate shall not transfer ePHI outside the approved regions without prior written consent from Covered Entity.\n",
+        );
+        assert_eq!(c["offshore_restriction"].present, Some(true));
+    }
+
+    #[test]
+    fn batch_nine_dpa_phrasings() {
+        // Phrasings of real DPAs the reader missed on their first run (batch 9).
+        let c = dpa(
+            "2.2. Scope. The subject matter of the data processing is the provision of the Services.\n\n4.3. Upon becoming aware of a Security Incident in respect of Customer Data processed by Vendor on behalf of Customer under this DPA, Vendor shall notify Customer without undue delay and shall provide such information as Customer may reasonably require, including to enable Customer to fulfil its data breach reporting obligations under Applicable Data Protection Legislation.\n\n8.1. Vendor shall provide reasonable assistance to Customer, to enable Customer to respond to requests from a data subject seeking to exercise their rights.\n",
+        );
+        assert_eq!(c["subject_matter"].present, Some(true));
+        assert_eq!(
+            (
+                c["breach_notification"].present,
+                c["breach_notification"].clock_start.as_deref()
+            ),
+            (Some(true), Some("discovery"))
+        );
+        assert_eq!(c["breach_assistance"].present, Some(true));
+        assert_eq!(c["data_subject_assistance"].present, Some(true));
+        // d9: the window of a notice for a defined "Security Incident".
+        let c = dpa(
+            "6.2 Processor shall notify Controller of any Security Incident without undue delay and in any event within seventy-two (72) hours after becoming aware of the Security Incident.",
+        );
+        assert_eq!(c["breach_notification"].hours, Some(72));
+        // d9: the deletion deadline in the sentence after the duty.
+        let c = dpa(
+            "7.1 Upon termination of the Principal Agreement, Processor shall, at Controller's election, return all Personal Data to Controller or securely delete all Personal Data. Processor shall complete the return or deletion within thirty (30) days of termination.",
+        );
+        assert_eq!(c["deletion_or_return"].days, Some(30));
+        // r4: a bare promise to help, under the breach section's heading, is breach assistance;
+        // the same words elsewhere are not.
+        let c = dpa(
+            "## 8. Breach Notification\n\n### 8.3 Your Obligations\n\nYou're responsible for notifying data protection authorities and affected individuals as required by law. We'll assist as needed.\n",
+        );
+        assert_eq!(c["breach_assistance"].present, Some(true));
+        let c = dpa("## 10. Data Deletion\n\nYou can delete data yourself. We'll assist as needed.\n");
+        assert_eq!(c["breach_assistance"].present, Some(false));
+        // A form field answered "NA" or "Not applicable" declares nothing.
+        let c = dpa(
+            "### Exhibit A\n\n**Special categories of data (if applicable)**\n\nNA\n\n**Processing operations**\n\nAs set out in the Agreement.\n\n- Data Protection Officer/Representative: Not applicable unless appointed by the Controller.\n",
+        );
+        assert_eq!(
+            (c["special_categories"].present, c["dpo_contact"].present),
+            (Some(false), Some(false))
+        );
+        // The SCCs' conditional wording declares nothing either.
+        let c = dpa(
+            "The details of the transfer and in particular the special categories of personal data where applicable are specified in Appendix 1.\n\nThe data exporter warrants that, if the transfer involves special categories of data, the data subject has been informed.\n\nWhere the transfer involves personal data revealing racial or ethnic origin or data concerning health, the data importer shall apply the safeguards in Annex I.B.\n",
+        );
+        assert_eq!(c["special_categories"].present, Some(false));
+        // The 2010 SCCs' audit duty; a country without adequacy is no adequacy mechanism.
+        let c = dpa(
+            "The data importer agrees and warrants:\n\n1. at the request of the data exporter to submit its data processing facilities for an audit of the processing activities covered by the Clauses;\n\nTo the extent Vendor processes Customer Data in a country that does not provide an adequate level of protection, Vendor shall process it in accordance with the Standard Contractual Clauses of Decision 2010/87/EU.\n",
+        );
+        assert_eq!(c["audits"].present, Some(true));
+        assert_eq!(c["transfers"].mechanisms, Some(vec!["scc_legacy".to_string()]));
+    }
+
+    #[test]
+    fn data_defined_after_a_party_is_not_the_party() {
+        // d10: "“Customer Data” means Personal Data …" made "Customer Data" the practice, so the
+        // deletion duty for "all Customer Data" lost its object and its 30 days.
+        let c = dpa(
+            "This DPA is made between Acme, Inc. (“Vendor”) and the customer named in the Order (“Customer”).\n\n1. “Customer Data” means Personal Data that the Vendor processes on behalf of the Customer.\n\n9.1. Upon termination of this Agreement, Vendor will delete or return to Customer all Customer Data (including copies) in its possession as soon as reasonably practicable and within a maximum period of 30 days of termination.\n",
+        );
+        assert_eq!(
+            (c["deletion_or_return"].present, c["deletion_or_return"].days),
+            (Some(true), Some(30))
         );
     }
 

@@ -62,4 +62,24 @@ mod tests {
         );
         assert_eq!(detect(&d, builtin()), Some("dpa"));
     }
+
+    #[test]
+    fn a_post_announcing_an_audit_is_an_audit_record() {
+        // Batch 9 (t7): the title is in front matter, and the programs audited are
+        // "source-controller" and "kustomize-controller", not GDPR controllers.
+        let d = text(
+            "---\nauthor: someone\ntitle: Second Acme Security Audit has concluded\n---\n\nThe source-controller, kustomize-controller and notification-controller were reviewed. The source-controller had one finding. The notification-controller had two.\n",
+        );
+        assert_eq!(detect(&d, builtin()), Some("pentest"));
+        let d = text("The 2023 Acme Security Audit\n\nThe audit found one medium finding.\n");
+        assert_eq!(detect(&d, builtin()), Some("pentest"));
+        // Without a title the program names do not count as a controller's.
+        let d = text(
+            "Notes\n\nThe source-controller and the helm-controller, kustomize-controller and image-controller were fixed; two findings remain.\n",
+        );
+        assert_eq!(detect(&d, builtin()), Some("pentest"));
+        // A policy about audits stays a policy.
+        let d = text("Security Audit Policy\n\nThe workforce reviews logs.\n");
+        assert_eq!(detect(&d, builtin()), Some("policy"));
+    }
 }

@@ -122,6 +122,11 @@ fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pat).expect("model regex"))
 }
 
+fn none_answer_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(?i)^(?:n/?a|none|nil|not applicable|[-–—]+)\.?$")
+}
+
 fn tag_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,400})?/?>")
@@ -580,6 +585,7 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     static PAREN: OnceLock<Regex> = OnceLock::new();
     static MEANS: OnceLock<Regex> = OnceLock::new();
     static IS: OnceLock<Regex> = OnceLock::new();
+    static DATA: OnceLock<Regex> = OnceLock::new();
     let paren = re(
         &PAREN,
         r#"\(\s*(?:(?:hereinafter|collectively|individually)\s+)?(?:(?:referred to as|called)\s+)?(?:the\s+|a\s+)?[“"”']([^“"”'()]{2,40})[“"”']\s*\)"#,
@@ -594,8 +600,15 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     );
     let vendor_role = p.group("parties", "vendor");
     let practice_role = p.group("parties", "practice");
+    // "Customer Data" is data, not the customer.
+    let data = re(
+        &DATA,
+        r"(?i)\b(?:data|information|content|materials?|records?|systems?|accounts?)$",
+    );
     let side = |s: &str| {
-        if any(vendor_role, s) {
+        if data.is_match(s.trim()) {
+            None
+        } else if any(vendor_role, s) {
             Some(true)
         } else if any(practice_role, s) {
             Some(false)
@@ -762,14 +775,23 @@ impl Model {
             })
             .collect();
         let mut out = Vec::new();
-        for para in &self.paras {
+        for (i, para) in self.paras.iter().enumerate() {
             if para.text.is_empty() {
                 continue;
             }
             let mut sents: Vec<Sentence> = Vec::new();
             if para.heading || para.table_row {
+                // A heading whose only content is "NA" or "None" reads as a field so answered
+                // ("Special categories of data (if applicable)" / "NA").
+                let answer = self.paras[i + 1..]
+                    .iter()
+                    .find(|n| !n.text.is_empty())
+                    .filter(|n| para.heading && none_answer_re().is_match(n.text.trim()));
                 sents.push(Sentence {
-                    text: para.text.clone(),
+                    text: match answer {
+                        Some(n) => format!("{}: {}", para.text.trim_end_matches(':'), n.text.trim()),
+                        None => para.text.clone(),
+                    },
                     loc: para.loc.clone(),
                 });
             } else {
@@ -788,7 +810,10 @@ impl Model {
                 if let Some((re, sides)) = &names {
                     text = re
                         .replace_all(&text, |c: &regex::Captures| {
-                            if sides.get(&c[0]).copied().unwrap_or(false) {
+                            // "Customer Data" is data the practice owns, not the practice.
+                            if c.name("data").is_some() {
+                                c[0].to_string()
+                            } else if sides.get(&c["name"]).copied().unwrap_or(false) {
                                 vendor.to_string()
                             } else {
                                 practice.to_string()
@@ -850,7 +875,11 @@ fn name_re(parties: &Parties) -> Option<(Regex, BTreeMap<String, bool>)> {
         })
         .collect::<Vec<_>>()
         .join("|");
-    Regex::new(&format!(r"(?:{alt})")).ok().map(|r| (r, sides))
+    Regex::new(&format!(
+        r"(?P<name>{alt})(?P<data>\s+(?:[Pp]ersonal\s+)?(?:Data|Information|Content|Materials?|Records?)\b)?"
+    ))
+    .ok()
+    .map(|r| (r, sides))
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "module",
             "eea_only",
             "eea_only_exclude",
+            "no_adequacy",
         ]),
     ),
     ("standard", Some(&["patterns"])),
@@ -85,6 +86,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
         "pentest",
         Some(&[
             "tester",
+            "tester_before",
             "date",
             "open",
             "all_closed",
@@ -127,6 +129,10 @@ pub struct ClauseSpec {
     pub exclude: Vec<Regex>,
     pub negation: Vec<Regex>,
     pub extract: Vec<String>,
+    /// Parts that state the clause only under a heading matching `section` ("We'll assist as
+    /// needed" under "Breach Notification").
+    pub section_match: Vec<Regex>,
+    pub section: Vec<Regex>,
 }
 
 /// All phrasing, compiled.
@@ -406,6 +412,8 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                             prev.matches.extend(spec.matches);
                             prev.exclude.extend(spec.exclude);
                             prev.negation.extend(spec.negation);
+                            prev.section_match.extend(spec.section_match);
+                            prev.section.extend(spec.section);
                             for e in spec.extract {
                                 if !prev.extract.contains(&e) {
                                     prev.extract.push(e);
@@ -438,12 +446,16 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
         exclude: vec![],
         negation: out.group("negation", "default").to_vec(),
         extract: vec![],
+        section_match: vec![],
+        section: vec![],
     };
     for (k, v) in t {
         let kat = format!("{at}.{k}");
         match k.as_str() {
             "match" => spec.matches = c.list(v, &kat),
             "exclude" => spec.exclude = c.list(v, &kat),
+            "section_match" => spec.section_match = c.list(v, &kat),
+            "section" => spec.section = c.list(v, &kat),
             "negation" => {
                 spec.negation = match v.as_str() {
                     Some(name) => {
@@ -472,7 +484,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             },
             other => c.problems.push((
                 kat,
-                format!("unknown key `{other}`; expected match, exclude, negation, extract"),
+                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section"),
             )),
         }
     }
