@@ -108,7 +108,7 @@ fn an_empty_trace_fails() {
 
 /// Values of the identifier kinds vetter missed before issue 12 (phones with extensions and
 /// prefixes, textual dates, names under `emergency_contact`/`guarantor`, cities, postcodes,
-/// Diners/JCB/Maestro cards, names and dates in free text), `n` rows.
+/// Diners/JCB/Maestro cards, names, dates and medical record numbers in free text), `n` rows.
 fn previously_missed(n: usize) -> (String, Vec<String>) {
     let first = ["Adam", "Cynthia", "Kayla", "Matthew", "Robert", "Jasmine"];
     let last = ["Brooks", "Hinton", "Richardson", "Estrada", "Vaughn", "Perez"];
@@ -133,12 +133,15 @@ fn previously_missed(n: usize) -> (String, Vec<String>) {
     for i in 0..n {
         let a = format!("{} {}", first[i % 6], last[(i + 1) % 6]);
         let g = format!("{} {}", first[(i + 2) % 6], last[(i + 3) % 6]);
+        // A medical record number in the text, by its label only (issue 12).
+        let mrn = format!("A-{}", 778_812 + 37 * i);
         let note = format!(
-            "Seen on {} by Dr. {}; lives in {}.",
+            "Seen on {} by Dr. {}; lives in {}; chart #{mrn}.",
             dobs[(i + 1) % 5],
             last[(i + 4) % 6],
             cities[(i + 1) % 4]
         );
+        raw.push(mrn);
         let row = [
             a,
             g,
@@ -199,6 +202,7 @@ fn deidentified_export_of_previously_missed_kinds_fails_the_deid_pack() {
         ("deid-phone", &["telephone"][..]),
         ("deid-geography", &["postcode", "home_city"][..]),
         ("deid-account", &["card_no"][..]),
+        ("deid-mrn", &["notes"][..]),
     ] {
         let msg = failed
             .iter()

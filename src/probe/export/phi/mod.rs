@@ -1716,6 +1716,30 @@ mod tests {
     }
 
     #[test]
+    fn mrn_in_free_text_by_its_label() {
+        let f = scan(
+            "notes",
+            "Reviewed chart #A-778812; medical record number: 4417720 and MRN 00123456.",
+        );
+        assert_eq!(f.types.mrn.count, 3, "{f:?}");
+        assert_eq!(f.types.mrn.columns, vec!["notes"]);
+        assert!(
+            f.types
+                .mrn
+                .samples
+                .iter()
+                .all(|s| !s.contains("7788") && !s.contains("4417")),
+            "{f:?}"
+        );
+        // Order and invoice numbers, versions and phones next to no record label.
+        let f = scan(
+            "notes",
+            "order #556677, invoice 1234567, version 12345, record count 556677, call 312-201-0147",
+        );
+        assert_eq!(f.types.mrn.count, 0, "{f:?}");
+    }
+
+    #[test]
     fn masks_hide_values() {
         assert_eq!(mask(Kind::Email, "jane.doe@example.com"), "j***@***.com");
         assert_eq!(mask(Kind::Ssn, "219-45-6789"), "***-**-6789");

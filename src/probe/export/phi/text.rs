@@ -1,6 +1,7 @@
 //! ② Collect (export probe): recognizers that read words rather than one shape — person
 //! names, dates, phones with a country code or a national trunk `0`, postcodes, ZIP codes and
-//! cities in an address line, SSNs without dashes next to their label, IPv6. They run on
+//! cities in an address line, SSNs without dashes next to their label, medical record numbers
+//! after theirs, IPv6. They run on
 //! fields whose column does not say what they hold (free text, neutral headers). Input: one
 //! field and the pattern matches already accepted in it (never counted twice); output:
 //! (kind, start, end) per hit. No I/O.
@@ -196,6 +197,7 @@ pub fn scan(
     cov.clear();
     cov.extend_from_slice(covered);
     unit_streets(lists, b, toks, cov, &mut emit);
+    mrns(b, toks, cov, &mut emit);
     digits_led(b, whole, cov, &mut emit);
     // Places before names: `Lives in Moses Lake` is a city, not a person.
     cities.clear();
@@ -209,6 +211,91 @@ pub fn scan(
     }
     cov.extend_from_slice(cities);
     names(lists, b, whole, cov, toks, &mut emit);
+}
+
+/// Words that may stand between an MRN's label and the number (`medical record number: `,
+/// `chart no. `, `patient ID #`).
+const MRN_FILLERS: [&[u8]; 6] = [b"number", b"no", b"num", b"nbr", b"id", b"is"];
+
+/// Medical record numbers by their label: `MRN 00123456`, `chart #A-778812`, `record # 556677`,
+/// `medical record number: 1234567`, `patient ID 884213`. A label alone is not enough for the
+/// ambiguous words: `record` needs `medical`/`health`/`patient` before it or `#`/`no`/`number`
+/// after it (`record 3 of 12`, `record count` are not MRNs), `patient`/`pt` need `id`, `#`, `no`
+/// or `number`, `MR` needs `#` (`Mr. Smith`). The number: up to three capital letters and a `-`,
+/// then 5–12 digits (one `-` group may follow); never a dotted version or a grouped phone.
+fn mrns(
+    b: &[u8],
+    toks: &[Tok],
+    cov: &mut Vec<(usize, usize, Kind)>,
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    let w = |k: usize| &b[toks[k].s..toks[k].e];
+    let is = |k: usize, x: &[&[u8]]| x.iter().any(|l| lower_eq(w(k), l));
+    for k in 0..toks.len() {
+        let strong =
+            is(k, &[b"mrn", b"mrns", b"medrec", b"chart"]) || is(k, &[b"mr"]) && b.get(toks[k].e) == Some(&b'#');
+        let record = is(k, &[b"record", b"rec"]) && k > 0 && is(k - 1, &[b"medical", b"med", b"health", b"patient"]);
+        let weak = is(k, &[b"record", b"rec", b"patient", b"pt"]);
+        if !(strong || record || weak) {
+            continue;
+        }
+        // Skip separators and filler words up to the number; a weak label needs a `#` or a
+        // filler word on the way.
+        let mut j = toks[k].e;
+        let mut filled = false;
+        let mut next = k + 1;
+        loop {
+            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'.' | b'=') {
+                filled |= b[j] == b'#';
+                j += 1;
+            }
+            if next < toks.len() && toks[next].s == j && is(next, &MRN_FILLERS) && j - toks[k].e <= 24 {
+                // `is` bridges (`MRN is 00123456`) but does not make a weak label one.
+                filled |= !is(next, &[b"is"]);
+                j = toks[next].e;
+                next += 1;
+                continue;
+            }
+            break;
+        }
+        if !(strong || record || filled) || j >= b.len() {
+            continue;
+        }
+        if let Some(e) = mrn_number(b, j) {
+            emit(Kind::Mrn, j, e, cov);
+            cov.push((j, e, Kind::Mrn));
+        }
+    }
+}
+
+/// A record number at `i`: `[A-Z]{0,3}-?\d{5,12}(-\d{1,6})?`, not glued to more of a token.
+fn mrn_number(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_uppercase() && j - i < 3 {
+        j += 1;
+    }
+    if j > i && b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let d0 = j;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    if !(5..=12).contains(&(j - d0)) {
+        return None;
+    }
+    if b.get(j) == Some(&b'-') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        let g = j + 1;
+        j = g;
+        while j < b.len() && b[j].is_ascii_digit() && j - g < 6 {
+            j += 1;
+        }
+    }
+    let glued = b.get(j).is_some_and(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'.' | b'-' | b'/') && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)
+    });
+    (!glued && (i == 0 || !b[i - 1].is_ascii_alphanumeric())).then_some(j)
 }
 
 /// Phones with a country code or trunk `0`, postcodes, SSNs by their label, IPv6, ZIP codes
@@ -758,6 +845,45 @@ mod tests {
         assert_eq!(kinds("Lives in Lake Nicole. Fine.", false), [Kind::City]);
         assert_eq!(kinds("called at 6243756529, no answer", false), [Kind::Phone]);
         assert_eq!(kinds("Studio 48a, King Mills", true), [Kind::StreetAddress]);
+    }
+
+    #[test]
+    fn mrn_by_its_label() {
+        for (v, want) in [
+            ("MRN 00123456 on file", "00123456"),
+            ("see chart #A-778812 for details", "A-778812"),
+            ("record # 556677 reviewed", "556677"),
+            ("medical record number: 4417720", "4417720"),
+            ("Medical Record No. 88123-04 updated", "88123-04"),
+            ("mrn: 0099812", "0099812"),
+            ("Patient ID 884213 admitted", "884213"),
+            ("chart 1029384", "1029384"),
+            ("MR# 7712345", "7712345"),
+        ] {
+            assert_eq!(found(v, false), [(Kind::Mrn, want.to_string())], "{v}");
+        }
+    }
+
+    #[test]
+    fn mrn_near_misses() {
+        for v in [
+            "order #556677 shipped", // no record label
+            "invoice 1234567 paid",
+            "version 12345 released",
+            "record 3 of 12",               // too short, and no `#`
+            "record count 556677",          // `record` without `#`, `no` or `number`
+            "patient is 12345 steps ahead", // `is` does not make `patient` a label
+            "Patient 556677 arrived",       // `patient` alone
+            "chart v1.2.3",                 // a version
+            "chart 312-201-0147",           // a grouped phone is not a record number
+            "chart #1234",                  // four digits
+            "chart 12345.6 mg",             // a decimal
+            "Mr. Smith 1234567",            // a title, not MR#
+            "MRN pending",
+        ] {
+            let got = found(v, false);
+            assert!(!got.iter().any(|x| x.0 == Kind::Mrn), "{v}: {got:?}");
+        }
     }
 
     #[test]
