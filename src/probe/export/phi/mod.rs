@@ -182,6 +182,60 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Things a system keys that are not people (`session_id`, `request_uuid`, `trace_id`).
+const SYSTEM_SUBJECTS: [&str; 20] = [
+    "session",
+    "sess",
+    "request",
+    "req",
+    "trace",
+    "span",
+    "correlation",
+    "event",
+    "message",
+    "msg",
+    "transaction",
+    "txn",
+    "job",
+    "batch",
+    "run",
+    "upload",
+    "webhook",
+    "idempotency",
+    "nonce",
+    "log",
+];
+
+/// People a key may identify (Safe Harbor (R) applies to them).
+const PERSON_SUBJECTS: [&str; 13] = [
+    "patient",
+    "member",
+    "person",
+    "subscriber",
+    "beneficiary",
+    "enrollee",
+    "contact",
+    "customer",
+    "client",
+    "user",
+    "guarantor",
+    "insured",
+    "resident",
+];
+
+/// The subject of a key column (`session` in `patient_session_uuid`): the last system or person
+/// word before a trailing `id`/`uuid`/`guid`/`key`/`identifier`.
+fn key_subject(w: &[String]) -> Option<&str> {
+    let (tail, rest) = w.split_last()?;
+    if !["id", "ids", "uuid", "guid", "key", "identifier"].contains(&tail.as_str()) {
+        return None;
+    }
+    rest.iter()
+        .rev()
+        .map(String::as_str)
+        .find(|x| SYSTEM_SUBJECTS.contains(x) || PERSON_SUBJECTS.contains(x))
+}
+
 /// Classify a column by its name (whole words, never substrings: "lic" is not in "duplicate").
 pub fn classify(name: &str) -> ColumnClass {
     use ColumnClass::*;
@@ -214,6 +268,12 @@ pub fn classify(name: &str) -> ColumnClass {
     ]) || joined.ends_with("_at") && !any(&["admitted", "discharged", "born", "died"])
     {
         return System;
+    }
+    // A key of a system event (a session, request, trace or message UUID) identifies the event,
+    // not a person: patterns only. Decided by the subject nearest the key word, so
+    // `patient_session_uuid` is a session's and `session_patient_uuid` a patient's.
+    if key_subject(&w).is_some_and(|s| SYSTEM_SUBJECTS.contains(&s)) {
+        return Other;
     }
     if any(&[
         "ssn",
@@ -1737,6 +1797,41 @@ mod tests {
             "order #556677, invoice 1234567, version 12345, record count 556677, call 312-201-0147",
         );
         assert_eq!(f.types.mrn.count, 0, "{f:?}");
+    }
+
+    #[test]
+    fn a_session_uuid_is_not_a_persons_identifier() {
+        for col in [
+            "session_id",
+            "request_id",
+            "trace_id",
+            "correlation_id",
+            "event_id",
+            "message_id",
+            "session_uuid",
+            "requestGuid",
+            "trace_uuid",
+            "event_guid",
+            "patient_session_uuid",
+        ] {
+            assert_eq!(classify(col), ColumnClass::Other, "{col}");
+        }
+        for (col, want) in [
+            ("patient_id", Kind::Mrn),
+            ("member_uuid", Kind::UniqueId),
+            ("person_guid", Kind::UniqueId),
+            ("session_patient_uuid", Kind::UniqueId),
+            ("uuid", Kind::UniqueId),
+        ] {
+            assert_eq!(classify(col), ColumnClass::Holds(want), "{col}");
+        }
+        let u = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+        assert_eq!(scan("session_uuid", u).total, 0);
+        assert_eq!(scan("request_guid", u).total, 0);
+        assert_eq!(scan("member_uuid", u).types.unique_id.count, 1);
+        assert_eq!(scan("person_guid", u).types.unique_id.count, 1);
+        // Patterns still apply: an SSN in a request column is an SSN.
+        assert_eq!(scan("request_id", "SSN 219-45-6789").types.ssn.count, 1);
     }
 
     #[test]
