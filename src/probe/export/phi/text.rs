@@ -100,6 +100,85 @@ const STATES: [&[u8]; 56] = [
     b"WV", b"WI", b"WY", b"PR", b"GU", b"VI", b"AS", b"MP",
 ];
 
+/// US state, district and territory names (for telling a state column from a city column).
+const STATE_NAMES: [&str; 56] = [
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "district of columbia",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "puerto rico",
+    "guam",
+    "virgin islands",
+    "american samoa",
+    "northern mariana islands",
+];
+
+/// A whole value that is a US state: its USPS code or its name.
+pub fn us_state(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 2 && STATES.contains(&b) || b.len() >= 4 && STATE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(v))
+}
+
+/// A whole value shaped like a place name: one to four words, each capitalised, letters and
+/// `.`, `-`, `'` only, some lower case (`Lake Nicole`, `St. Louis`, `Saint-Jérôme`; not `TX`,
+/// `Engineer, petroleum` or `7162 Macias Point`).
+pub fn place_shaped(v: &str) -> bool {
+    (3..=40).contains(&v.len())
+        && v.chars().any(char::is_lowercase)
+        && v.split(' ').count() <= 4
+        && v.split(' ').all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\''))
+        })
+}
+
 fn word_byte(b: u8) -> bool {
     // Letters (any UTF-8 letter's bytes: `Cédric` is one word) and apostrophes.
     b.is_ascii_alphabetic() || b == b'\'' || b >= 0x80
@@ -767,6 +846,34 @@ fn places(
         }
         emit(Kind::City, toks[first].s, toks[last].e, covered);
     }
+    // `Lake Nicole, TX 73265`: an address line's last part, in a cell of its own or in text.
+    // Up to three capitalised words before `, ST 12345` (not a street already found).
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b',', &b[i..]) {
+        let c = i + off;
+        i = c + 1;
+        let zip = c + 5;
+        let state_zip = b.get(c + 1) == Some(&b' ')
+            && b.get(c + 4) == Some(&b' ')
+            && STATES.contains(&&b[c + 2..(c + 4).min(b.len())])
+            && b.get(zip..zip + 5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && !b.get(zip + 5).is_some_and(|x| x.is_ascii_alphanumeric());
+        let Some(last) = toks.iter().position(|t| t.e == c) else {
+            continue;
+        };
+        if !state_zip {
+            continue;
+        }
+        let mut first = last;
+        let usable = |k: usize| capitalised(b, toks[k], false) && !overlaps(covered, toks[k].s, toks[k].e);
+        if !usable(last) {
+            continue;
+        }
+        while first > 0 && last - first < 2 && &b[toks[first - 1].e..toks[first].s] == b" " && usable(first - 1) {
+            first -= 1;
+        }
+        emit(Kind::City, toks[first].s, toks[last].e, covered);
+    }
 }
 
 #[cfg(test)]
@@ -840,11 +947,47 @@ mod tests {
         assert_eq!(kinds("N4X5T9", true), [Kind::Zip]);
         assert_eq!(kinds("SSN 219456789 on file", false), [Kind::Ssn]);
         assert_eq!(kinds("from 2001:db8::8a2e:370:7334 at", false), [Kind::IpAddress]);
-        assert_eq!(kinds("Austin, TX 78701", false), [Kind::Zip]);
+        assert_eq!(kinds("Austin, TX 78701", false), [Kind::Zip, Kind::City]);
         assert_eq!(kinds("zip code 30301-1234", false), [Kind::Zip]);
         assert_eq!(kinds("Lives in Lake Nicole. Fine.", false), [Kind::City]);
         assert_eq!(kinds("called at 6243756529, no answer", false), [Kind::Phone]);
         assert_eq!(kinds("Studio 48a, King Mills", true), [Kind::StreetAddress]);
+    }
+
+    #[test]
+    fn city_in_an_address_line() {
+        assert_eq!(
+            found("Lake Nicole, TX 73265", true),
+            [
+                (Kind::Zip, "73265".to_string()),
+                (Kind::City, "Lake Nicole".to_string())
+            ]
+        );
+        assert!(
+            found("mailed to 12 Oak Street, North Angelaport, WA 98101-2201 today", false)
+                .contains(&(Kind::City, "North Angelaport".to_string()))
+        );
+        // Near misses: no state and ZIP after the comma, lower case, a state name spelled out.
+        for v in [
+            "Lake Nicole, 73265",
+            "Lake Nicole, TX",
+            "lake nicole, TX 73265",
+            "Smith, TX 7326",
+            "Invoice, TX 73265X",
+        ] {
+            assert!(!kinds(v, true).contains(&Kind::City), "{v}: {:?}", found(v, true));
+        }
+        assert!(place_shaped("Lake Nicole") && place_shaped("St. Louis") && place_shaped("Saint-Jérôme"));
+        for v in [
+            "TX",
+            "Engineer, petroleum",
+            "7162 Macias Point",
+            "lake nicole",
+            "A B C D E",
+        ] {
+            assert!(!place_shaped(v), "{v}");
+        }
+        assert!(us_state("TX") && us_state("New York") && !us_state("York"));
     }
 
     #[test]
