@@ -313,6 +313,19 @@ pub struct ErasureFacts {
 pub struct PhiFacts {
     pub total: u64,
     pub types: PhiTypes,
+    /// Values in a date column (one its name says holds dates of a person) that no date layout
+    /// vetter knows could read, per column: counted, never shown. Years alone, yes/no flags,
+    /// zero placeholders and masked values are not counted.
+    #[serde(default)]
+    pub dates_unparsed: Vec<UnparsedDates>,
+}
+
+/// A date column's values that could not be read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UnparsedDates {
+    pub column: String,
+    pub count: u64,
 }
 
 /// Every recognised identifier type.
@@ -372,6 +385,9 @@ pub struct RetentionFacts {
     pub oldest: Option<String>,
     pub newest: Option<String>,
     pub past_retention: Option<u64>,
+    /// Values of `date_field` that no date layout could read (not counted in the above).
+    #[serde(default)]
+    pub unparsed: Option<u64>,
 }
 
 // ───────────────────────────── audit logs ─────────────────────────────

@@ -1208,6 +1208,7 @@ fn load_appointments(
         ));
     };
     let mut out: HashMap<String, Vec<NaiveDate>> = HashMap::new();
+    let mut order = super::export::phi::dates::OrderVote::default();
     for r in rdr.records() {
         // A read error (over the cap, a stalled pipe) ends the file; a malformed row is skipped.
         let r = match r {
@@ -1215,7 +1216,12 @@ fn load_appointments(
             Err(e) if e.is_io_error() => return Err(format!("cannot read the appointments file {}: {e}", a.path)),
             Err(_) => continue,
         };
-        if let (Some(p), Some(d)) = (r.get(pi), r.get(di).and_then(super::export::retention::parse_date)) {
+        // The export scanner's date reader (textual and day-first dates too).
+        let date = r.get(di).and_then(|v| {
+            order.see(v);
+            super::export::phi::dates::parse_any(v, order.get())
+        });
+        if let (Some(p), Some(d)) = (r.get(pi), date) {
             out.entry(p.trim().to_string()).or_default().push(d);
         }
     }

@@ -297,6 +297,7 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
         facts.retention.oldest = r.oldest.map(|d| d.format("%Y-%m-%d").to_string());
         facts.retention.newest = r.newest.map(|d| d.format("%Y-%m-%d").to_string());
         facts.retention.past_retention = Some(r.past);
+        facts.retention.unparsed = Some(r.unparsed);
     }
     if let Some(er) = &scan.erasure {
         facts.erasure.requested = Some(er.requested());
@@ -311,6 +312,7 @@ fn fill(facts: &mut ExportFacts, scan: &Scan, e: &crate::manifest::Export) {
         facts.retention.oldest = None;
         facts.retention.newest = None;
         facts.retention.past_retention = None;
+        facts.retention.unparsed = None;
         facts.erasure.still_present = None;
     }
 }

@@ -303,7 +303,7 @@ pub fn label_like(rec: &Recognizers, name: &str) -> bool {
             run < 5 && (c.is_alphanumeric() || " _-./#()%?'".contains(c))
         })
         && !n.contains('@')
-        && super::retention::parse_date(n).is_none()
+        && super::phi::dates::parse_any(n, super::phi::dates::Order::MonthFirst).is_none()
         && rec.matches(n.as_bytes()).next().is_none()
 }
 

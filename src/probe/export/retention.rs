@@ -82,6 +82,8 @@ pub struct Retention {
     pub newest: Option<NaiveDate>,
     pub past: u64,
     pub unparsed: u64,
+    /// Day order of `a/b/yyyy` values, from the column's first unambiguous one.
+    order: super::phi::dates::OrderVote,
 }
 
 impl Retention {
@@ -93,6 +95,7 @@ impl Retention {
             newest: None,
             past: 0,
             unparsed: 0,
+            order: super::phi::dates::OrderVote::default(),
         }
     }
 
@@ -101,7 +104,9 @@ impl Retention {
         if v.trim().is_empty() {
             return;
         }
-        let Some(d) = parse_date(v) else {
+        // The PHI scanner's reader: textual and day-first dates too.
+        self.order.see(v);
+        let Some(d) = super::phi::dates::parse_any(v, self.order.get()) else {
             self.unparsed += 1;
             return;
         };
@@ -144,6 +149,10 @@ mod tests {
         r.value("garbage");
         r.value("");
         assert_eq!((r.past, r.unparsed), (1, 1));
+        // The same reader as the PHI date columns: textual and day-first dates.
+        r.value("December 21, 2025");
+        r.value("21.12.2025");
+        assert_eq!((r.past, r.unparsed), (3, 1));
         assert_eq!(r.oldest, d("2025-12-21"));
         assert_eq!(r.newest, d("2025-12-22"));
     }

@@ -216,6 +216,29 @@ pub fn parse_value(v: &str, order: Order) -> Option<NaiveDate> {
     (e == b.len() || matches!(b[e], b'T' | b' ') && b.get(e + 1).is_some_and(u8::is_ascii_digit)).then_some(d)
 }
 
+/// The one date reader for whole values, shared by the PHI date columns, retention and the
+/// audit log's appointment dates: ISO dates and date-times, epoch seconds/milliseconds and
+/// `YYYYMMDD` ([`crate::probe::export::retention::parse_date`]), then every layout of
+/// [`date_at`] (textual, `.`/`-`/`/` in `order`, or in the other order when only that one is a
+/// date).
+pub fn parse_any(v: &str, order: Order) -> Option<NaiveDate> {
+    crate::probe::export::retention::parse_date(v).or_else(|| parse_value(v, order))
+}
+
+/// A value that may stand in a date column without being a date nobody could read: a year
+/// alone (Safe Harbor keeps it), a yes/no flag, or a zero placeholder (`0000-00-00`).
+pub fn not_a_date_value(v: &str) -> bool {
+    let t = v.trim();
+    let b = t.as_bytes();
+    (b.len() == 4 && b.iter().all(u8::is_ascii_digit))
+        || ["y", "n", "yes", "no", "true", "false", "0", "1", "t", "f"]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(t))
+        || !b.is_empty()
+            && b.iter()
+                .all(|c| *c == b'0' || matches!(c, b'-' | b'/' | b'.' | b' ' | b':'))
+}
+
 /// A whole value that is a month and a year and nothing finer (`2024-03`, `03/2024`,
 /// `March 2024`, `Mar-2024`): under Safe Harbor (164.514(b)(2)(i)(C)) every date element but the
 /// year is an identifier, so a month-year in a date column counts as a date.

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use regex_automata::meta::Regex;
 
-use crate::facts::{PhiFacts, PhiType, PhiTypes};
+use crate::facts::{PhiFacts, PhiType, PhiTypes, UnparsedDates};
 
 /// Every type the scanner counts, in `PhiTypes` field order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -182,6 +182,143 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Words that say a column holds a date or time.
+const DATE_WORDS: &[&str] = &[
+    "date",
+    "dt",
+    "dte",
+    "datetime",
+    "timestamp",
+    "ts",
+    "day",
+    "on",
+    "at",
+    "year",
+    "yr",
+    "when",
+    "start",
+    "end",
+    "begin",
+    "from",
+    "thru",
+    "through",
+];
+
+/// Words that say a column holds something about a date event other than its date.
+const NOT_DATE_HEADS: &[&str] = &[
+    "id",
+    "ids",
+    "key",
+    "number",
+    "no",
+    "num",
+    "nbr",
+    "code",
+    "type",
+    "status",
+    "reason",
+    "source",
+    "location",
+    "place",
+    "country",
+    "city",
+    "state",
+    "county",
+    "provider",
+    "physician",
+    "doctor",
+    "count",
+    "flag",
+    "ind",
+    "indicator",
+    "age",
+    "weight",
+    "order",
+    "sex",
+    "gender",
+    "name",
+    "duration",
+    "length",
+    "los",
+    "days",
+    "hours",
+    "minutes",
+    "notes",
+    "note",
+    "comment",
+    "comments",
+    "disposition",
+    "diagnosis",
+    "dx",
+    "category",
+    "class",
+    "mode",
+    "kind",
+    "department",
+    "dept",
+    "unit",
+    "ward",
+    "room",
+    "facility",
+    "certificate",
+    "plurality",
+    "cause",
+];
+
+/// Things a system keys that are not people (`session_id`, `request_uuid`, `trace_id`).
+const SYSTEM_SUBJECTS: [&str; 20] = [
+    "session",
+    "sess",
+    "request",
+    "req",
+    "trace",
+    "span",
+    "correlation",
+    "event",
+    "message",
+    "msg",
+    "transaction",
+    "txn",
+    "job",
+    "batch",
+    "run",
+    "upload",
+    "webhook",
+    "idempotency",
+    "nonce",
+    "log",
+];
+
+/// People a key may identify (Safe Harbor (R) applies to them).
+const PERSON_SUBJECTS: [&str; 13] = [
+    "patient",
+    "member",
+    "person",
+    "subscriber",
+    "beneficiary",
+    "enrollee",
+    "contact",
+    "customer",
+    "client",
+    "user",
+    "guarantor",
+    "insured",
+    "resident",
+];
+
+/// The subject of a key column (`session` in `patient_session_uuid`): the last system or person
+/// word before a trailing `id`/`uuid`/`guid`/`key`/`identifier`.
+fn key_subject(w: &[String]) -> Option<&str> {
+    let (tail, rest) = w.split_last()?;
+    if !["id", "ids", "uuid", "guid", "key", "identifier"].contains(&tail.as_str()) {
+        return None;
+    }
+    rest.iter()
+        .rev()
+        .map(String::as_str)
+        .find(|x| SYSTEM_SUBJECTS.contains(x) || PERSON_SUBJECTS.contains(x))
+}
+
 /// Classify a column by its name (whole words, never substrings: "lic" is not in "duplicate").
 pub fn classify(name: &str) -> ColumnClass {
     use ColumnClass::*;
@@ -215,6 +352,12 @@ pub fn classify(name: &str) -> ColumnClass {
     {
         return System;
     }
+    // A key of a system event (a session, request, trace or message UUID) identifies the event,
+    // not a person: patterns only. Decided by the subject nearest the key word, so
+    // `patient_session_uuid` is a session's and `session_patient_uuid` a patient's.
+    if key_subject(&w).is_some_and(|s| SYSTEM_SUBJECTS.contains(&s)) {
+        return Other;
+    }
     if any(&[
         "ssn",
         "ss#",
@@ -225,10 +368,21 @@ pub fn classify(name: &str) -> ColumnClass {
     ]) {
         return Holds(Ssn);
     }
-    if any(&["dob", "birthdate", "birthday", "bday", "birth", "born", "date_of_birth"]) {
+    // Dates of a person's life and care. An event word makes a date column only when the name
+    // says date (`admission_date`, `admitted_at`) or ends on the event (`admission`, `dos`):
+    // `visit_id`, `admission_source`, `age_at_visit`, `place_of_birth` hold no dates, and a date
+    // column's values that do not read as dates are reported (`phi.dates_unparsed`).
+    let dated = |events: &[&str]| {
+        any(events)
+            && !any(NOT_DATE_HEADS)
+            && (w.last().is_some_and(|l| events.contains(&l.as_str())) || any(DATE_WORDS))
+    };
+    if any(&["dob", "birthdate", "birthday", "bday", "date_of_birth"]) && !any(NOT_DATE_HEADS)
+        || dated(&["birth", "born"])
+    {
         return Holds(DateOfBirth);
     }
-    if any(&[
+    if dated(&[
         "admit",
         "admitted",
         "admission",
@@ -575,6 +729,10 @@ struct State {
     trace: Option<Vec<(u64, u32, Kind)>>,
     /// The assessment's year, when known: a birth year implying an age over 89 is counted.
     as_of_year: Option<i32>,
+    /// Per column (by index): values of a date column no date layout could read.
+    dates_unparsed: Vec<u64>,
+    /// Per column (by index): what its name says, for the place columns' neighbours.
+    classes: Vec<ColumnClass>,
 }
 
 /// Queued fields.
@@ -964,6 +1122,8 @@ impl State {
             text: text::Scratch::default(),
             word_hits: Vec::new(),
             as_of_year: None,
+            dates_unparsed: Vec::new(),
+            classes: Vec::new(),
             profiles: Vec::new(),
             trace: None,
         }
@@ -1015,6 +1175,10 @@ impl State {
                 ColumnClass::Holds(k) => Some(k),
                 _ => None,
             };
+            if self.classes.len() <= col {
+                self.classes.resize(col + 1, ColumnClass::Other);
+            }
+            self.classes[col] = sp.class;
             while let Some((ms, me, kind)) = found.next_if(|m| m.0 < sp.end) {
                 let (s, e) = (ms - sp.start, me.min(sp.end) - sp.start);
                 let text = &value[s..e];
@@ -1098,7 +1262,13 @@ impl State {
             || text::postcode_like(v.as_bytes());
         let phone_shaped =
             !all_digits && phone_value(v, true) || all_digits && (d.len() == 10 || d.len() == 11 && d[0] == 1);
+        let place = !zip5 && !phone_shaped && text::place_shaped(v);
+        // Only short capitalised values can be a state (no scan of the names otherwise).
+        let state = v.len() <= 24 && v.as_bytes()[0].is_ascii_uppercase() && text::us_state(v);
         let shape = profile::Shape {
+            street: self.found[Kind::StreetAddress as usize],
+            place,
+            state,
             zip: zip5 || self.found[Kind::Zip as usize],
             phone: phone_shaped && !valid_npi(&d) || self.found[Kind::Phone as usize],
             number: all_digits.then(|| v.parse().ok()).flatten(),
@@ -1116,6 +1286,8 @@ impl State {
             })
         } else if phone_shaped && !self.found[Kind::Phone as usize] {
             Some(Kind::Phone)
+        } else if place && !state && !self.found[Kind::City as usize] {
+            Some(Kind::City)
         } else {
             None
         };
@@ -1133,10 +1305,59 @@ impl State {
                 if let Some(o) = own {
                     p.pending.push((self.cur_row, o, mask(o, v)));
                 }
-                if let Some(d) = p.see(shape) {
-                    self.decided(col, d);
+                match p.see(shape) {
+                    Some(profile::Decision::Place) => self.place_column(col, false),
+                    Some(d) => self.decided(col, d),
+                    None => {}
                 }
             }
+            profile::Decision::Place => {
+                if own == Some(Kind::City) {
+                    p.pending.push((self.cur_row, Kind::City, mask(Kind::City, v)));
+                }
+                p.waited += 1;
+                self.place_column(col, false);
+            }
+        }
+    }
+
+    /// A column of place-shaped values is a city column when a street column is at most two to
+    /// its left and a ZIP or state column at most two to its right (`street, city, state, zip`;
+    /// an often empty `address2` may sit between). Decided as soon as the neighbours are known
+    /// (they reach their sample in the same record), else after [`profile::SAMPLE`] more values
+    /// or at the end; until then the column's candidates are held, masked.
+    fn place_column(&mut self, col: usize, end: bool) {
+        let class = |c: usize| self.classes.get(c).copied().unwrap_or(ColumnClass::Other);
+        let prof = |c: usize| self.profiles.get(c);
+        let street = |c: usize| {
+            class(c) == ColumnClass::Holds(Kind::StreetAddress) || prof(c).is_some_and(|p| p.street_column())
+        };
+        let zip_or_state = |c: usize| {
+            class(c) == ColumnClass::Holds(Kind::Zip)
+                || prof(c).is_some_and(|p| p.decision == profile::Decision::Holds(Kind::Zip) || p.state_column())
+        };
+        let known = |c: usize| end || class(c) != ColumnClass::Other || prof(c).is_some_and(|p| p.known());
+        let left = col.saturating_sub(2)..col;
+        let right = col + 1..col + 3;
+        let verdict = if left.clone().any(street) && right.clone().any(zip_or_state) {
+            Some(true)
+        } else if left.clone().all(known) && !left.clone().any(street)
+            || right.clone().all(known) && !right.clone().any(zip_or_state)
+        {
+            Some(false)
+        } else {
+            (self.profiles[col].waited > profile::SAMPLE).then_some(false)
+        };
+        match verdict {
+            Some(true) => {
+                self.profiles[col].decision = profile::Decision::Holds(Kind::City);
+                self.decided(col, profile::Decision::Holds(Kind::City));
+            }
+            Some(false) => {
+                self.profiles[col].decision = profile::Decision::Nothing;
+                self.profiles[col].pending.clear();
+            }
+            None => {}
         }
     }
 
@@ -1174,11 +1395,18 @@ impl State {
         self.cur_row = row;
     }
 
-    /// At the end: decide the columns too short to reach the sample size.
+    /// At the end: decide the columns too short to reach the sample size, then the place
+    /// columns, whose neighbours are then all decided.
     fn settle(&mut self) {
         for col in 0..self.profiles.len() {
-            if let Some(d) = self.profiles[col].settle() {
-                self.decided(col, d);
+            match self.profiles[col].settle() {
+                Some(profile::Decision::Place) | None => {}
+                Some(d) => self.decided(col, d),
+            }
+        }
+        for col in 0..self.profiles.len() {
+            if self.profiles[col].decision == profile::Decision::Place {
+                self.place_column(col, true);
             }
         }
     }
@@ -1255,9 +1483,16 @@ impl State {
                 return;
             }
             Kind::DateOfBirth | Kind::Date => {
-                super::retention::parse_date(v).is_some()
-                    || dates::parse_value(v, dates::Order::MonthFirst).is_some()
-                    || dates::month_year(v)
+                let ok = dates::parse_any(v, dates::Order::MonthFirst).is_some() || dates::month_year(v);
+                // Not silently dropped: a value the column says is a date but no layout reads
+                // may be one written in a way vetter does not know.
+                if !ok && !dates::not_a_date_value(v) {
+                    if self.dates_unparsed.len() <= col {
+                        self.dates_unparsed.resize(col + 1, 0);
+                    }
+                    self.dates_unparsed[col] += 1;
+                }
+                ok
             }
             Kind::AgeOver89 => v.parse::<f64>().is_ok_and(|a| a > 89.0 && a < 150.0),
             Kind::Name => {
@@ -1532,7 +1767,21 @@ impl<'r> PhiScanner<'r> {
             .filter(|(i, _)| ![Npi as usize, Dea as usize, Diagnosis as usize].contains(i))
             .map(|(_, x)| x.count)
             .sum();
-        PhiFacts { total, types }
+        let dates_unparsed = st
+            .dates_unparsed
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, &count)| UnparsedDates {
+                column: self.names.get(i).cloned().unwrap_or_default(),
+                count,
+            })
+            .collect();
+        PhiFacts {
+            total,
+            types,
+            dates_unparsed,
+        }
     }
 }
 
@@ -1713,6 +1962,178 @@ mod tests {
         ] {
             assert_eq!(classify(col), want, "{col}");
         }
+    }
+
+    #[test]
+    fn mrn_in_free_text_by_its_label() {
+        let f = scan(
+            "notes",
+            "Reviewed chart #A-778812; medical record number: 4417720 and MRN 00123456.",
+        );
+        assert_eq!(f.types.mrn.count, 3, "{f:?}");
+        assert_eq!(f.types.mrn.columns, vec!["notes"]);
+        assert!(
+            f.types
+                .mrn
+                .samples
+                .iter()
+                .all(|s| !s.contains("7788") && !s.contains("4417")),
+            "{f:?}"
+        );
+        // Order and invoice numbers, versions and phones next to no record label.
+        let f = scan(
+            "notes",
+            "order #556677, invoice 1234567, version 12345, record count 556677, call 312-201-0147",
+        );
+        assert_eq!(f.types.mrn.count, 0, "{f:?}");
+    }
+
+    #[test]
+    fn a_session_uuid_is_not_a_persons_identifier() {
+        for col in [
+            "session_id",
+            "request_id",
+            "trace_id",
+            "correlation_id",
+            "event_id",
+            "message_id",
+            "session_uuid",
+            "requestGuid",
+            "trace_uuid",
+            "event_guid",
+            "patient_session_uuid",
+        ] {
+            assert_eq!(classify(col), ColumnClass::Other, "{col}");
+        }
+        for (col, want) in [
+            ("patient_id", Kind::Mrn),
+            ("member_uuid", Kind::UniqueId),
+            ("person_guid", Kind::UniqueId),
+            ("session_patient_uuid", Kind::UniqueId),
+            ("uuid", Kind::UniqueId),
+        ] {
+            assert_eq!(classify(col), ColumnClass::Holds(want), "{col}");
+        }
+        let u = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+        assert_eq!(scan("session_uuid", u).total, 0);
+        assert_eq!(scan("request_guid", u).total, 0);
+        assert_eq!(scan("member_uuid", u).types.unique_id.count, 1);
+        assert_eq!(scan("person_guid", u).types.unique_id.count, 1);
+        // Patterns still apply: an SSN in a request column is an SSN.
+        assert_eq!(scan("request_id", "SSN 219-45-6789").types.ssn.count, 1);
+    }
+
+    #[test]
+    fn date_columns_and_their_unread_values() {
+        for (col, want) in [
+            ("admission_date", ColumnClass::Holds(Kind::Date)),
+            ("admission", ColumnClass::Holds(Kind::Date)),
+            ("admitted_at", ColumnClass::Holds(Kind::Date)),
+            ("appointment_start", ColumnClass::Holds(Kind::Date)),
+            ("dos", ColumnClass::Holds(Kind::Date)),
+            ("birth_date", ColumnClass::Holds(Kind::DateOfBirth)),
+            ("patientDOB", ColumnClass::Holds(Kind::DateOfBirth)),
+            ("birth_year", ColumnClass::Holds(Kind::DateOfBirth)),
+            // About a date event, not its date.
+            ("visit_id", ColumnClass::Other),
+            ("encounter_number", ColumnClass::Other),
+            ("admission_source", ColumnClass::Other),
+            ("discharge_disposition", ColumnClass::Other),
+            ("place_of_birth", ColumnClass::Other),
+            ("birth_weight", ColumnClass::Other),
+            ("age_at_visit", ColumnClass::Holds(Kind::AgeOver89)),
+        ] {
+            assert_eq!(classify(col), want, "{col}");
+        }
+        let r = Recognizers::new();
+        let mut s = PhiScanner::new(&r);
+        let class = classify("dob");
+        for v in [
+            "1980-04-12",
+            "June 14, 1984",
+            "14.06.1984",
+            "29221",
+            "the first of May",
+            "1975",
+            "N",
+            "0000-00-00",
+            "unknown",
+            "***",
+        ] {
+            s.push(0, class, v);
+        }
+        s.push(1, classify("visit_id"), "V-88812");
+        s.finish(|i| ["dob", "visit_id"][i]);
+        let f = s.facts();
+        assert_eq!(f.types.date_of_birth.count, 3);
+        assert_eq!(
+            f.dates_unparsed,
+            vec![UnparsedDates {
+                column: "dob".into(),
+                count: 2
+            }]
+        );
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(!json.contains("29221") && !json.contains("first of May"), "{json}");
+    }
+
+    /// Rows of neutral columns: `cols[i](row)` is column i's value.
+    fn scan_neutral(rows: usize, cols: &[&dyn Fn(usize) -> String]) -> PhiFacts {
+        let r = Recognizers::new();
+        let mut s = PhiScanner::new(&r);
+        let names: Vec<String> = (1..=cols.len()).map(|i| format!("c{i:02}")).collect();
+        for row in 0..rows {
+            s.set_row(row as u64);
+            for (i, f) in cols.iter().enumerate() {
+                s.push(i, ColumnClass::Other, &f(row));
+            }
+        }
+        s.finish(|i| names[i].as_str());
+        s.facts()
+    }
+
+    #[test]
+    fn cities_under_neutral_headers_by_their_neighbours() {
+        let towns = [
+            "Lake Nicole",
+            "Port Cheryl",
+            "Tinafurt",
+            "North Angelaport",
+            "East Williamfort",
+            "Saint-Jérôme",
+        ];
+        let streets = ["Macias", "Oak", "Hill", "Grant", "Rivera"];
+        let street = |i: usize| format!("{} {} Street", 100 + i * 7, streets[i % 5]);
+        let city = |i: usize| towns[i % 6].to_string();
+        let zip = |i: usize| format!("{:05}", (i * i * 7919 + i * 13) % 89_999 + 10_000);
+        let state = |i: usize| ["Texas", "Ohio", "New York"][i % 3].to_string();
+        let job = |i: usize| ["Tax Inspector", "Nurse", "Field Engineer"][i % 3].to_string();
+        let person = |i: usize| ["Adam Brooks", "Kayla Perez", "Robert Hinton"][i % 3].to_string();
+        // street, city, ZIP: every city counted, in its column.
+        let f = scan_neutral(150, &[&street, &city, &zip]);
+        assert_eq!(
+            (f.types.city.count, f.types.city.columns.clone()),
+            (150, vec!["c02".to_string()])
+        );
+        // street, (empty address2), city, state, ZIP; the spelt-out state is not a city.
+        let empty = |_: usize| String::new();
+        let f = scan_neutral(150, &[&street, &empty, &city, &state, &zip]);
+        assert_eq!(
+            (f.types.city.count, f.types.city.columns.clone()),
+            (150, vec!["c03".to_string()])
+        );
+        // A short file is decided at the end.
+        assert_eq!(scan_neutral(30, &[&street, &city, &zip]).types.city.count, 30);
+        // Near misses: the same place-shaped values without a street to the left or a ZIP or
+        // state to the right (names, job titles).
+        let sets: [[&dyn Fn(usize) -> String; 3]; 3] =
+            [[&person, &city, &zip], [&street, &city, &job], [&street, &job, &person]];
+        for cols in &sets {
+            let f = scan_neutral(150, cols);
+            assert_eq!(f.types.city.count, 0, "{:?}", f.types.city);
+        }
+        // Fewer than 20 values say nothing.
+        assert_eq!(scan_neutral(10, &[&street, &city, &zip]).types.city.count, 0);
     }
 
     #[test]

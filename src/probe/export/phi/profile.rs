@@ -1,6 +1,7 @@
 //! ② Collect (export probe): a column's type decided from its values when its name says
 //! nothing (`c07`, `column_3`). Input: each value's shape; output: whether the column holds
-//! ZIP codes or phone numbers. No I/O.
+//! ZIP codes or phone numbers, or place names waiting on their neighbours (a city column sits
+//! between a street column and a state or ZIP column). No I/O.
 //!
 //! A bare `73265` or `3097239987` is not an identifier on its own (a quantity, an order
 //! number); a column whose first values are nearly all ZIP-shaped or phone-shaped is a ZIP or
@@ -28,6 +29,13 @@ pub struct Shape {
     /// A whole dotted quad; `Some(true)` when every part is under 32 (`13.17.16.8`), as
     /// version numbers are and few addresses outside 10/8 and 127/8 are.
     pub quad: Option<bool>,
+    /// A street address was found in it.
+    pub street: bool,
+    /// Shaped like a place name: one to four capitalised words, letters only (`Lake Nicole`,
+    /// `St. Louis`, `Saint-Jérôme`).
+    pub place: bool,
+    /// A US state or territory, by its USPS code or its name.
+    pub state: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,6 +45,9 @@ pub enum Decision {
     Holds(Kind),
     /// Four-part version numbers, not IPv4 addresses.
     Versions,
+    /// Place-shaped values: a city column if its neighbours are street and state or ZIP
+    /// columns (decided by the scanner, which sees the other columns).
+    Place,
     Nothing,
 }
 
@@ -50,6 +61,11 @@ pub struct Profile {
     rising: u32,
     quads: u32,
     small_quads: u32,
+    street: u32,
+    place: u32,
+    state: u32,
+    /// Values seen while waiting on the neighbours ([`Decision::Place`]).
+    pub waited: u32,
     last: Option<u64>,
     /// Candidates seen before the decision: (record, kind, masked value).
     pub pending: Vec<(u64, Kind, String)>,
@@ -66,6 +82,9 @@ impl Profile {
         self.phone += u32::from(s.phone);
         self.quads += u32::from(s.quad.is_some());
         self.small_quads += u32::from(s.quad == Some(true));
+        self.street += u32::from(s.street);
+        self.place += u32::from(s.place);
+        self.state += u32::from(s.state);
         if let (Some(n), Some(l)) = (s.number, self.last)
             && n > l
         {
@@ -84,10 +103,28 @@ impl Profile {
             Decision::Holds(Kind::Phone)
         } else if f64::from(self.quads) >= SHARE * n && f64::from(self.small_quads) >= SHARE * n {
             Decision::Versions
+        } else if f64::from(self.place) >= SHARE * n && f64::from(self.state) < 0.5 * n {
+            Decision::Place
         } else {
             Decision::Nothing
         };
         self.decision
+    }
+
+    /// Most of its values (of at least [`MIN_AT_END`]) held a street address.
+    pub fn street_column(&self) -> bool {
+        self.values >= MIN_AT_END && f64::from(self.street) >= 0.8 * f64::from(self.values)
+    }
+
+    /// Nearly all of its values (of at least [`MIN_AT_END`]) are US states.
+    pub fn state_column(&self) -> bool {
+        self.values >= MIN_AT_END && f64::from(self.state) >= SHARE * f64::from(self.values)
+    }
+
+    /// Seen enough values for [`street_column`](Self::street_column) and
+    /// [`state_column`](Self::state_column) to be final enough for a neighbour's decision.
+    pub fn known(&self) -> bool {
+        self.decision != Decision::Undecided || self.values >= SAMPLE
     }
 
     /// At the end of the scan: decide a column that never reached the sample size (one of
@@ -113,7 +150,7 @@ mod tests {
             zip: true,
             phone: false,
             number: Some(n),
-            quad: None,
+            ..Shape::default()
         }
     }
 

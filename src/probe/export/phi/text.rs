@@ -1,6 +1,7 @@
 //! ② Collect (export probe): recognizers that read words rather than one shape — person
 //! names, dates, phones with a country code or a national trunk `0`, postcodes, ZIP codes and
-//! cities in an address line, SSNs without dashes next to their label, IPv6. They run on
+//! cities in an address line, SSNs without dashes next to their label, medical record numbers
+//! after theirs, IPv6. They run on
 //! fields whose column does not say what they hold (free text, neutral headers). Input: one
 //! field and the pattern matches already accepted in it (never counted twice); output:
 //! (kind, start, end) per hit. No I/O.
@@ -99,6 +100,85 @@ const STATES: [&[u8]; 56] = [
     b"WV", b"WI", b"WY", b"PR", b"GU", b"VI", b"AS", b"MP",
 ];
 
+/// US state, district and territory names (for telling a state column from a city column).
+const STATE_NAMES: [&str; 56] = [
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "district of columbia",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "puerto rico",
+    "guam",
+    "virgin islands",
+    "american samoa",
+    "northern mariana islands",
+];
+
+/// A whole value that is a US state: its USPS code or its name.
+pub fn us_state(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 2 && STATES.contains(&b) || b.len() >= 4 && STATE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(v))
+}
+
+/// A whole value shaped like a place name: one to four words, each capitalised, letters and
+/// `.`, `-`, `'` only, some lower case (`Lake Nicole`, `St. Louis`, `Saint-Jérôme`; not `TX`,
+/// `Engineer, petroleum` or `7162 Macias Point`).
+pub fn place_shaped(v: &str) -> bool {
+    (3..=40).contains(&v.len())
+        && v.chars().any(char::is_lowercase)
+        && v.split(' ').count() <= 4
+        && v.split(' ').all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\''))
+        })
+}
+
 fn word_byte(b: u8) -> bool {
     // Letters (any UTF-8 letter's bytes: `Cédric` is one word) and apostrophes.
     b.is_ascii_alphabetic() || b == b'\'' || b >= 0x80
@@ -196,6 +276,7 @@ pub fn scan(
     cov.clear();
     cov.extend_from_slice(covered);
     unit_streets(lists, b, toks, cov, &mut emit);
+    mrns(b, toks, cov, &mut emit);
     digits_led(b, whole, cov, &mut emit);
     // Places before names: `Lives in Moses Lake` is a city, not a person.
     cities.clear();
@@ -209,6 +290,91 @@ pub fn scan(
     }
     cov.extend_from_slice(cities);
     names(lists, b, whole, cov, toks, &mut emit);
+}
+
+/// Words that may stand between an MRN's label and the number (`medical record number: `,
+/// `chart no. `, `patient ID #`).
+const MRN_FILLERS: [&[u8]; 6] = [b"number", b"no", b"num", b"nbr", b"id", b"is"];
+
+/// Medical record numbers by their label: `MRN 00123456`, `chart #A-778812`, `record # 556677`,
+/// `medical record number: 1234567`, `patient ID 884213`. A label alone is not enough for the
+/// ambiguous words: `record` needs `medical`/`health`/`patient` before it or `#`/`no`/`number`
+/// after it (`record 3 of 12`, `record count` are not MRNs), `patient`/`pt` need `id`, `#`, `no`
+/// or `number`, `MR` needs `#` (`Mr. Smith`). The number: up to three capital letters and a `-`,
+/// then 5–12 digits (one `-` group may follow); never a dotted version or a grouped phone.
+fn mrns(
+    b: &[u8],
+    toks: &[Tok],
+    cov: &mut Vec<(usize, usize, Kind)>,
+    emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
+) {
+    let w = |k: usize| &b[toks[k].s..toks[k].e];
+    let is = |k: usize, x: &[&[u8]]| x.iter().any(|l| lower_eq(w(k), l));
+    for k in 0..toks.len() {
+        let strong =
+            is(k, &[b"mrn", b"mrns", b"medrec", b"chart"]) || is(k, &[b"mr"]) && b.get(toks[k].e) == Some(&b'#');
+        let record = is(k, &[b"record", b"rec"]) && k > 0 && is(k - 1, &[b"medical", b"med", b"health", b"patient"]);
+        let weak = is(k, &[b"record", b"rec", b"patient", b"pt"]);
+        if !(strong || record || weak) {
+            continue;
+        }
+        // Skip separators and filler words up to the number; a weak label needs a `#` or a
+        // filler word on the way.
+        let mut j = toks[k].e;
+        let mut filled = false;
+        let mut next = k + 1;
+        loop {
+            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'.' | b'=') {
+                filled |= b[j] == b'#';
+                j += 1;
+            }
+            if next < toks.len() && toks[next].s == j && is(next, &MRN_FILLERS) && j - toks[k].e <= 24 {
+                // `is` bridges (`MRN is 00123456`) but does not make a weak label one.
+                filled |= !is(next, &[b"is"]);
+                j = toks[next].e;
+                next += 1;
+                continue;
+            }
+            break;
+        }
+        if !(strong || record || filled) || j >= b.len() {
+            continue;
+        }
+        if let Some(e) = mrn_number(b, j) {
+            emit(Kind::Mrn, j, e, cov);
+            cov.push((j, e, Kind::Mrn));
+        }
+    }
+}
+
+/// A record number at `i`: `[A-Z]{0,3}-?\d{5,12}(-\d{1,6})?`, not glued to more of a token.
+fn mrn_number(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_uppercase() && j - i < 3 {
+        j += 1;
+    }
+    if j > i && b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let d0 = j;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    if !(5..=12).contains(&(j - d0)) {
+        return None;
+    }
+    if b.get(j) == Some(&b'-') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        let g = j + 1;
+        j = g;
+        while j < b.len() && b[j].is_ascii_digit() && j - g < 6 {
+            j += 1;
+        }
+    }
+    let glued = b.get(j).is_some_and(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'.' | b'-' | b'/') && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)
+    });
+    (!glued && (i == 0 || !b[i - 1].is_ascii_alphanumeric())).then_some(j)
 }
 
 /// Phones with a country code or trunk `0`, postcodes, SSNs by their label, IPv6, ZIP codes
@@ -680,6 +846,34 @@ fn places(
         }
         emit(Kind::City, toks[first].s, toks[last].e, covered);
     }
+    // `Lake Nicole, TX 73265`: an address line's last part, in a cell of its own or in text.
+    // Up to three capitalised words before `, ST 12345` (not a street already found).
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b',', &b[i..]) {
+        let c = i + off;
+        i = c + 1;
+        let zip = c + 5;
+        let state_zip = b.get(c + 1) == Some(&b' ')
+            && b.get(c + 4) == Some(&b' ')
+            && STATES.contains(&&b[c + 2..(c + 4).min(b.len())])
+            && b.get(zip..zip + 5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && !b.get(zip + 5).is_some_and(|x| x.is_ascii_alphanumeric());
+        let Some(last) = toks.iter().position(|t| t.e == c) else {
+            continue;
+        };
+        if !state_zip {
+            continue;
+        }
+        let mut first = last;
+        let usable = |k: usize| capitalised(b, toks[k], false) && !overlaps(covered, toks[k].s, toks[k].e);
+        if !usable(last) {
+            continue;
+        }
+        while first > 0 && last - first < 2 && &b[toks[first - 1].e..toks[first].s] == b" " && usable(first - 1) {
+            first -= 1;
+        }
+        emit(Kind::City, toks[first].s, toks[last].e, covered);
+    }
 }
 
 #[cfg(test)]
@@ -753,11 +947,86 @@ mod tests {
         assert_eq!(kinds("N4X5T9", true), [Kind::Zip]);
         assert_eq!(kinds("SSN 219456789 on file", false), [Kind::Ssn]);
         assert_eq!(kinds("from 2001:db8::8a2e:370:7334 at", false), [Kind::IpAddress]);
-        assert_eq!(kinds("Austin, TX 78701", false), [Kind::Zip]);
+        assert_eq!(kinds("Austin, TX 78701", false), [Kind::Zip, Kind::City]);
         assert_eq!(kinds("zip code 30301-1234", false), [Kind::Zip]);
         assert_eq!(kinds("Lives in Lake Nicole. Fine.", false), [Kind::City]);
         assert_eq!(kinds("called at 6243756529, no answer", false), [Kind::Phone]);
         assert_eq!(kinds("Studio 48a, King Mills", true), [Kind::StreetAddress]);
+    }
+
+    #[test]
+    fn city_in_an_address_line() {
+        assert_eq!(
+            found("Lake Nicole, TX 73265", true),
+            [
+                (Kind::Zip, "73265".to_string()),
+                (Kind::City, "Lake Nicole".to_string())
+            ]
+        );
+        assert!(
+            found("mailed to 12 Oak Street, North Angelaport, WA 98101-2201 today", false)
+                .contains(&(Kind::City, "North Angelaport".to_string()))
+        );
+        // Near misses: no state and ZIP after the comma, lower case, a state name spelled out.
+        for v in [
+            "Lake Nicole, 73265",
+            "Lake Nicole, TX",
+            "lake nicole, TX 73265",
+            "Smith, TX 7326",
+            "Invoice, TX 73265X",
+        ] {
+            assert!(!kinds(v, true).contains(&Kind::City), "{v}: {:?}", found(v, true));
+        }
+        assert!(place_shaped("Lake Nicole") && place_shaped("St. Louis") && place_shaped("Saint-Jérôme"));
+        for v in [
+            "TX",
+            "Engineer, petroleum",
+            "7162 Macias Point",
+            "lake nicole",
+            "A B C D E",
+        ] {
+            assert!(!place_shaped(v), "{v}");
+        }
+        assert!(us_state("TX") && us_state("New York") && !us_state("York"));
+    }
+
+    #[test]
+    fn mrn_by_its_label() {
+        for (v, want) in [
+            ("MRN 00123456 on file", "00123456"),
+            ("see chart #A-778812 for details", "A-778812"),
+            ("record # 556677 reviewed", "556677"),
+            ("medical record number: 4417720", "4417720"),
+            ("Medical Record No. 88123-04 updated", "88123-04"),
+            ("mrn: 0099812", "0099812"),
+            ("Patient ID 884213 admitted", "884213"),
+            ("chart 1029384", "1029384"),
+            ("MR# 7712345", "7712345"),
+        ] {
+            assert_eq!(found(v, false), [(Kind::Mrn, want.to_string())], "{v}");
+        }
+    }
+
+    #[test]
+    fn mrn_near_misses() {
+        for v in [
+            "order #556677 shipped", // no record label
+            "invoice 1234567 paid",
+            "version 12345 released",
+            "record 3 of 12",               // too short, and no `#`
+            "record count 556677",          // `record` without `#`, `no` or `number`
+            "patient is 12345 steps ahead", // `is` does not make `patient` a label
+            "Patient 556677 arrived",       // `patient` alone
+            "chart v1.2.3",                 // a version
+            "chart 312-201-0147",           // a grouped phone is not a record number
+            "chart #1234",                  // four digits
+            "chart 12345.6 mg",             // a decimal
+            "Mr. Smith 1234567",            // a title, not MR#
+            "MRN pending",
+        ] {
+            let got = found(v, false);
+            assert!(!got.iter().any(|x| x.0 == Kind::Mrn), "{v}: {got:?}");
+        }
     }
 
     #[test]
