@@ -4,7 +4,7 @@
 //! Also (issue 13) an HTTP exchange that fails on a real server after a good handshake.
 
 use super::servers::*;
-use super::{assess_json, good_leaf, probe, settings};
+use super::{assess_json, finding, good_leaf, probe, settings};
 
 fn path(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
@@ -23,15 +23,6 @@ fn ecdsa_and_expired_rsa(pki: &Pki) -> (Leaf, Leaf) {
         rsa_key(),
     );
     (ec, rsa)
-}
-
-fn finding<'a>(j: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no finding of {rule}"))
 }
 
 /// The defect of the issue: `hipaa-cert-unexpired` passed on the ECDSA certificate while RSA

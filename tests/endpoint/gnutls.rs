@@ -9,25 +9,10 @@ use std::time::Duration;
 
 use super::servers::*;
 use super::stack_servers::GnutlsServ;
-use super::{assess_json, good_leaf, names, probe, settings};
+use super::{assess_json, finding, good_leaf, names, probe, settings, sorted};
 
 fn rsa_leaf(pki: &Pki, tag: &str, to: (i32, u8, u8)) -> Leaf {
     pki.leaf_keyed(tag, &["localhost"], (2020, 1, 1), to, Kind::Signed, rsa_key())
-}
-
-fn finding<'a>(j: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no finding of {rule}"))
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v.dedup();
-    v
 }
 
 /// TLS 1.0 and 1.2 with 3DES, an ECDSA and an RSA certificate: exactly the suites the priority

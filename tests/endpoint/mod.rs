@@ -84,6 +84,23 @@ pub fn assess_json(pki: &Pki, port: u16) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// The finding of `rule` in a JSON report (the first, for a single-endpoint run).
+fn finding<'a>(j: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no finding of {rule}"))
+}
+
+/// Names sorted and without repeats, for comparing lists whose order the server decides.
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
 fn good_leaf(pki: &Pki, tag: &str) -> Leaf {
     pki.leaf(tag, &["localhost"], (2025, 1, 1), (2035, 1, 1), Kind::Signed)
 }

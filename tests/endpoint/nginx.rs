@@ -4,22 +4,7 @@
 
 use super::servers::*;
 use super::stack_servers::{Nginx, nginx_certs};
-use super::{assess_json, good_leaf, names, probe, settings};
-
-fn finding<'a>(j: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no finding of {rule}"))
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v.dedup();
-    v
-}
+use super::{assess_json, finding, good_leaf, names, probe, settings, sorted};
 
 /// TLS 1.0 and 1.2 with three ECDSA suites (one NULL; Debian's OpenSSL 3 has no 3DES left) at
 /// security level 0.
