@@ -5,7 +5,7 @@
    suites, TLS 1.2-only AES-256-GCM, TLS 1.3 only, default, self-signed) on 127.0.0.1, runs
    `vetter assess --save-facts` and `sslyze` on each, and compares accepted versions and suites.
 2. Times full version + suite + group enumeration of one host (the weak-suite server), median
-   of 5, vetter vs sslyze.
+   of 5, vetter vs sslyze and sslscan.
 3. Times 100 endpoints on 127.0.0.2..101 (one s_server each) with --concurrency 32 against one.
 
 Benchmark only (never run by scripts/test). sslyze is installed into target/sslyze-venv:
@@ -260,6 +260,12 @@ def main():
             st = median_time(lambda: sslyze(port, f"{d}/one.sslyze.json"))
             print(f"sslyze: median {st[0]:.3f} s (min {st[1]:.3f}, max {st[2]:.3f})")
             print(f"vetter is {st[0] / vt[0]:.1f}x faster")
+        if have_sslscan:
+            # sslscan's default scan: versions, every suite per version, groups, the certificate
+            # (the same ground as vetter's enumeration; heartbleed/renegotiation/compression off).
+            ct = median_time(lambda: sslscan(port, f"{d}/one.sslscan.xml", ids))
+            print(f"sslscan: median {ct[0]:.3f} s (min {ct[1]:.3f}, max {ct[2]:.3f})")
+            print(f"vetter is {ct[0] / vt[0]:.1f}x faster than sslscan")
     finally:
         for p in procs:
             p.kill()
