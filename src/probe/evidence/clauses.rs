@@ -1104,4 +1104,186 @@ mod tests {
         assert_eq!((b.days, b.clock_start.as_deref()), (Some(10), Some("discovery")));
         assert!(b.quote.as_deref().unwrap().contains("the Response Period"));
     }
+
+    /// Every (sentence, clause, expected presence) that differs, so one run shows them all.
+    fn presence_misses(read: fn(&str) -> BTreeMap<String, Clause>, cases: &[(&str, &str, bool)]) -> Vec<String> {
+        cases
+            .iter()
+            .filter(|(t, k, want)| read(t)[*k].present != Some(*want))
+            .map(|(t, k, want)| format!("{k} should be {want}: {t}"))
+            .collect()
+    }
+
+    #[test]
+    fn batch_ten_dpa_phrasings() {
+        // Phrasings of real DPAs the reader missed on their first run (batch 10), and the
+        // sentences that must not state the clause.
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "You agree that Processor may process your data as described in our data policy and only for that purpose.",
+                "purposes",
+                true,
+            ),
+            (
+                "2.2 The Data Processor shall process the types and categories of personal data and for the purpose(s) set out in Appendix 1.",
+                "purposes",
+                true,
+            ),
+            (
+                "**Purpose(s) of the data transfer and further processing:** The provision of the Services.",
+                "purposes",
+                true,
+            ),
+            (
+                "The contractor processes personal data exclusively as contractually agreed or as instructed by the client.",
+                "instructions",
+                true,
+            ),
+            (
+                "We will enforce suitable contractual obligations on Our personnel, encompassing necessary provisions about confidentiality, data protection, and data security.",
+                "confidentiality",
+                true,
+            ),
+            (
+                "The commissioning of further subcontractors is permitted, the subcontractors are to be notified in writing to the client prior to the beginning of the data processing.",
+                "sub_processors",
+                true,
+            ),
+            (
+                "The contractor reserves the right to employ new subcontractors or to replace subcontractors.",
+                "sub_processors",
+                true,
+            ),
+            (
+                "If data subjects assert rights against him, the contractor undertakes to support the client to the extent necessary.",
+                "data_subject_assistance",
+                true,
+            ),
+            (
+                "The contractor undertakes to support the client in the scope of its obligations pursuant to Art. 33 and 34 of the General Data Protection Regulation.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "We will provide reasonable information, cooperation, and assistance to You regarding any measures to be undertaken in response to a Personal Data Breach under Data Protection Laws.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "This includes assistance concerning the communication of the Personal Data Breach to Data Subjects and national data protection authorities.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "All data will be permanently deleted without undue delay upon deletion.",
+                "deletion_or_return",
+                true,
+            ),
+            (
+                "Upon termination of the contract, the data will be destroyed.",
+                "deletion_or_return",
+                true,
+            ),
+            (
+                "You shall be entitled to, once per year, conduct an audit on the necessary documents and information in order for you to prove compliance.",
+                "audits",
+                true,
+            ),
+            (
+                "The client shall be entitled to check compliance with the provisions on data protection, in particular by obtaining information and viewing the stored data and data processing programs, as well as other on-site inspections.",
+                "audits",
+                true,
+            ),
+            (
+                "Inspections of the contractor shall be carried out without avoidable disruption of his business operations.",
+                "audits",
+                true,
+            ),
+            (
+                "Processor is open source software, allowing anyone to audit our code and understand how data is handled.",
+                "audits",
+                false,
+            ),
+            (
+                "Visitor data is processed and stored within the European Union on EU-owned infrastructure.",
+                "transfers",
+                true,
+            ),
+            // Not a purpose clause, not a deletion duty.
+            (
+                "The nature, scope, context and purposes of processing are taken into account.",
+                "purposes",
+                false,
+            ),
+            (
+                "You can delete your account from the settings page.",
+                "deletion_or_return",
+                false,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        // Stored within the EU is a promise to keep the data there; stored in the EU and backed
+        // up elsewhere is not.
+        let t = transfers("Visitor data is processed and stored within the European Union on EU-owned infrastructure.");
+        assert_eq!(t.eea_only, Some(true));
+        let t = transfers(
+            "Customer data is stored in the EU and backed up in the United States; transfers outside the EEA rely on the SCCs.",
+        );
+        assert_eq!(t.eea_only, Some(false));
+        // "having become aware" and "became aware" start the clock at discovery.
+        for t in [
+            "5.1 The Data Processor shall notify you in writing of any suspected or identified data breach without undue delay after having become aware thereof.",
+            "Processor shall notify Controller of a Personal Data Breach within 48 hours after it became aware of it.",
+        ] {
+            assert_eq!(
+                dpa(t)["breach_notification"].clock_start.as_deref(),
+                Some("discovery"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_ten_baa_phrasings() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "Material changes affecting Subcontractors that handle PHI shall be communicated to Covered Entity at least 30 days in advance where practicable.",
+                "subprocessor_notice",
+                true,
+            ),
+            (
+                "Report to Covered Entity all Security Incidents (including patterns of unsuccessful attempts) immediately or within 24 hours of awareness.",
+                "incident_carveout",
+                false,
+            ),
+            (
+                "Covered Entity acknowledges that unsuccessful Security Incidents (pings, port scans, denied access attempts, and similar) occur continuously.",
+                "incident_carveout",
+                true,
+            ),
+            (
+                "Assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524-528 (access, amendment, accounting of disclosures, restrictions).",
+                "amendment",
+                true,
+            ),
+            (
+                "Assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524–528.",
+                "accounting",
+                true,
+            ),
+            (
+                "Comply with HITECH Act requirements, including breach notification, marketing restrictions (45 C.F.R. § 164.508(b)(4)), and fundraising limitations.",
+                "sale_or_marketing",
+                false,
+            ),
+            (
+                "Business Associate may use PHI for marketing of its own services.",
+                "sale_or_marketing",
+                true,
+            ),
+        ];
+        let misses = presence_misses(baa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
 }
