@@ -303,12 +303,13 @@ fn transfer_context(s: &str) -> bool {
     l.contains("transfer")
 }
 
-/// The window of the duty (of a notice, one addressed to the practice or to no one named): the first
-/// at or after the clause's trigger, else the last one before it.
+/// The window of the duty (of a notice, one addressed to the practice or to no one named; never a
+/// figure cited for comparison): the first at or after the clause's trigger, else the last one
+/// before it.
 fn duty_windows(h: &Hit, notice: bool, p: &Phrasing) -> Vec<Window> {
     let ws = numbers::windows(h.part);
     let kept: Vec<Window> = (0..ws.len())
-        .filter(|&i| !notice || !to_other(h.part, &ws, i, p))
+        .filter(|&i| !ws[i].cited && (!notice || !to_other(h.part, &ws, i, p)))
         .map(|i| ws[i].clone())
         .collect();
     kept.iter()
@@ -1285,5 +1286,18 @@ mod tests {
         ];
         let misses = presence_misses(baa, cases);
         assert!(misses.is_empty(), "{misses:#?}");
+    }
+
+    #[test]
+    fn a_window_cited_for_comparison_or_in_brackets() {
+        let c = baa(
+            "(b) **Reporting.** Report to Covered Entity any use or disclosure of PHI not permitted by this Agreement, including any incident meeting the definition of a \"Breach\" under 45 CFR §164.402, without unreasonable delay and in no case later than **[10] business days** after discovery — a shorter window than the general 60-day HIPAA maximum, deliberately, so that Covered Entity retains adequate time within its own 60-day statutory clock to notify affected patients.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.unit.as_deref()), (Some(10), Some("business_days")));
+        let c = baa(
+            "Business Associate shall report any Breach of Unsecured PHI to Covered Entity within 60 days of discovery.\n",
+        );
+        assert_eq!(c["breach_notification"].days, Some(60));
     }
 }
