@@ -1300,4 +1300,20 @@ mod tests {
         );
         assert_eq!(c["breach_notification"].days, Some(60));
     }
+
+    #[test]
+    fn a_response_window_under_the_individual_rights_heading() {
+        // b17: the window is the next sentence, under the section's heading.
+        let t = "### 4.3 Individual Rights\n\nTo the extent Business Associate maintains PHI in a Designated Record Set, assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524-528 (access, amendment, accounting of disclosures). Business Associate will respond to Covered Entity's written requests within 30 days (or 60 days with one extension).\n";
+        let c = baa(t);
+        assert_eq!(
+            (c["individual_access"].days, c["amendment"].days, c["accounting"].days),
+            (Some(30), Some(30), Some(30))
+        );
+        // The same words under another heading are no access window.
+        let c = baa(
+            "### 5.2 Support\n\nBusiness Associate will respond to Covered Entity's written requests within 5 days.\n",
+        );
+        assert_eq!(c["individual_access"].present, Some(false));
+    }
 }
