@@ -80,7 +80,11 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     // A clause whose clock is read is a notice duty: read it from duties, not mentions.
     let notice = wants("clock");
     let mut hits = Vec::new();
-    for u in units {
+    for (i, u) in units.iter().enumerate() {
+        // A short label ("Data Protection Officer") is answered on the next line.
+        let label_answered = || {
+            u.text.chars().count() <= 80 && units.get(i + 1).is_some_and(|n| any(&spec.requires, &n.text))
+        };
         for part in parts(&u.text) {
             let in_section =
                 || first(&spec.section_match, part).filter(|_| u.path.iter().any(|h| any(&spec.section, h)));
@@ -88,6 +92,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
                 continue;
             };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
+                continue;
+            }
+            if !spec.requires.is_empty() && !any(&spec.requires, part) && !label_answered() {
                 continue;
             }
             let duty = any(p.group("duty", "notice"), part);
@@ -1315,5 +1322,35 @@ mod tests {
             "### 5.2 Support\n\nBusiness Associate will respond to Covered Entity's written requests within 5 days.\n",
         );
         assert_eq!(c["individual_access"].present, Some(false));
+    }
+
+    #[test]
+    fn a_notice_window_two_sentences_after_the_duty_under_its_heading() {
+        // d13: the window and its clock are in a sentence about "the notification", under the
+        // heading "9. Notification requirements".
+        let t = "## 9. Notification requirements\n\n1. The contractor immediately informs the client of personal data protection breaches. Also justified suspicions on this are to be communicated. The notification must be made at the latest within 24 hours after the contractor's knowledge of the relevant event to an address specified by the client.\n";
+        let b = &dpa(t)["breach_notification"];
+        assert_eq!((b.hours, b.clock_start.as_deref()), (Some(24), Some("discovery")));
+        // Under a heading about sub-processors the same words are not the breach notice's.
+        let t = "## 7. Changes to sub-processors\n\nThe notification must be made at least 30 days before the change.\n\n## 9. Breaches\n\nProcessor shall notify Controller of any Personal Data Breach within 48 hours.\n";
+        let b = &dpa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (Some(48), None));
+    }
+
+    #[test]
+    fn a_dpo_contact_names_someone() {
+        // d13: a conditional appointment, a mention and a form's field name name nobody.
+        let c = dpa(
+            "8. If required by law, the contractor shall appoint a competent and reliable person as data protection officer. In cases of doubt, the client can contact the data protection officer directly.\n\nThe notice must contain the name and contact details of the data protection officer or other contact point.\n",
+        );
+        assert_eq!(c["dpo_contact"].present, Some(false));
+        // A name, an e-mail address or a telephone number, in the sentence or the field's next line.
+        for t in [
+            "Processor's data protection officer can be reached at dpo@northwind.example.",
+            "- DPO: Jane Doe, Head of Privacy",
+            "**Data Protection Officer**\n\nJane Doe, +49 30 1234 5678\n",
+        ] {
+            assert_eq!(dpa(t)["dpo_contact"].present, Some(true), "{t}");
+        }
     }
 }

@@ -133,6 +133,9 @@ pub struct ClauseSpec {
     /// needed" under "Breach Notification").
     pub section_match: Vec<Regex>,
     pub section: Vec<Regex>,
+    /// A part counts only if it, or the line after a short label, also matches one of these
+    /// (a DPO's name, e-mail or telephone number).
+    pub requires: Vec<Regex>,
 }
 
 /// All phrasing, compiled.
@@ -414,6 +417,7 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                             prev.negation.extend(spec.negation);
                             prev.section_match.extend(spec.section_match);
                             prev.section.extend(spec.section);
+                            prev.requires.extend(spec.requires);
                             for e in spec.extract {
                                 if !prev.extract.contains(&e) {
                                     prev.extract.push(e);
@@ -448,6 +452,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
         extract: vec![],
         section_match: vec![],
         section: vec![],
+        requires: vec![],
     };
     for (k, v) in t {
         let kat = format!("{at}.{k}");
@@ -456,6 +461,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             "exclude" => spec.exclude = c.list(v, &kat),
             "section_match" => spec.section_match = c.list(v, &kat),
             "section" => spec.section = c.list(v, &kat),
+            "requires" => spec.requires = c.list(v, &kat),
             "negation" => {
                 spec.negation = match v.as_str() {
                     Some(name) => {
@@ -484,7 +490,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             },
             other => c.problems.push((
                 kat,
-                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section"),
+                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section, requires"),
             )),
         }
     }
