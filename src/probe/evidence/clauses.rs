@@ -110,10 +110,10 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
         }
     }
     if hits.is_empty() {
-        return Clause {
+        return described(units, spec).unwrap_or(Clause {
             present: Some(false),
             ..Default::default()
-        };
+        });
     }
     // The hit that carries the clause's numbers: the worst window when windows are read, from
     // the parts that impose the duty when there are such parts with windows.
@@ -193,6 +193,25 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
     }
     c
+}
+
+/// The clause stated by a labelled description (`described_by`): at least two of its labels,
+/// different ones, each on a line of its own. Located at the first label.
+fn described(units: &[&Unit], spec: &ClauseSpec) -> Option<Clause> {
+    // Each label on a line of its own: one line counts for one label only.
+    let mut lines: Vec<usize> = Vec::new();
+    for re in &spec.described_by {
+        if let Some(i) = (0..units.len()).find(|i| !lines.contains(i) && re.is_match(&units[*i].text)) {
+            lines.push(i);
+        }
+    }
+    let u = units[*lines.iter().min().filter(|_| lines.len() >= 2)?];
+    Some(Clause {
+        present: Some(true),
+        location: Some(u.loc.clone()),
+        quote: Some(short_quote(&u.quote)),
+        ..Default::default()
+    })
 }
 
 /// The transfer mechanisms named in the clause's parts and in any sentence about transfers, in a
@@ -1352,5 +1371,19 @@ mod tests {
         ] {
             assert_eq!(dpa(t)["dpo_contact"].present, Some(true), "{t}");
         }
+    }
+
+    #[test]
+    fn subject_matter_by_a_scope_sentence_or_an_annex_description() {
+        let c = dpa("This DPA applies to visitor data processed by Processor on behalf of the Controller in connection with the use of the service.\n");
+        assert_eq!(c["subject_matter"].present, Some(true));
+        // d15: the SCC annex's labelled description, no "subject matter" words.
+        let c = dpa(
+            "## Schedule A\n\n### Description of Transfer\n\n**Categories of data subjects whose personal data is transferred:**\n\nEmployees and customers of the data exporter.\n\n**Categories of personal data transferred:**\n\nNames and e-mail addresses.\n\n**Frequency of transfer:**\n\nPersonal Data is transferred on a continuous basis.\n",
+        );
+        assert_eq!(c["subject_matter"].present, Some(true));
+        // One label alone, or the words inside a sentence, describe nothing.
+        let c = dpa("The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n");
+        assert_eq!(c["subject_matter"].present, Some(false));
     }
 }

@@ -136,6 +136,10 @@ pub struct ClauseSpec {
     /// A part counts only if it, or the line after a short label, also matches one of these
     /// (a DPO's name, e-mail or telephone number).
     pub requires: Vec<Regex>,
+    /// Labels of a description that states the clause when at least two different ones label
+    /// the document's lines (an SCC annex's "Categories of data subjects:", "Nature of the
+    /// processing:" for the subject matter).
+    pub described_by: Vec<Regex>,
 }
 
 /// All phrasing, compiled.
@@ -418,6 +422,7 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                             prev.section_match.extend(spec.section_match);
                             prev.section.extend(spec.section);
                             prev.requires.extend(spec.requires);
+                            prev.described_by.extend(spec.described_by);
                             for e in spec.extract {
                                 if !prev.extract.contains(&e) {
                                     prev.extract.push(e);
@@ -453,6 +458,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
         section_match: vec![],
         section: vec![],
         requires: vec![],
+        described_by: vec![],
     };
     for (k, v) in t {
         let kat = format!("{at}.{k}");
@@ -462,6 +468,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             "section_match" => spec.section_match = c.list(v, &kat),
             "section" => spec.section = c.list(v, &kat),
             "requires" => spec.requires = c.list(v, &kat),
+            "described_by" => spec.described_by = c.list(v, &kat),
             "negation" => {
                 spec.negation = match v.as_str() {
                     Some(name) => {
@@ -490,7 +497,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             },
             other => c.problems.push((
                 kat,
-                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section, requires"),
+                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section, requires, described_by"),
             )),
         }
     }
