@@ -82,9 +82,8 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     let mut hits = Vec::new();
     for (i, u) in units.iter().enumerate() {
         // A short label ("Data Protection Officer") is answered on the next line.
-        let label_answered = || {
-            u.text.chars().count() <= 80 && units.get(i + 1).is_some_and(|n| any(&spec.requires, &n.text))
-        };
+        let label_answered =
+            || u.text.chars().count() <= 80 && units.get(i + 1).is_some_and(|n| any(&spec.requires, &n.text));
         for part in parts(&u.text) {
             let in_section =
                 || first(&spec.section_match, part).filter(|_| u.path.iter().any(|h| any(&spec.section, h)));
@@ -1375,7 +1374,9 @@ mod tests {
 
     #[test]
     fn subject_matter_by_a_scope_sentence_or_an_annex_description() {
-        let c = dpa("This DPA applies to visitor data processed by Processor on behalf of the Controller in connection with the use of the service.\n");
+        let c = dpa(
+            "This DPA applies to visitor data processed by Processor on behalf of the Controller in connection with the use of the service.\n",
+        );
         assert_eq!(c["subject_matter"].present, Some(true));
         // d15: the SCC annex's labelled description, no "subject matter" words.
         let c = dpa(
@@ -1383,7 +1384,9 @@ mod tests {
         );
         assert_eq!(c["subject_matter"].present, Some(true));
         // One label alone, or the words inside a sentence, describe nothing.
-        let c = dpa("The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n");
+        let c = dpa(
+            "The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n",
+        );
         assert_eq!(c["subject_matter"].present, Some(false));
     }
 }

@@ -90,6 +90,8 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "date",
             "open",
             "all_closed",
+            "all_closed_any",
+            "all_closed_any_exclude",
             "api",
             "scope",
             "api_noise",
