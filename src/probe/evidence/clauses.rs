@@ -1362,11 +1362,17 @@ mod tests {
             "8. If required by law, the contractor shall appoint a competent and reliable person as data protection officer. In cases of doubt, the client can contact the data protection officer directly.\n\nThe notice must contain the name and contact details of the data protection officer or other contact point.\n",
         );
         assert_eq!(c["dpo_contact"].present, Some(false));
+        // A regulation's number is no telephone number.
+        let c = dpa(
+            "Processor shall appoint a data protection officer where Article 37 of Regulation (EU) 2016/679 requires.\n",
+        );
+        assert_eq!(c["dpo_contact"].present, Some(false));
         // A name, an e-mail address or a telephone number, in the sentence or the field's next line.
         for t in [
             "Processor's data protection officer can be reached at dpo@northwind.example.",
             "- DPO: Jane Doe, Head of Privacy",
             "**Data Protection Officer**\n\nJane Doe, +49 30 1234 5678\n",
+            "Our data protection officer can be reached by telephone at (030) 1234-5678.",
         ] {
             assert_eq!(dpa(t)["dpo_contact"].present, Some(true), "{t}");
         }
