@@ -80,7 +80,10 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
     // A clause whose clock is read is a notice duty: read it from duties, not mentions.
     let notice = wants("clock");
     let mut hits = Vec::new();
-    for u in units {
+    for (i, u) in units.iter().enumerate() {
+        // A short label ("Data Protection Officer") is answered on the next line.
+        let label_answered =
+            || u.text.chars().count() <= 80 && units.get(i + 1).is_some_and(|n| any(&spec.requires, &n.text));
         for part in parts(&u.text) {
             let in_section =
                 || first(&spec.section_match, part).filter(|_| u.path.iter().any(|h| any(&spec.section, h)));
@@ -88,6 +91,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
                 continue;
             };
             if any(&spec.exclude, part) || any(&spec.negation, part) {
+                continue;
+            }
+            if !spec.requires.is_empty() && !any(&spec.requires, part) && !label_answered() {
                 continue;
             }
             let duty = any(p.group("duty", "notice"), part);
@@ -103,10 +109,10 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
         }
     }
     if hits.is_empty() {
-        return Clause {
+        return described(units, spec).unwrap_or(Clause {
             present: Some(false),
             ..Default::default()
-        };
+        });
     }
     // The hit that carries the clause's numbers: the worst window when windows are read, from
     // the parts that impose the duty when there are such parts with windows.
@@ -186,6 +192,25 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
     }
     c
+}
+
+/// The clause stated by a labelled description (`described_by`): at least two of its labels,
+/// different ones, each on a line of its own. Located at the first label.
+fn described(units: &[&Unit], spec: &ClauseSpec) -> Option<Clause> {
+    // Each label on a line of its own: one line counts for one label only.
+    let mut lines: Vec<usize> = Vec::new();
+    for re in &spec.described_by {
+        if let Some(i) = (0..units.len()).find(|i| !lines.contains(i) && re.is_match(&units[*i].text)) {
+            lines.push(i);
+        }
+    }
+    let u = units[*lines.iter().min().filter(|_| lines.len() >= 2)?];
+    Some(Clause {
+        present: Some(true),
+        location: Some(u.loc.clone()),
+        quote: Some(short_quote(&u.quote)),
+        ..Default::default()
+    })
 }
 
 /// The transfer mechanisms named in the clause's parts and in any sentence about transfers, in a
@@ -303,12 +328,13 @@ fn transfer_context(s: &str) -> bool {
     l.contains("transfer")
 }
 
-/// The window of the duty (of a notice, one addressed to the practice or to no one named): the first
-/// at or after the clause's trigger, else the last one before it.
+/// The window of the duty (of a notice, one addressed to the practice or to no one named; never a
+/// figure cited for comparison): the first at or after the clause's trigger, else the last one
+/// before it.
 fn duty_windows(h: &Hit, notice: bool, p: &Phrasing) -> Vec<Window> {
     let ws = numbers::windows(h.part);
     let kept: Vec<Window> = (0..ws.len())
-        .filter(|&i| !notice || !to_other(h.part, &ws, i, p))
+        .filter(|&i| !ws[i].cited && (!notice || !to_other(h.part, &ws, i, p)))
         .map(|i| ws[i].clone())
         .collect();
     kept.iter()
@@ -1103,5 +1129,270 @@ mod tests {
         let b = &c["breach_notification"];
         assert_eq!((b.days, b.clock_start.as_deref()), (Some(10), Some("discovery")));
         assert!(b.quote.as_deref().unwrap().contains("the Response Period"));
+    }
+
+    /// Every (sentence, clause, expected presence) that differs, so one run shows them all.
+    fn presence_misses(read: fn(&str) -> BTreeMap<String, Clause>, cases: &[(&str, &str, bool)]) -> Vec<String> {
+        cases
+            .iter()
+            .filter(|(t, k, want)| read(t)[*k].present != Some(*want))
+            .map(|(t, k, want)| format!("{k} should be {want}: {t}"))
+            .collect()
+    }
+
+    #[test]
+    fn batch_ten_dpa_phrasings() {
+        // Phrasings of real DPAs the reader missed on their first run (batch 10), and the
+        // sentences that must not state the clause.
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "You agree that Processor may process your data as described in our data policy and only for that purpose.",
+                "purposes",
+                true,
+            ),
+            (
+                "2.2 The Data Processor shall process the types and categories of personal data and for the purpose(s) set out in Appendix 1.",
+                "purposes",
+                true,
+            ),
+            (
+                "**Purpose(s) of the data transfer and further processing:** The provision of the Services.",
+                "purposes",
+                true,
+            ),
+            (
+                "The contractor processes personal data exclusively as contractually agreed or as instructed by the client.",
+                "instructions",
+                true,
+            ),
+            (
+                "We will enforce suitable contractual obligations on Our personnel, encompassing necessary provisions about confidentiality, data protection, and data security.",
+                "confidentiality",
+                true,
+            ),
+            (
+                "The commissioning of further subcontractors is permitted, the subcontractors are to be notified in writing to the client prior to the beginning of the data processing.",
+                "sub_processors",
+                true,
+            ),
+            (
+                "The contractor reserves the right to employ new subcontractors or to replace subcontractors.",
+                "sub_processors",
+                true,
+            ),
+            (
+                "If data subjects assert rights against him, the contractor undertakes to support the client to the extent necessary.",
+                "data_subject_assistance",
+                true,
+            ),
+            (
+                "The contractor undertakes to support the client in the scope of its obligations pursuant to Art. 33 and 34 of the General Data Protection Regulation.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "We will provide reasonable information, cooperation, and assistance to You regarding any measures to be undertaken in response to a Personal Data Breach under Data Protection Laws.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "This includes assistance concerning the communication of the Personal Data Breach to Data Subjects and national data protection authorities.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "All data will be permanently deleted without undue delay upon deletion.",
+                "deletion_or_return",
+                true,
+            ),
+            (
+                "Upon termination of the contract, the data will be destroyed.",
+                "deletion_or_return",
+                true,
+            ),
+            (
+                "You shall be entitled to, once per year, conduct an audit on the necessary documents and information in order for you to prove compliance.",
+                "audits",
+                true,
+            ),
+            (
+                "The client shall be entitled to check compliance with the provisions on data protection, in particular by obtaining information and viewing the stored data and data processing programs, as well as other on-site inspections.",
+                "audits",
+                true,
+            ),
+            (
+                "Inspections of the contractor shall be carried out without avoidable disruption of his business operations.",
+                "audits",
+                true,
+            ),
+            (
+                "Processor is open source software, allowing anyone to audit our code and understand how data is handled.",
+                "audits",
+                false,
+            ),
+            (
+                "Visitor data is processed and stored within the European Union on EU-owned infrastructure.",
+                "transfers",
+                true,
+            ),
+            // Not a purpose clause, not a deletion duty.
+            (
+                "The nature, scope, context and purposes of processing are taken into account.",
+                "purposes",
+                false,
+            ),
+            (
+                "You can delete your account from the settings page.",
+                "deletion_or_return",
+                false,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        // Stored within the EU is a promise to keep the data there; stored in the EU and backed
+        // up elsewhere is not.
+        let t = transfers("Visitor data is processed and stored within the European Union on EU-owned infrastructure.");
+        assert_eq!(t.eea_only, Some(true));
+        let t = transfers(
+            "Customer data is stored in the EU and backed up in the United States; transfers outside the EEA rely on the SCCs.",
+        );
+        assert_eq!(t.eea_only, Some(false));
+        // "having become aware" and "became aware" start the clock at discovery.
+        for t in [
+            "5.1 The Data Processor shall notify you in writing of any suspected or identified data breach without undue delay after having become aware thereof.",
+            "Processor shall notify Controller of a Personal Data Breach within 48 hours after it became aware of it.",
+        ] {
+            assert_eq!(
+                dpa(t)["breach_notification"].clock_start.as_deref(),
+                Some("discovery"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_ten_baa_phrasings() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "Material changes affecting Subcontractors that handle PHI shall be communicated to Covered Entity at least 30 days in advance where practicable.",
+                "subprocessor_notice",
+                true,
+            ),
+            (
+                "Report to Covered Entity all Security Incidents (including patterns of unsuccessful attempts) immediately or within 24 hours of awareness.",
+                "incident_carveout",
+                false,
+            ),
+            (
+                "Covered Entity acknowledges that unsuccessful Security Incidents (pings, port scans, denied access attempts, and similar) occur continuously.",
+                "incident_carveout",
+                true,
+            ),
+            (
+                "Assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524-528 (access, amendment, accounting of disclosures, restrictions).",
+                "amendment",
+                true,
+            ),
+            (
+                "Assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524–528.",
+                "accounting",
+                true,
+            ),
+            (
+                "Comply with HITECH Act requirements, including breach notification, marketing restrictions (45 C.F.R. § 164.508(b)(4)), and fundraising limitations.",
+                "sale_or_marketing",
+                false,
+            ),
+            (
+                "Business Associate may use PHI for marketing of its own services.",
+                "sale_or_marketing",
+                true,
+            ),
+        ];
+        let misses = presence_misses(baa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
+
+    #[test]
+    fn a_window_cited_for_comparison_or_in_brackets() {
+        let c = baa(
+            "(b) **Reporting.** Report to Covered Entity any use or disclosure of PHI not permitted by this Agreement, including any incident meeting the definition of a \"Breach\" under 45 CFR §164.402, without unreasonable delay and in no case later than **[10] business days** after discovery — a shorter window than the general 60-day HIPAA maximum, deliberately, so that Covered Entity retains adequate time within its own 60-day statutory clock to notify affected patients.\n",
+        );
+        let b = &c["breach_notification"];
+        assert_eq!((b.days, b.unit.as_deref()), (Some(10), Some("business_days")));
+        let c = baa(
+            "Business Associate shall report any Breach of Unsecured PHI to Covered Entity within 60 days of discovery.\n",
+        );
+        assert_eq!(c["breach_notification"].days, Some(60));
+    }
+
+    #[test]
+    fn a_response_window_under_the_individual_rights_heading() {
+        // b17: the window is the next sentence, under the section's heading.
+        let t = "### 4.3 Individual Rights\n\nTo the extent Business Associate maintains PHI in a Designated Record Set, assist Covered Entity in fulfilling individuals' rights under 45 C.F.R. §§ 164.524-528 (access, amendment, accounting of disclosures). Business Associate will respond to Covered Entity's written requests within 30 days (or 60 days with one extension).\n";
+        let c = baa(t);
+        assert_eq!(
+            (c["individual_access"].days, c["amendment"].days, c["accounting"].days),
+            (Some(30), Some(30), Some(30))
+        );
+        // The same words under another heading are no access window.
+        let c = baa(
+            "### 5.2 Support\n\nBusiness Associate will respond to Covered Entity's written requests within 5 days.\n",
+        );
+        assert_eq!(c["individual_access"].present, Some(false));
+    }
+
+    #[test]
+    fn a_notice_window_two_sentences_after_the_duty_under_its_heading() {
+        // d13: the window and its clock are in a sentence about "the notification", under the
+        // heading "9. Notification requirements".
+        let t = "## 9. Notification requirements\n\n1. The contractor immediately informs the client of personal data protection breaches. Also justified suspicions on this are to be communicated. The notification must be made at the latest within 24 hours after the contractor's knowledge of the relevant event to an address specified by the client.\n";
+        let b = &dpa(t)["breach_notification"];
+        assert_eq!((b.hours, b.clock_start.as_deref()), (Some(24), Some("discovery")));
+        // Under a heading about sub-processors the same words are not the breach notice's.
+        let t = "## 7. Changes to sub-processors\n\nThe notification must be made at least 30 days before the change.\n\n## 9. Breaches\n\nProcessor shall notify Controller of any Personal Data Breach within 48 hours.\n";
+        let b = &dpa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (Some(48), None));
+    }
+
+    #[test]
+    fn a_dpo_contact_names_someone() {
+        // d13: a conditional appointment, a mention and a form's field name name nobody.
+        let c = dpa(
+            "8. If required by law, the contractor shall appoint a competent and reliable person as data protection officer. In cases of doubt, the client can contact the data protection officer directly.\n\nThe notice must contain the name and contact details of the data protection officer or other contact point.\n",
+        );
+        assert_eq!(c["dpo_contact"].present, Some(false));
+        // A regulation's number is no telephone number.
+        let c = dpa(
+            "Processor shall appoint a data protection officer where Article 37 of Regulation (EU) 2016/679 requires.\n",
+        );
+        assert_eq!(c["dpo_contact"].present, Some(false));
+        // A name, an e-mail address or a telephone number, in the sentence or the field's next line.
+        for t in [
+            "Processor's data protection officer can be reached at dpo@northwind.example.",
+            "- DPO: Jane Doe, Head of Privacy",
+            "**Data Protection Officer**\n\nJane Doe, +49 30 1234 5678\n",
+            "Our data protection officer can be reached by telephone at (030) 1234-5678.",
+        ] {
+            assert_eq!(dpa(t)["dpo_contact"].present, Some(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn subject_matter_by_a_scope_sentence_or_an_annex_description() {
+        let c = dpa(
+            "This DPA applies to visitor data processed by Processor on behalf of the Controller in connection with the use of the service.\n",
+        );
+        assert_eq!(c["subject_matter"].present, Some(true));
+        // d15: the SCC annex's labelled description, no "subject matter" words.
+        let c = dpa(
+            "## Schedule A\n\n### Description of Transfer\n\n**Categories of data subjects whose personal data is transferred:**\n\nEmployees and customers of the data exporter.\n\n**Categories of personal data transferred:**\n\nNames and e-mail addresses.\n\n**Frequency of transfer:**\n\nPersonal Data is transferred on a continuous basis.\n",
+        );
+        assert_eq!(c["subject_matter"].present, Some(true));
+        // One label alone, or the words inside a sentence, describe nothing.
+        let c = dpa(
+            "The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n",
+        );
+        assert_eq!(c["subject_matter"].present, Some(false));
     }
 }

@@ -142,6 +142,23 @@ fn bracket_re() -> &'static Regex {
     re(&R, r"\[[^\[\]]{0,2000}\]")
 }
 
+fn figure_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^\s*\d{1,4}(?:\s+(?:business |calendar |working )?(?:days?|hours?|weeks?|months?|years?))?\s*$",
+    )
+}
+
+/// A unit of time in or right after a bracketed figure.
+fn figure_unit_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?i)^[\s*_\d]*(?:business |calendar |working )?(?:days?|hours?|weeks?|months?|years?)\b",
+    )
+}
+
 fn blank_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"_{3,}|…{2,}|\.{5,}")
@@ -290,7 +307,8 @@ fn run_in_title(t: &str) -> String {
 
 /// Placeholders and drafting notes out of a paragraph's text: Markdown links become their text,
 /// then every `[…]` that is an instruction ("[Insert date]", "[The parties may …]",
-/// "[Optional]": it starts with a capital) and every blank (`_____`) goes. Bracketed optional
+/// "[Optional]": it starts with a capital) and every blank (`_____`) goes. A bracketed figure
+/// with a unit of time ("within [15] days") is the template's proposed number and stays. Bracketed optional
 /// wording that continues the sentence ("return [or, if agreed, destroy] all PHI") stays, without
 /// its brackets. Returns the text and how many were removed.
 fn strip_placeholders(t: &str) -> (String, usize) {
@@ -300,6 +318,11 @@ fn strip_placeholders(t: &str) -> (String, usize) {
         let inner = &c[0][1..c[0].len() - 1];
         if inner.trim_start().chars().next().is_some_and(char::is_lowercase) {
             return inner.to_string();
+        }
+        // A figure the template proposes ("within [15] days", "[30 days]") is the number.
+        let after = &t[c.get(0).map_or(t.len(), |m| m.end())..];
+        if figure_re().is_match(inner) && (figure_unit_re().is_match(inner) || figure_unit_re().is_match(after)) {
+            return inner.trim().to_string();
         }
         n += 1;
         " ".to_string()
@@ -590,13 +613,19 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
         &PAREN,
         r#"\(\s*(?:(?:hereinafter|collectively|individually)\s+)?(?:(?:referred to as|called)\s+)?(?:the\s+|a\s+)?[“"”']([^“"”'()]{2,40})[“"”']\s*\)"#,
     );
+    // Without parentheses: `Acme GmbH, hereinafter referred to as "contractor"`.
+    static HEREIN: OnceLock<Regex> = OnceLock::new();
+    let herein = re(
+        &HEREIN,
+        r#",\s*hereinafter\s+(?:referred\s+to\s+as|called)\s+(?:the\s+)?[“"”']([^“"”'()]{2,40})[“"”']"#,
+    );
     let means = re(
         &MEANS,
         r#"^(?:\(?[a-z0-9]{1,4}[.)]\s*)?(?:[A-Z][\w ]{0,40}\.\s+)?[“"”]([^“"”]{2,40})[“"”]\s+(?:means|shall mean|refers to|is)\s+(?:the\s+)?([A-Z][\w&.,’' -]{1,80}?)(?:[,;.(]|\s+and\s|\s+which\s|$)"#,
     );
     let is = re(
         &IS,
-        r"(?:^|[.;,]\s+|\band\s+)(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the)|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
+        r"(?:^|[.;,]\s+|\band\s+|\bthat\s+)(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the|its)|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
     );
     let vendor_role = p.group("parties", "vendor");
     let practice_role = p.group("parties", "practice");
@@ -625,7 +654,7 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
         // two parties a preamble names, the one whose alias is not a role is the other side.
         let mut between: Vec<(String, Option<String>)> = Vec::new();
         let preamble = t.to_ascii_lowercase().contains("between");
-        for c in paren.captures_iter(t) {
+        for c in paren.captures_iter(t).chain(herein.captures_iter(t)) {
             let alias = c[1].trim().to_string();
             let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]);
             if preamble && !["Party", "Parties"].iter().any(|g| alias.eq_ignore_ascii_case(g)) {
@@ -667,11 +696,15 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
             }
             links.push((name, alias));
         }
-        for c in is.captures_iter(t) {
+        // Each search resumes at the role just read, so a second statement the role's words ran
+        // into ("… is the data controller and that Acme is its data processor") is read too.
+        let mut at = 0;
+        while let Some(c) = is.captures_at(t, at) {
             let name = c[1].trim().to_string();
             if let Some(s) = side(&c[2]) {
                 sides.entry(name).or_insert(s);
             }
+            at = c.get(2).map_or(t.len(), |m| m.start());
         }
     }
     // Sides travel along links (a few rounds settle any chain a contract writes).
@@ -692,7 +725,15 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     for (name, s) in sides {
         // A generic or one-letter word is not a name to replace.
         let generic = ["The", "This", "Each", "Such", "It", "Party", "Parties", "Agreement"];
-        if name.len() < 2 || generic.contains(&name.as_str()) || name.split_whitespace().count() > 6 {
+        // Nor is a company form alone ("the customer of acme GmbH": the brand is lower-case).
+        let form = [
+            "GmbH", "Inc.", "Inc", "LLC", "Ltd", "Ltd.", "AG", "SE", "B.V.", "S.A.", "Corp.",
+        ];
+        if name.len() < 2
+            || generic.contains(&name.as_str())
+            || form.contains(&name.as_str())
+            || name.split_whitespace().count() > 6
+        {
             continue;
         }
         if s {
@@ -1153,5 +1194,43 @@ mod tests {
             u.iter().any(|u| u.text == "Business Associate is the Processor."),
             "{u:?}"
         );
+    }
+
+    #[test]
+    fn a_bracketed_figure_is_kept_and_an_instruction_goes() {
+        // A template's proposed figure ("within [15] days") is the contract's number; an
+        // instruction ("[NUMBER]", "[Insert date]") and a footnote mark ("[1]") are not.
+        let (t, _) = strip_placeholders("within [15] days of a written request");
+        assert_eq!(t, "within 15 days of a written request");
+        let (t, _) = strip_placeholders("no later than **[10] business days** after discovery");
+        assert_eq!(t, "no later than **10 business days** after discovery");
+        let (t, _) = strip_placeholders("within [30 days] of termination");
+        assert_eq!(t, "within 30 days of termination");
+        let (t, n) = strip_placeholders("within [NUMBER] days, effective [Insert date].[1]");
+        assert_eq!((t.as_str(), n), ("within days, effective .", 3));
+    }
+
+    #[test]
+    fn parties_named_without_parentheses_or_as_its_processor() {
+        let m = model(
+            "Between the customer of fortrabbit GmbH, hereinafter referred to as \"client\", and fortrabbit GmbH, hereinafter referred to as \"contractor\".\n",
+        );
+        assert!(m.parties.practice.contains(&"client".to_string()), "{:?}", m.parties);
+        assert!(m.parties.vendor.contains(&"contractor".to_string()), "{:?}", m.parties);
+        // A company form alone is no name.
+        assert!(
+            !m.parties.vendor.iter().chain(&m.parties.practice).any(|n| n == "GmbH"),
+            "{:?}",
+            m.parties
+        );
+        let m = model(
+            "The parties agree that the Customer is the data controller and that Plausible Analytics is its data processor.\n",
+        );
+        assert!(
+            m.parties.vendor.contains(&"Plausible Analytics".to_string()),
+            "{:?}",
+            m.parties
+        );
+        assert!(m.parties.practice.contains(&"Customer".to_string()), "{:?}", m.parties);
     }
 }

@@ -107,6 +107,9 @@ pub struct Window {
     pub hours: bool,
     /// A minimum delay ("no less than 30 days", "at least 10 days"), not a deadline.
     pub minimum: bool,
+    /// A figure cited for comparison ("a shorter window than the 60-day HIPAA maximum"), not
+    /// the duty's own window.
+    pub cited: bool,
 }
 
 /// Words right before a number that make it a floor: "no less than", "not fewer than", "at
@@ -116,6 +119,25 @@ fn minimum_re() -> &'static Regex {
     R.get_or_init(|| {
         Regex::new(r"(?i)\b(?:(?:no|not)\s+(?:less|fewer|sooner|earlier)\s+than|at\s+least|(?:a\s+)?minimum\s+of)\s*$")
             .expect("minimum regex")
+    })
+}
+
+/// Words around a number that make it a figure cited for comparison, not the duty's window:
+/// before it, a comparative ("a shorter window than the general 60-day …"); after it, a
+/// statutory ceiling ("60-day HIPAA maximum", "60-day statutory clock").
+fn cited_before_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:shorter|longer|stricter|tighter|faster|quicker|more stringent|more protective)\b[^.;]{0,40}\bthan\b[^.;]{0,40}$")
+            .expect("cited regex")
+    })
+}
+
+fn cited_after_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?i)^[^.;]{0,15}?\b(?:hipaa|statutory|legal|regulatory|law['’]s)\s+(?:\w+\s+)?(?:maximum|limit|deadline|clock|ceiling)\b")
+            .expect("cited regex")
     })
 }
 
@@ -167,10 +189,21 @@ pub fn windows(s: &str) -> Vec<Window> {
                 from -= 1;
             }
             let minimum = minimum_re().is_match(&s[from..start]);
+            let end = c.get(0)?.end();
+            let mut to = (end + 40).min(s.len());
+            while !s.is_char_boundary(to) {
+                to -= 1;
+            }
+            let mut from_far = start.saturating_sub(120);
+            while !s.is_char_boundary(from_far) {
+                from_far -= 1;
+            }
+            let cited = cited_before_re().is_match(&s[from_far..start]) || cited_after_re().is_match(&s[end..to]);
             Some(Window {
                 minimum,
+                cited,
                 start,
-                end: c.get(0)?.end(),
+                end,
                 value: if unit.starts_with("week") {
                     value * 7
                 } else if unit.starts_with("month") {
@@ -255,5 +288,18 @@ mod tests {
             Some(5e6)
         );
         assert_eq!(max_amount("Two Million Dollars (USD 2,000,000)"), Some(2e6));
+    }
+
+    #[test]
+    fn a_figure_cited_for_comparison_is_not_the_window() {
+        let w = windows(
+            "in no case later than 10 business days after discovery — a shorter window than the general 60-day HIPAA maximum, so that Covered Entity retains time within its own 60-day statutory clock",
+        );
+        let cited: Vec<(i64, bool)> = w.iter().map(|w| (w.value, w.cited)).collect();
+        assert_eq!(cited, [(10, false), (60, true), (60, true)]);
+        let w = windows("Business Associate shall notify Covered Entity within 60 days of discovery.");
+        assert!(!w[0].cited);
+        let w = windows("no later than the earlier of 30 days after discovery or the date required by law");
+        assert!(!w[0].cited);
     }
 }

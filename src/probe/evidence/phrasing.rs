@@ -90,6 +90,8 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "date",
             "open",
             "all_closed",
+            "all_closed_any",
+            "all_closed_any_exclude",
             "api",
             "scope",
             "api_noise",
@@ -133,6 +135,13 @@ pub struct ClauseSpec {
     /// needed" under "Breach Notification").
     pub section_match: Vec<Regex>,
     pub section: Vec<Regex>,
+    /// A part counts only if it, or the line after a short label, also matches one of these
+    /// (a DPO's name, e-mail or telephone number).
+    pub requires: Vec<Regex>,
+    /// Labels of a description that states the clause when at least two different ones label
+    /// the document's lines (an SCC annex's "Categories of data subjects:", "Nature of the
+    /// processing:" for the subject matter).
+    pub described_by: Vec<Regex>,
 }
 
 /// All phrasing, compiled.
@@ -414,6 +423,8 @@ pub fn compile(tables: &[toml::Table]) -> Result<Phrasing, Vec<(String, String)>
                             prev.negation.extend(spec.negation);
                             prev.section_match.extend(spec.section_match);
                             prev.section.extend(spec.section);
+                            prev.requires.extend(spec.requires);
+                            prev.described_by.extend(spec.described_by);
                             for e in spec.extract {
                                 if !prev.extract.contains(&e) {
                                     prev.extract.push(e);
@@ -448,6 +459,8 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
         extract: vec![],
         section_match: vec![],
         section: vec![],
+        requires: vec![],
+        described_by: vec![],
     };
     for (k, v) in t {
         let kat = format!("{at}.{k}");
@@ -456,6 +469,8 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             "exclude" => spec.exclude = c.list(v, &kat),
             "section_match" => spec.section_match = c.list(v, &kat),
             "section" => spec.section = c.list(v, &kat),
+            "requires" => spec.requires = c.list(v, &kat),
+            "described_by" => spec.described_by = c.list(v, &kat),
             "negation" => {
                 spec.negation = match v.as_str() {
                     Some(name) => {
@@ -484,7 +499,7 @@ fn clause_spec(c: &mut Compiler, out: &Phrasing, key: &str, v: &toml::Value, at:
             },
             other => c.problems.push((
                 kat,
-                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section"),
+                format!("unknown key `{other}`; expected match, exclude, negation, extract, section_match, section, requires, described_by"),
             )),
         }
     }
