@@ -56,16 +56,19 @@ pub fn month(w: &[u8]) -> Option<u32> {
     if !(3..=9).contains(&w.len()) || !w.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
-    let lower: Vec<u8> = w.iter().map(u8::to_ascii_lowercase).collect();
+    // Compared in place: this runs on most words of free text, so no lower-cased copy.
     if w.len() == 3 {
-        return MONTHS.iter().position(|m| m.as_bytes() == lower).map(|i| i as u32 + 1);
+        return MONTHS
+            .iter()
+            .position(|m| m.as_bytes().eq_ignore_ascii_case(w))
+            .map(|i| i as u32 + 1);
     }
-    if lower == b"sept" {
+    if w.eq_ignore_ascii_case(b"sept") {
         return Some(9);
     }
     MONTH_NAMES
         .iter()
-        .position(|m| m.as_bytes() == lower)
+        .position(|m| m.as_bytes().eq_ignore_ascii_case(w))
         .map(|i| i as u32 + 1)
 }
 

@@ -735,11 +735,35 @@ struct State {
     classes: Vec<ColumnClass>,
 }
 
-/// Queued fields.
+/// Queued fields and, once [`Batch::find`] ran, the pattern matches in them.
 #[derive(Debug, Default)]
 struct Batch {
     text: String,
     spans: Vec<Span>,
+    matches: Vec<(usize, usize, Kind)>,
+    /// Whether `matches` holds the batch's matches (else the scan searches as it goes).
+    found: bool,
+}
+
+impl Batch {
+    /// The pattern search over the whole batch. Run by the thread that filled the batch before
+    /// handing it on: the scan thread, which also runs the word recognizers and the column
+    /// profiles, is the slower stage of the two. A batch swollen by one huge field is left to
+    /// the scan's streaming search, so the matches held never outgrow an ordinary batch's.
+    fn find(&mut self, rec: &Recognizers) {
+        self.matches.clear();
+        self.found = self.text.len() <= 2 * BATCH;
+        if self.found {
+            self.matches.extend(rec.matches(self.text.as_bytes()));
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.spans.clear();
+        self.matches.clear();
+        self.found = false;
+    }
 }
 
 /// The scanning thread: batches go in through a one-slot channel (back-pressure bounds
@@ -1162,8 +1186,16 @@ impl State {
     /// (matches come in order, so a cursor suffices) and validated against the field alone —
     /// the same hits, in the same order, as scanning field by field.
     fn scan(&mut self, rec: &Recognizers, batch: &Batch) {
+        if batch.found {
+            self.scan_with(rec, batch, batch.matches.iter().copied());
+        } else {
+            self.scan_with(rec, batch, rec.matches(batch.text.as_bytes()));
+        }
+    }
+
+    fn scan_with(&mut self, rec: &Recognizers, batch: &Batch, found: impl Iterator<Item = (usize, usize, Kind)>) {
         let buf = batch.text.as_str();
-        let mut found = rec.matches(buf.as_bytes()).peekable();
+        let mut found = found.peekable();
         for sp in &batch.spans {
             self.found = [false; KINDS];
             self.covered.clear();
@@ -1618,18 +1650,19 @@ impl<'r> PhiScanner<'r> {
         }
         let Some(w) = &self.worker else {
             // No thread could be started: scan here.
-            let batch = std::mem::take(&mut self.batch);
+            let mut batch = std::mem::take(&mut self.batch);
+            batch.find(self.rec);
             self.state.get_or_insert_with(State::new).scan(self.rec, &batch);
             self.batch = batch;
-            self.batch.text.clear();
-            self.batch.spans.clear();
+            self.batch.clear();
             return;
         };
         let next = w.recycled.try_recv().unwrap_or_else(|_| Batch {
             text: String::with_capacity(BATCH + 4096),
-            spans: Vec::new(),
+            ..Batch::default()
         });
-        let full = std::mem::replace(&mut self.batch, next);
+        let mut full = std::mem::replace(&mut self.batch, next);
+        full.find(self.rec);
         if let Err(std::sync::mpsc::SendError(full)) = w.tx.send(full) {
             // The worker is gone (it panicked): collect what it has, which re-raises the panic.
             self.batch = full;
@@ -1646,10 +1679,10 @@ impl<'r> PhiScanner<'r> {
         let handle = std::thread::Builder::new().name("phi-scan".into()).spawn(move || {
             for mut b in rx {
                 state.scan(&rec, &b);
-                b.text.clear();
-                b.spans.clear();
+                b.clear();
                 // A batch that held a huge field is not kept at that size.
                 b.text.shrink_to(BATCH + 4096);
+                b.matches.shrink_to(1 << 16);
                 let _ = back_tx.send(b);
             }
             state
@@ -1682,7 +1715,8 @@ impl<'r> PhiScanner<'r> {
             if self.worker.is_some() {
                 self.flush(&col_name);
             } else {
-                let batch = std::mem::take(&mut self.batch);
+                let mut batch = std::mem::take(&mut self.batch);
+                batch.find(self.rec);
                 self.state.get_or_insert_with(State::new).scan(self.rec, &batch);
             }
         }

@@ -390,7 +390,13 @@ fn digits_led(
         let c = b[i];
         let start = i == 0 || !b[i - 1].is_ascii_alphanumeric() && !matches!(b[i - 1], b'.' | b'-' | b'/' | b'+');
         if !start {
+            // No candidate starts inside a run of letters and digits: skip the run at once.
             i += 1;
+            if c.is_ascii_alphanumeric() {
+                while i < b.len() && b[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+            }
             continue;
         }
         if (c == b'+' || c == b'(' || c == b'0')
@@ -400,7 +406,11 @@ fn digits_led(
             i = e;
             continue;
         }
+        // A postcode has a digit in its first three characters (`K1A`, `SW1A`) unless an
+        // address line precedes it (any postcode-like code then): most capitalised words
+        // are dismissed without a look further.
         if c.is_ascii_uppercase()
+            && (b[i + 1..(i + 3).min(b.len())].iter().any(u8::is_ascii_digit) || after_address(b, i, covered))
             && let Some(e) = postcode(b, i, whole && i == 0 || after_address(b, i, covered)).or_else(|| {
                 // After an address line any postcode-like code is one.
                 let mut e = i;
