@@ -311,6 +311,10 @@ fn mrns(
     let w = |k: usize| &b[toks[k].s..toks[k].e];
     let is = |k: usize, x: &[&[u8]]| x.iter().any(|l| lower_eq(w(k), l));
     for k in 0..toks.len() {
+        // Every label starts with one of these letters: most words are passed over at once.
+        if !matches!(b[toks[k].s] | 0x20, b'm' | b'c' | b'r' | b'p') {
+            continue;
+        }
         let strong =
             is(k, &[b"mrn", b"mrns", b"medrec", b"chart"]) || is(k, &[b"mr"]) && b.get(toks[k].e) == Some(&b'#');
         let record = is(k, &[b"record", b"rec"]) && k > 0 && is(k - 1, &[b"medical", b"med", b"health", b"patient"]);
@@ -750,7 +754,7 @@ fn unit_streets(
     emit: &mut impl FnMut(Kind, usize, usize, &[(usize, usize, Kind)]),
 ) {
     for (k, t) in toks.iter().enumerate() {
-        if !UNITS.iter().any(|u| lower_eq(&b[t.s..t.e], u)) || !capitalised(b, *t, true) {
+        if !capitalised(b, *t, true) || !UNITS.iter().any(|u| lower_eq(&b[t.s..t.e], u)) {
             continue;
         }
         // ` 66, ` / ` 48a, `: the unit number.
