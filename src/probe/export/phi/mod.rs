@@ -1840,6 +1840,49 @@ mod tests {
         s.facts()
     }
 
+    /// The matches found ahead by the reading thread and the scan's own streaming search (left
+    /// to it for a batch swollen by a huge field) give the same tallies.
+    #[test]
+    fn matches_found_ahead_or_streamed_count_the_same() {
+        let units = [
+            "SSN 219-45-6789, call 704-452-3080 or mail a.b@example.org from 203.0.113.9",
+            "seen by Dr. Jane Smith at 12 Oak Street, Austin, TX 78701; https://x.example/p?q=1",
+            "MRN-0012345 card 4111 1111 1111 1111, v6.9.19.0, ref 2024-03-05",
+        ];
+        let r = Recognizers::new();
+        let mut p = PhiScanner::new(&r);
+        for i in 0..300 {
+            p.set_row(i);
+            p.push(i as usize % 2, ColumnClass::Other, units[i as usize % 3]);
+        }
+        let mut batch = std::mem::take(&mut p.batch);
+        batch.find(&r);
+        assert!(batch.found && batch.matches.len() > 500, "{}", batch.matches.len());
+        let mut ahead = State::new();
+        ahead.scan(&r, &batch);
+        batch.found = false;
+        batch.matches.clear();
+        let mut streamed = State::new();
+        streamed.scan(&r, &batch);
+        let counts = |s: &State| s.tallies.iter().map(|t| t.count).collect::<Vec<_>>();
+        assert_eq!(counts(&ahead), counts(&streamed));
+        for k in [
+            Kind::Ssn,
+            Kind::Phone,
+            Kind::Email,
+            Kind::Url,
+            Kind::CreditCard,
+            Kind::Mrn,
+        ] {
+            assert_eq!(ahead.tallies[k as usize].count, 100, "{k:?}");
+        }
+        // A swollen batch is not searched ahead: the matches held stay an ordinary batch's.
+        let mut huge = Batch::default();
+        huge.text = "x".repeat(2 * BATCH + 1);
+        huge.find(&r);
+        assert!(!huge.found && huge.matches.is_empty());
+    }
+
     fn scan_as_of(col: &str, v: &str, year: i32) -> PhiFacts {
         let r = Recognizers::new();
         let mut s = PhiScanner::new(&r).with_as_of(chrono::NaiveDate::from_ymd_opt(year, 6, 1).unwrap());
