@@ -42,7 +42,7 @@ gen "$SIZE_MB"
 CSV="$WORK/gen-$SIZE_MB.csv"
 BYTES=$(stat -c %s "$CSV")
 printf 'input: %s (%d MB)\n' "$CSV" $((BYTES / 1000000))
-rate() { python3 -c "print(f'{$BYTES/1e6/$1:.0f} MB/s')"; }
+rate() { python3 -c "print(f'{$BYTES/1e6/$1:.0f} MB/s' if $1 > 0 else '(skipped)')"; }
 t() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); python3 -c "print(f'{$e-$s:.2f}')"; }
 
 # Exactly the patterns vetter searches (its matchers are tested equal to this alternation).

@@ -1877,8 +1877,10 @@ mod tests {
             assert_eq!(ahead.tallies[k as usize].count, 100, "{k:?}");
         }
         // A swollen batch is not searched ahead: the matches held stay an ordinary batch's.
-        let mut huge = Batch::default();
-        huge.text = "x".repeat(2 * BATCH + 1);
+        let mut huge = Batch {
+            text: "x".repeat(2 * BATCH + 1),
+            ..Batch::default()
+        };
         huge.find(&r);
         assert!(!huge.found && huge.matches.is_empty());
     }
