@@ -215,7 +215,7 @@ fn xlsx_cells_are_scanned_like_the_csv() {
             "credit_card": 3, "diagnosis": 3, "date": 3
         })
     );
-    let sha = vetter::probe::hashing::hash_file(&root_fixture("exports/phi-heavy.xlsx"))
+    let sha = vetter::probe::input::hashing::hash_file(&root_fixture("exports/phi-heavy.xlsx"))
         .unwrap()
         .0;
     assert_eq!(x.sha256.as_deref(), Some(sha.as_str()));

@@ -77,7 +77,9 @@ fn phi_heavy_counts_are_exact_in_every_format_and_container() {
         assert_eq!(f.encrypted, Some(false), "{rel}");
         assert_eq!(phi_counts(&f), expected, "{rel}");
         assert_eq!(f.records, Some(if format == "json" { 4 } else { 3 }), "{rel}");
-        let sha = vetter::probe::hashing::hash_file(Path::new(&fixture(rel))).unwrap().0;
+        let sha = vetter::probe::input::hashing::hash_file(Path::new(&fixture(rel)))
+            .unwrap()
+            .0;
         assert_eq!(
             f.sha256.as_deref(),
             Some(sha.as_str()),
@@ -125,7 +127,7 @@ fn retention_erasure_and_columns() {
     let d = tempfile::tempdir().unwrap();
     let ids = d.path().join("erasure.txt");
     // One plain id, one SHA-256 of an id, one id that is not in the export.
-    let hashed = vetter::probe::hashing::hash_file(Path::new("/dev/null")).ok();
+    let hashed = vetter::probe::input::hashing::hash_file(Path::new("/dev/null")).ok();
     let _ = hashed;
     use sha2::Digest;
     let h = hex::encode(sha2::Sha256::digest(b"MRN-400103"));

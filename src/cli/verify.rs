@@ -109,7 +109,7 @@ impl Base {
                 let why = if e.kind() == std::io::ErrorKind::NotFound {
                     "does not exist".to_string()
                 } else {
-                    format!("cannot be read: {}", vetter::probe::hashing::describe(&e))
+                    format!("cannot be read: {}", vetter::probe::input::hashing::describe(&e))
                 };
                 return Err(anyhow!(UsageError(format!(
                     "--base {shown} {why}\n  help: give the directory the report's manifest directory was \
@@ -273,7 +273,7 @@ fn check(r: &Report, i: &Input, at: &Located, base: Option<&Base>, wait: Duratio
         Ok(h) => row(State::Changed, Some(h), Some(&path)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => row(State::Missing, None, Some(&path)),
         Err(e) => Row {
-            error: Some(vetter::probe::hashing::describe(&e)),
+            error: Some(vetter::probe::input::hashing::describe(&e)),
             ..row(State::Unreadable, None, Some(&path))
         },
     }

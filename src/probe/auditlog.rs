@@ -1194,7 +1194,7 @@ fn load_appointments(
         format!(
             "cannot read the appointments file {}: {}",
             a.path,
-            hashing::describe(&e)
+            input::hashing::describe(&e)
         )
     })?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::new(f));
@@ -1262,7 +1262,7 @@ pub fn scan_log_with(
     let mut hr = match input::open_hashing(&m.resolve(&l.path), input::Kind::AuditLog, wait) {
         Ok(h) => h,
         Err(e) => {
-            facts.error = Some(format!("cannot read {}: {}", l.path, hashing::describe(&e)));
+            facts.error = Some(format!("cannot read {}: {}", l.path, input::hashing::describe(&e)));
             return (facts, input);
         }
     };
@@ -1274,12 +1274,12 @@ pub fn scan_log_with(
             input.sha256 = Some(h);
             input.bytes = Some(n);
         }
-        Err(e) => facts.error = Some(format!("cannot read {}: {}", l.path, hashing::describe(&e))),
+        Err(e) => facts.error = Some(format!("cannot read {}: {}", l.path, input::hashing::describe(&e))),
     }
     if let Err(e) = res {
         facts
             .error
-            .get_or_insert(format!("{}: {}", l.path, hashing::describe(&e)));
+            .get_or_insert(format!("{}: {}", l.path, input::hashing::describe(&e)));
     }
     tally.facts(&mut facts, as_of);
     (facts, input)
@@ -1287,7 +1287,7 @@ pub fn scan_log_with(
 
 fn read_entries<R: Read>(file: &mut R, tally: &mut Tally) -> io::Result<()> {
     use super::export::encryption::{Sniff, sniff};
-    use super::export::reader::{Counted, LineCap, MAX_LINE, RatioGuard, json_lines};
+    use super::input::stream::{Counted, LineCap, MAX_LINE, RatioGuard, json_lines};
     let n = std::rc::Rc::new(std::cell::Cell::new(0));
     let mut src = BufReader::with_capacity(
         256 * 1024,

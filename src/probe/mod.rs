@@ -11,7 +11,6 @@ pub mod endpoint;
 pub mod evidence;
 pub mod export;
 pub mod files;
-pub mod hashing;
 pub mod input;
 
 use std::collections::HashMap;

@@ -304,7 +304,7 @@ impl Probe for EvidenceProbe {
             Err(e) => failed(
                 kind.map(EvidenceKind::as_str),
                 &ev.path,
-                format!("cannot read {}: {}", ev.path, hashing::describe(&e)),
+                format!("cannot read {}: {}", ev.path, input::hashing::describe(&e)),
             ),
         };
         ProbeResult {

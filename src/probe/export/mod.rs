@@ -10,7 +10,6 @@
 
 pub mod encryption;
 pub mod phi;
-pub mod reader;
 pub mod records;
 pub mod retention;
 
@@ -25,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 use encryption::Sniff;
-use reader::{Counted, Format, LineCap, RatioGuard};
+use input::stream::{self as reader, Counted, Format, LineCap, RatioGuard};
 use records::Scan;
 
 /// Subjects whose erasure was requested: plain identifiers and/or their SHA-256 (hex).
@@ -194,7 +193,7 @@ pub fn scan_export_observed(
                 facts.error = Some(format!(
                     "cannot read the erasure list {}: {}",
                     er.file,
-                    hashing::describe(&err)
+                    input::hashing::describe(&err)
                 ));
             }
         }
@@ -202,7 +201,7 @@ pub fn scan_export_observed(
     let mut hr = match input::open_hashing(&path, input::Kind::Export, fifo_wait) {
         Ok(h) => h,
         Err(err) => {
-            facts.error = Some(format!("cannot read {}: {}", e.path, hashing::describe(&err)));
+            facts.error = Some(format!("cannot read {}: {}", e.path, input::hashing::describe(&err)));
             return (facts, input);
         }
     };
@@ -232,7 +231,7 @@ pub fn scan_export_observed(
     let outcome = scan_stream(&mut hr, &mut scan, &mut facts);
     scan.flush(); // the readers finish their own scans; this covers any early return
     if let Err(err) = outcome {
-        facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
+        facts.error = Some(format!("{}: {}", e.path, input::hashing::describe(&err)));
     }
     if let Some((msg, n)) = &scan.over_cap {
         // The records were still counted and scanned up to the cap: the facts stand, and the
@@ -264,7 +263,7 @@ pub fn scan_export_observed(
         Err(err) => {
             facts
                 .error
-                .get_or_insert_with(|| format!("cannot read {}: {}", e.path, hashing::describe(&err)));
+                .get_or_insert_with(|| format!("cannot read {}: {}", e.path, input::hashing::describe(&err)));
         }
     }
     facts.integrity_proof = Some(integrity_proof(&path, facts.sha256.as_deref()));
@@ -533,7 +532,7 @@ pub fn scan_bytes(bytes: &[u8], e: &crate::manifest::Export, as_of: chrono::Naiv
     }
     let mut src = bytes;
     if let Err(err) = scan_stream(&mut src, &mut scan, &mut facts) {
-        facts.error = Some(format!("{}: {}", e.path, hashing::describe(&err)));
+        facts.error = Some(format!("{}: {}", e.path, input::hashing::describe(&err)));
     }
     scan.flush();
     fill(&mut facts, &scan, e);

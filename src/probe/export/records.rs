@@ -701,7 +701,7 @@ pub fn read_ndjson<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
 }
 
 fn read_ndjson_records<R: BufRead>(r: R, scan: &mut Scan) -> io::Result<()> {
-    super::reader::json_lines(r, |v| match v {
+    crate::probe::input::stream::json_lines(r, |v| match v {
         Ok(v) => record(scan, "", &v),
         Err(_) => scan.parse_errors += 1,
     })

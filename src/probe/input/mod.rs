@@ -7,14 +7,16 @@
 //! wait (`--timeout`) and the cap; devices, sockets and directories are refused before they are
 //! opened. The design is in docs/decisions-input.md.
 
+pub mod hashing;
 mod source;
+pub mod stream;
 
 use std::fmt;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::time::Duration;
 
-use super::hashing::HashingReader;
+use hashing::HashingReader;
 pub use source::Source;
 
 /// How long a pipe may go without data when no `--timeout` is given (its default).

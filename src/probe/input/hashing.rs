@@ -11,7 +11,7 @@ pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
-    progress: Option<super::ByteSink>,
+    progress: Option<crate::probe::ByteSink>,
 }
 
 impl<R: Read> HashingReader<R> {
@@ -25,7 +25,7 @@ impl<R: Read> HashingReader<R> {
     }
 
     /// Report the position to `sink` after every read (a byte-based progress bar).
-    pub fn set_progress(&mut self, sink: Option<super::ByteSink>) {
+    pub fn set_progress(&mut self, sink: Option<crate::probe::ByteSink>) {
         self.progress = sink;
     }
 
@@ -55,7 +55,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// Hash a whole file (for resources no probe scans yet), through the input layer as a side
 /// file: capped, and a pipe waits at most the default `--timeout`.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    super::input::hash(path, super::input::Kind::SideFile, super::input::DEFAULT_WAIT)
+    super::hash(path, super::Kind::SideFile, super::DEFAULT_WAIT)
 }
 
 /// Turn an I/O error into the message a resource's `error` fact carries.

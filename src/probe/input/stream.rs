@@ -1,7 +1,8 @@
-//! ② Collect (export probe): the byte plumbing between the file and the record readers —
-//! a compressed-byte counter, a decompression-ratio guard (zip bombs), a line-length cap
-//! (bounded memory on a file with no newlines), and format detection from content. Input: a
-//! `Read`; output: a `Read` and a [`Format`]. Does I/O only through the readers it wraps.
+//! ② Collect (input layer, shared by the export and audit-log probes): the byte plumbing
+//! between the file and the record readers — a compressed-byte counter, a decompression-ratio
+//! guard (zip bombs), a line-length cap (bounded memory on a file with no newlines), and format
+//! detection from content. Input: a `Read`; output: a `Read` and a [`Format`]. Does I/O only
+//! through the readers it wraps.
 
 use std::cell::Cell;
 use std::io::{self, BufRead, Read};
