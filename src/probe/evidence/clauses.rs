@@ -1314,6 +1314,33 @@ mod tests {
     }
 
     #[test]
+    fn batch_eleven_titles_headings_and_back_matter() {
+        // b20: a run-in title "No Sale of PHI." bans the sale; it grants nothing.
+        let c = baa("**4.2 No Sale of PHI.** Business Associate shall not sell PHI.\n");
+        assert_eq!(c["sale_or_marketing"].present, Some(false));
+        // d18: a heading names the topic; the sentences under it deny it.
+        let c = dpa(
+            "### 4.3 Special Categories\n\nPaciolus does not intentionally process special categories of personal data (Article 9 GDPR). The Customer must not upload files containing health data, biometric data, or other special category data to the Service.\n",
+        );
+        assert_eq!(c["special_categories"].present, Some(false));
+        // b21: a note after the agreement's end, and a drafter's advice to have it reviewed.
+        let c = baa(
+            "## 10. Term\n\nBusiness Associate shall comply.\n\n**END OF BUSINESS ASSOCIATE AGREEMENT**\n\n*Terms may need to be modified based on specific business requirements and applicable state laws.*\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+        let c = baa(
+            "Business Associate shall comply.\n\nThis agreement template should be reviewed by legal counsel before use. Terms may need to be modified based on applicable state laws.\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+        // … while a duty to follow state law still counts, and a section after the end note
+        // is read again.
+        let c = baa(
+            "**END OF BUSINESS ASSOCIATE AGREEMENT**\n\nA note.\n\n## Exhibit A\n\nBusiness Associate shall comply with applicable state laws.\n",
+        );
+        assert_eq!(c["other_law"].present, Some(true));
+    }
+
+    #[test]
     fn a_window_cited_for_comparison_or_in_brackets() {
         let c = baa(
             "(b) **Reporting.** Report to Covered Entity any use or disclosure of PHI not permitted by this Agreement, including any incident meeting the definition of a \"Breach\" under 45 CFR §164.402, without unreasonable delay and in no case later than **[10] business days** after discovery — a shorter window than the general 60-day HIPAA maximum, deliberately, so that Covered Entity retains adequate time within its own 60-day statutory clock to notify affected patients.\n",

@@ -343,6 +343,8 @@ fn heading_region(title: &str, p: &Phrasing) -> Option<Region> {
         Some(Region::Introduction)
     } else if any(g("recitals"), title) {
         Some(Region::Recitals)
+    } else if any(g("back_matter"), title) {
+        Some(Region::Note)
     } else {
         None
     }
@@ -562,7 +564,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             _ => None,
         };
         if let Some(d) = depth {
-            while stack.last().is_some_and(|s| s.0 >= d) {
+            // A note after "END OF … AGREEMENT" runs to the next heading, whatever its level.
+            while stack.last().is_some_and(|s| s.0 >= d || s.2 == Some(Region::Note)) {
                 stack.pop();
             }
             // A top-level numbered section that is itself a title ("1. PROCESSING OF PERSONAL
@@ -636,6 +639,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
                 Region::Recitals
             } else if any(g("disclaimer"), &text) {
                 Region::Disclaimer
+            } else if any(g("back_matter"), &text) {
+                Region::Note
             } else if text.is_empty() && placeholders > 0 {
                 Region::Note
             } else {

@@ -113,6 +113,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "definition",
             "recital",
             "disclaimer",
+            "back_matter",
         ]),
     ),
     ("parties", Some(&["vendor", "practice"])),
