@@ -663,6 +663,22 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
     out
 }
 
+/// Words that name no party (a generic or sentence word), never a name to replace or link.
+const GENERIC: &[&str] = &[
+    "The",
+    "This",
+    "Each",
+    "Such",
+    "It",
+    "Party",
+    "Parties",
+    "Agreement",
+    "DPA",
+    "BAA",
+    "Addendum",
+    "Terms",
+];
+
 /// The parties from the preamble and definitions: `Acme, Inc. ("Provider")`, `"Vendor" means
 /// Acme`, `DHA meets the definition of a covered entity`, `GitHub is the Processor`.
 pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
@@ -686,7 +702,13 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     );
     let is = re(
         &IS,
-        r"(?:^|[.;,]\s+|\band\s+|\bthat\s+)(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the|its)|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
+        r"(?:^|[.;,]\s+|\band\s+|\bthat\s+|\bextent\s+)(?:(?:If|When|Where|Unless|Whether|To the extent)\s+)?(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the|its)|is acting as(?:\s+(?:a|an|the))?|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
+    );
+    // "Business Associate: MyHealthAlly, Inc. ("MHA")": the label is the role of the name and alias.
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    let label = re(
+        &LABEL,
+        r#"^([A-Z][\w ]{2,40}?)\s*:\s*([A-Z][^:()“"”]{1,80}?)\s*\(\s*(?:the\s+)?[“"”']([^“"”'()]{2,40})[“"”']\s*\)"#,
     );
     let vendor_role = p.group("parties", "vendor");
     let practice_role = p.group("parties", "practice");
@@ -709,15 +731,31 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     // Names linked to each other (a name and its alias), and the side of each known one.
     let mut links: Vec<(String, String)> = Vec::new();
     let mut sides: BTreeMap<String, bool> = BTreeMap::new();
-    for para in paras.iter().take(400).filter(|p| !p.heading && !p.table_row) {
+    for para in paras.iter().take(400).filter(|p| !p.table_row) {
         let t = &para.text;
         // "between Acme Health, Inc. ("Acme Health, Inc.") and ("Business Associate")": of the
         // two parties a preamble names, the one whose alias is not a role is the other side.
         let mut between: Vec<(String, Option<String>)> = Vec::new();
         let preamble = t.to_ascii_lowercase().contains("between");
+        if let Some(c) = label.captures(t)
+            && let Some(s) = side(&c[1])
+        {
+            let name = c[2].trim().trim_end_matches(',').to_string();
+            sides.entry(name.clone()).or_insert(s);
+            sides.entry(c[3].trim().to_string()).or_insert(s);
+            links.push((name, c[3].trim().to_string()));
+        }
+        // A short labelled line is taken for a heading; only its label is read.
+        if para.heading {
+            continue;
+        }
         for c in paren.captures_iter(t).chain(herein.captures_iter(t)) {
             let alias = c[1].trim().to_string();
-            let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]);
+            // "the Agreement" names no party: nothing links through it.
+            if GENERIC.contains(&alias.as_str()) {
+                continue;
+            }
+            let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]).filter(|n| !GENERIC.contains(&n.as_str()));
             if preamble && !["Party", "Parties"].iter().any(|g| alias.eq_ignore_ascii_case(g)) {
                 between.push((alias.clone(), name.clone()));
             }
@@ -784,14 +822,12 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     }
     let mut out = Parties::default();
     for (name, s) in sides {
-        // A generic or one-letter word is not a name to replace.
-        let generic = ["The", "This", "Each", "Such", "It", "Party", "Parties", "Agreement"];
         // Nor is a company form alone ("the customer of acme GmbH": the brand is lower-case).
         let form = [
             "GmbH", "Inc.", "Inc", "LLC", "Ltd", "Ltd.", "AG", "SE", "B.V.", "S.A.", "Corp.",
         ];
         if name.len() < 2
-            || generic.contains(&name.as_str())
+            || GENERIC.contains(&name.as_str())
             || form.contains(&name.as_str())
             || name.split_whitespace().count() > 6
         {
@@ -833,7 +869,7 @@ fn name_before(s: &str) -> Option<String> {
     let mut take = 0;
     for w in words.iter().rev() {
         // A parenthesis or a quote mark ends the name ("… (“Covered Entity”) and Acme").
-        if w.contains(['(', ')', '"', '“', '”']) {
+        if w.contains(['(', ')', '"', '“', '”']) || w.ends_with(':') {
             break;
         }
         let bare = w.trim_matches(',');
@@ -1427,6 +1463,44 @@ mod tests {
             u.iter().any(|u| u.text
                 == "Upon termination PHI shall be returned to Covered Entity, or PHI shall be securely destroyed where feasible"),
             "{u:#?}"
+        );
+    }
+
+    #[test]
+    fn parties_from_a_labelled_line_a_condition_and_never_through_a_generic_name() {
+        // b19: the role is the label before the colon, the alias in parentheses.
+        let m = model("**Business Associate:** MyHealthAlly, Inc. (\"MHA\")\n\n**Covered Entity:** Ridge Clinic\n");
+        assert!(m.parties.vendor.contains(&"MHA".to_string()), "{:?}", m.parties);
+        assert!(
+            m.parties.vendor.contains(&"MyHealthAlly, Inc.".to_string()),
+            "{:?}",
+            m.parties
+        );
+        // b18: "is acting as", and a condition's "If" is not part of the name.
+        let m = model(
+            "To the extent Denther is acting as a Business Associate, it shall comply.\n\nIf Customer is a Covered Entity, this BAA applies.\n",
+        );
+        assert!(m.parties.vendor.contains(&"Denther".to_string()), "{:?}", m.parties);
+        assert!(m.parties.practice.contains(&"Customer".to_string()), "{:?}", m.parties);
+        assert!(
+            !m.parties.practice.iter().any(|n| n.starts_with("If ")),
+            "{:?}",
+            m.parties
+        );
+        // d19: "the Agreement" is no party, and no side passes through it.
+        let m = model(
+            "This Data Processing Addendum (\"DPA\") supplements the codacli.com Terms of Service (the \"Agreement\") between Coda CLI, Inc. (\"Processor\") and the customer identified in the Agreement (\"Controller\").\n",
+        );
+        let all: Vec<&String> = m.parties.vendor.iter().chain(&m.parties.practice).collect();
+        assert!(
+            !all.iter().any(|n| n.contains("Terms of Service") || n.contains("DPA")),
+            "{:?}",
+            m.parties
+        );
+        assert!(
+            m.parties.vendor.contains(&"Coda CLI, Inc.".to_string()),
+            "{:?}",
+            m.parties
         );
     }
 }
