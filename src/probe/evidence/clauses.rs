@@ -1512,6 +1512,85 @@ mod tests {
     }
 
     #[test]
+    fn right_answers_from_the_right_sentence() {
+        // Batch 11: each clause was present, read from a sentence that does not state it.
+        let c = dpa(
+            "2.2 The Controller may terminate the agreement at any time without notice if a serious breach of data protection regulations occurs.\n\n11.2 The Processor commits to promptly informing the Controller of any violations of data protection regulations.\n",
+        );
+        let q = c["breach_notification"].quote.clone().unwrap_or_default();
+        assert!(q.contains("promptly informing"), "{q}");
+        // … also below a heading that names the topic.
+        let c = dpa(
+            "## 11. Reporting Obligations in Case of Disruptions and Data Breaches\n\n11.2. The Processor commits to promptly informing the Controller of any violations of data protection regulations.\n",
+        );
+        let q = c["breach_notification"].quote.clone().unwrap_or_default();
+        assert!(q.contains("promptly informing"), "{q}");
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "In the case of data processing on behalf of the Controller, the Controller shall only work with processors that provide sufficient guarantees that appropriate technical and organizational measures have been implemented.",
+                "security",
+                false,
+            ),
+            (
+                "Data Security: The Data Controller must implement appropriate technical and organizational measures to ensure a level of security appropriate to the risk.",
+                "security",
+                false,
+            ),
+            (
+                "The Processor shall implement appropriate technical and organizational measures.",
+                "security",
+                true,
+            ),
+            (
+                "The Controller is obligated and entitled to verify, before the start of data processing, the technical and organizational measures taken by the Processor.",
+                "security",
+                false,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "In accordance with 45 CFR §§ 164.502(e)(1)(ii) and 164.308(b)(2) of HIPAA, Business Associate shall require its Subcontractors to agree in writing to the same restrictions.",
+                "security_rule",
+                false,
+            ),
+            (
+                "Business Associate shall comply with the applicable requirements of 45 CFR Part 164 Subpart C of the Security Rule.",
+                "security_rule",
+                true,
+            ),
+            (
+                "Business Associate shall require its Subcontractors to agree in writing to the same or more stringent restrictions and conditions.",
+                "other_law",
+                false,
+            ),
+            (
+                "Business Associate shall comply with any provision of state law that is more stringent than HIPAA.",
+                "other_law",
+                true,
+            ),
+            (
+                "### 8.3 Survival\n\nProvisions regarding:\n- Audit rights\n- Indemnification\n\nShall survive termination.\n",
+                "audit_rights",
+                false,
+            ),
+            (
+                "### 8.3 Survival\n\nProvisions regarding:\n- Audit rights\n- Indemnification\n\nShall survive termination.\n",
+                "indemnity",
+                false,
+            ),
+            (
+                "The following provisions shall survive termination of this Agreement:\n- Indemnification provisions\n",
+                "indemnity",
+                false,
+            ),
+        ];
+        let misses = presence_misses(baa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
+
+    #[test]
     fn a_window_cited_for_comparison_or_in_brackets() {
         let c = baa(
             "(b) **Reporting.** Report to Covered Entity any use or disclosure of PHI not permitted by this Agreement, including any incident meeting the definition of a \"Breach\" under 45 CFR §164.402, without unreasonable delay and in no case later than **[10] business days** after discovery — a shorter window than the general 60-day HIPAA maximum, deliberately, so that Covered Entity retains adequate time within its own 60-day statutory clock to notify affected patients.\n",

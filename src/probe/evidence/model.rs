@@ -29,6 +29,9 @@ pub enum Region {
     Disclaimer,
     /// A drafting note left in the text ("[The parties may wish to add …]").
     Note,
+    /// Items that name clauses rather than state them (a survival list: "The following
+    /// provisions shall survive: - Indemnification").
+    Names,
 }
 
 impl Region {
@@ -40,6 +43,7 @@ impl Region {
             Region::Definitions => "definitions",
             Region::Disclaimer => "disclaimer",
             Region::Note => "drafting note",
+            Region::Names => "list of clause names",
         }
     }
 }
@@ -641,6 +645,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
                 Region::Disclaimer
             } else if any(g("back_matter"), &text) {
                 Region::Note
+            } else if lead_in.as_deref().is_some_and(|l| any(g("names_list"), l)) {
+                Region::Names
             } else if text.is_empty() && placeholders > 0 {
                 Region::Note
             } else {

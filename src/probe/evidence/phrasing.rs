@@ -114,6 +114,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "recital",
             "disclaimer",
             "back_matter",
+            "names_list",
         ]),
     ),
     ("parties", Some(&["vendor", "practice"])),
