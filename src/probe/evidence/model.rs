@@ -475,8 +475,11 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             Some((Number::Section(n, 1), _)) if t.as_bytes().get(n.len()) == Some(&b'.') => {
                 let k: u32 = n.parse().unwrap_or(0);
                 let successor = digit_run.is_some_and(|p| k == p + 1 || (k == 1 && p == 1));
-                // "agree as follows:" / "1. DEFINITIONS": a title after a lead-in is a section.
-                (successor || (lead_open && !is_title(body))).then_some(k)
+                // "agree as follows:" / "1. DEFINITIONS" or "1. Definitions. Terms …": a title,
+                // or a run-in title closed by a full stop, after a lead-in is a section.
+                let titled =
+                    !run_in_title(body).is_empty() && body.find([':', '.']).is_some_and(|i| body[i..].starts_with('.'));
+                (successor || (lead_open && !is_title(body) && !titled)).then_some(k)
             }
             _ => None,
         };
@@ -930,7 +933,9 @@ impl Model {
                 Some(c) if is_item && !para.heading => format!("{c} {}", para.text),
                 _ => para.text.clone(),
             };
-            let open = [" or", " and", ", or", ", and"].iter().any(|e| joined.ends_with(e));
+            // "…; and" closes a duty of its own: the next item is another.
+            let open = [" or", " and"].iter().any(|e| joined.ends_with(e))
+                && !["; or", "; and"].iter().any(|e| joined.ends_with(e));
             if is_item
                 && !para.heading
                 && open
@@ -1444,6 +1449,22 @@ mod tests {
     }
 
     #[test]
+    fn numbered_sections_with_run_in_titles_after_agree_as_follows_stay_sections() {
+        // A preamble's "agree as follows:" before "1. Definitions. …": sections, and the
+        // definitions region opens.
+        let m = model(
+            "NOW, THEREFORE, the parties agree as follows:\n\n1. Definitions. Terms used have their HIPAA meaning.\n\n2. Obligations. Business Associate shall comply.\n",
+        );
+        let secs = m
+            .paras
+            .iter()
+            .filter(|p| matches!(p.number, Some(Number::Section(_, 1))))
+            .count();
+        assert_eq!(secs, 2, "{:#?}", m.paras);
+        assert_eq!(m.paras[1].region, Region::Definitions, "{:#?}", m.paras);
+    }
+
+    #[test]
     fn a_heading_ending_in_a_colon_leads_its_items() {
         let m = model(
             "### 3.2 Business Associate Shall NOT Use PHI For:\n\n- Marketing purposes\n\n### 3.3 Other\n\n- An item\n",
@@ -1468,6 +1489,14 @@ mod tests {
         assert!(
             u.iter().any(|u| u.text
                 == "Upon termination PHI shall be returned to Covered Entity, or PHI shall be securely destroyed where feasible"),
+            "{u:#?}"
+        );
+        // Items closed by "; and" are duties of their own, each with its lead-in.
+        let m = model("Vendor shall notify Customer of:\n\n(i) any breach; and\n\n(ii) any incident;\n");
+        let u = m.units("Business Associate", "Covered Entity");
+        assert!(
+            u.iter()
+                .any(|u| u.text == "Vendor shall notify Customer of any incident;"),
             "{u:#?}"
         );
     }
