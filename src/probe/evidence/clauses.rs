@@ -1314,6 +1314,283 @@ mod tests {
     }
 
     #[test]
+    fn batch_eleven_titles_headings_and_back_matter() {
+        // b20: a run-in title "No Sale of PHI." bans the sale; it grants nothing.
+        let c = baa("**4.2 No Sale of PHI.** Business Associate shall not sell PHI.\n");
+        assert_eq!(c["sale_or_marketing"].present, Some(false));
+        // d18: a heading names the topic; the sentences under it deny it.
+        let c = dpa(
+            "### 4.3 Special Categories\n\nPaciolus does not intentionally process special categories of personal data (Article 9 GDPR). The Customer must not upload files containing health data, biometric data, or other special category data to the Service.\n",
+        );
+        assert_eq!(c["special_categories"].present, Some(false));
+        // b21: a note after the agreement's end, and a drafter's advice to have it reviewed.
+        let c = baa(
+            "## 10. Term\n\nBusiness Associate shall comply.\n\n**END OF BUSINESS ASSOCIATE AGREEMENT**\n\n*Terms may need to be modified based on specific business requirements and applicable state laws.*\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+        let c = baa(
+            "Business Associate shall comply.\n\nThis agreement template should be reviewed by legal counsel before use. Terms may need to be modified based on applicable state laws.\n",
+        );
+        assert_eq!(c["other_law"].present, Some(false));
+        // … while a duty to follow state law still counts, and a section after the end note
+        // is read again.
+        let c = baa(
+            "**END OF BUSINESS ASSOCIATE AGREEMENT**\n\nA note.\n\n## Exhibit A\n\nBusiness Associate shall comply with applicable state laws.\n",
+        );
+        assert_eq!(c["other_law"].present, Some(true));
+    }
+
+    #[test]
+    fn batch_eleven_baa_phrasings() {
+        // Phrasings of real BAAs the reader missed on their first run (batch 11), and sentences
+        // near them that must not state the clause.
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "Business Associate shall not Use and/or Disclose the Protected Health Information other than as permitted or required by the Agreement and/or this BAA or as otherwise Required by Law.",
+                "no_other_use",
+                true,
+            ),
+            (
+                "### 3.1 MHA May Use PHI Solely To:\n\n- Transmit patient-submitted information to Covered Entity\n",
+                "permitted_uses",
+                true,
+            ),
+            (
+                "### 3.2 MHA Shall NOT Use PHI For:\n\n- Data sale or monetization\n- Any purpose not specified in this Agreement\n",
+                "no_other_use",
+                true,
+            ),
+            (
+                "Business Associate shall:\n- Ensure any subcontractors comply with equivalent HIPAA obligations\n",
+                "subcontractors",
+                true,
+            ),
+            (
+                "Business Associate shall:\n- Execute written Business Associate Agreements with subcontractors\n",
+                "subcontractors",
+                true,
+            ),
+            (
+                "Business Associate shall:\n- Notify Covered Entity of subcontractors (upon request)\n",
+                "subcontractors",
+                false,
+            ),
+            (
+                "Upon termination:\n- PHI shall be returned to Covered Entity, or\n- PHI shall be securely destroyed where feasible\n",
+                "return_or_destroy",
+                true,
+            ),
+            (
+                "**5.1 Administrative Safeguards.** Business Associate shall implement policies and procedures to prevent, detect, contain, and correct security violations.",
+                "security_rule",
+                true,
+            ),
+            (
+                "**5.3 Technical Safeguards.** Business Associate shall implement:\n- AES-256 encryption at rest and in transit\n",
+                "encryption",
+                true,
+            ),
+            (
+                "Business Associate shall report to Covered Entity:\n1. Security Incidents: Within 24 hours of discovery\n2. System Failures: Within 4 hours if affecting PHI systems\n",
+                "contingency_notice",
+                true,
+            ),
+            (
+                "Business Associate shall report to Covered Entity any Security Incident of which it becomes aware.",
+                "contingency_notice",
+                false,
+            ),
+        ];
+        let misses = presence_misses(baa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        let c = baa("Business Associate shall implement:\n- AES-256 encryption at rest and in transit\n");
+        assert_eq!(c["encryption"].standard.as_deref(), Some("AES-256"));
+    }
+
+    #[test]
+    fn batch_eleven_dpa_phrasings() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "Personal and other data that the Processor becomes aware of may only be used by the Processor for the purposes of the commissioned service.",
+                "purposes",
+                true,
+            ),
+            (
+                "The contractor will not use the data for any other purposes.",
+                "purposes",
+                true,
+            ),
+            (
+                "- **Purpose:** Processor will host, store, index, and analyze Controller Data to provide the Service.",
+                "purposes",
+                true,
+            ),
+            (
+                "Furthermore, the contractor must support the client in fulfilling the rights of the data subjects.",
+                "data_subject_assistance",
+                true,
+            ),
+            (
+                "The Data Processor must not use another processor without the prior written and specific authorization of the Data Controller.",
+                "sub_processors",
+                true,
+            ),
+            (
+                "The Data Processor must assist the Data Controller in fulfilling its obligations regarding data security, notification of data breaches, data protection impact assessments and prior consultations with the supervisory authorities.",
+                "breach_assistance",
+                true,
+            ),
+            (
+                "5. Assist Controller with data subject requests, regulatory inquiries, and impact assessments related to the Service.",
+                "dpia_assistance",
+                true,
+            ),
+            (
+                "Data processing takes place exclusively within the territory of the Federal Republic of Germany or within the European Union or the European Economic Area states. Processing in other countries is only permitted with the prior consent of the Controller and only if an adequacy decision from the EU Commission pursuant to Article 45(3) GDPR is in place.",
+                "transfers",
+                true,
+            ),
+            (
+                "After the completion of the processing, and at the latest upon termination of this contract, the Processor must return to the Controller all documents and results of processing or use, or any personal or other confidential data created or copied in connection with the performance of the contract.",
+                "deletion_or_return",
+                true,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
+
+    #[test]
+    fn article_28_3_duties_under_their_heading() {
+        // The section's heading names the duty; the vendor's promise under it states it
+        // (d16, d17). A controller's own duty under the same heading does not.
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "## 12. Rights of the Data Subjects\n\n12.1. The Client is solely responsible for upholding the rights of the data subjects. However, the Processor shall support the Client in fulfilling requests and claims from data subjects.\n",
+                "data_subject_assistance",
+                true,
+            ),
+            (
+                "## Article 6: Rights of Data Subjects\n\nThe Data Controller and the Data Processor must allow data subjects to exercise their rights.\n",
+                "data_subject_assistance",
+                false,
+            ),
+            (
+                "## 14. Procedure After Termination of the Contract\n\n14.1. The Processor must hand over to the Controller all documents and results of the work.\n",
+                "deletion_or_return",
+                true,
+            ),
+            (
+                "## 14. Procedure After Termination of the Contract\n\n14.1. The Controller must pay all fees due.\n",
+                "deletion_or_return",
+                false,
+            ),
+            (
+                "## Article 13: Sub-processors\n\nThe Processor undertakes to conclude a binding legal act with any subsequent processor it engages for the processing of Data.\n",
+                "sub_processors",
+                true,
+            ),
+            (
+                "## 5. Location of Processing\n\n5.1. Processing in other countries is only permitted with the prior consent of the Controller.\n",
+                "transfers",
+                true,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        let c = dpa(
+            "## 5. Location of Processing\n\n5.1. Data processing takes place exclusively within the European Union. Processing in other countries is only permitted with the prior consent of the Controller and only if an adequacy decision from the EU Commission pursuant to Article 45(3) GDPR is in place.\n",
+        );
+        assert!(
+            c["transfers"]
+                .mechanisms
+                .as_ref()
+                .is_some_and(|m| m.iter().any(|m| m == "adequacy")),
+            "{:?}",
+            c["transfers"]
+        );
+    }
+
+    #[test]
+    fn right_answers_from_the_right_sentence() {
+        // Batch 11: each clause was present, read from a sentence that does not state it.
+        let c = dpa(
+            "2.2 The Controller may terminate the agreement at any time without notice if a serious breach of data protection regulations occurs.\n\n11.2 The Processor commits to promptly informing the Controller of any violations of data protection regulations.\n",
+        );
+        let q = c["breach_notification"].quote.clone().unwrap_or_default();
+        assert!(q.contains("promptly informing"), "{q}");
+        // … also below a heading that names the topic.
+        let c = dpa(
+            "## 11. Reporting Obligations in Case of Disruptions and Data Breaches\n\n11.2. The Processor commits to promptly informing the Controller of any violations of data protection regulations.\n",
+        );
+        let q = c["breach_notification"].quote.clone().unwrap_or_default();
+        assert!(q.contains("promptly informing"), "{q}");
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "In the case of data processing on behalf of the Controller, the Controller shall only work with processors that provide sufficient guarantees that appropriate technical and organizational measures have been implemented.",
+                "security",
+                false,
+            ),
+            (
+                "Data Security: The Data Controller must implement appropriate technical and organizational measures to ensure a level of security appropriate to the risk.",
+                "security",
+                false,
+            ),
+            (
+                "The Processor shall implement appropriate technical and organizational measures.",
+                "security",
+                true,
+            ),
+            (
+                "The Controller is obligated and entitled to verify, before the start of data processing, the technical and organizational measures taken by the Processor.",
+                "security",
+                false,
+            ),
+        ];
+        let misses = presence_misses(dpa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "In accordance with 45 CFR §§ 164.502(e)(1)(ii) and 164.308(b)(2) of HIPAA, Business Associate shall require its Subcontractors to agree in writing to the same restrictions.",
+                "security_rule",
+                false,
+            ),
+            (
+                "Business Associate shall comply with the applicable requirements of 45 CFR Part 164 Subpart C of the Security Rule.",
+                "security_rule",
+                true,
+            ),
+            (
+                "Business Associate shall require its Subcontractors to agree in writing to the same or more stringent restrictions and conditions.",
+                "other_law",
+                false,
+            ),
+            (
+                "Business Associate shall comply with any provision of state law that is more stringent than HIPAA.",
+                "other_law",
+                true,
+            ),
+            (
+                "### 8.3 Survival\n\nProvisions regarding:\n- Audit rights\n- Indemnification\n\nShall survive termination.\n",
+                "audit_rights",
+                false,
+            ),
+            (
+                "### 8.3 Survival\n\nProvisions regarding:\n- Audit rights\n- Indemnification\n\nShall survive termination.\n",
+                "indemnity",
+                false,
+            ),
+            (
+                "The following provisions shall survive termination of this Agreement:\n- Indemnification provisions\n",
+                "indemnity",
+                false,
+            ),
+        ];
+        let misses = presence_misses(baa, cases);
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
+
+    #[test]
     fn a_window_cited_for_comparison_or_in_brackets() {
         let c = baa(
             "(b) **Reporting.** Report to Covered Entity any use or disclosure of PHI not permitted by this Agreement, including any incident meeting the definition of a \"Breach\" under 45 CFR §164.402, without unreasonable delay and in no case later than **[10] business days** after discovery — a shorter window than the general 60-day HIPAA maximum, deliberately, so that Covered Entity retains adequate time within its own 60-day statutory clock to notify affected patients.\n",

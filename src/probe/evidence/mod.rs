@@ -343,6 +343,15 @@ mod tests {
     }
 
     #[test]
+    fn a_front_matter_date_dates_the_contract() {
+        // YAML front matter's `effectiveDate:` (batch 11, d19).
+        let d = "---\ntitle: \"Data Processing Addendum\"\neffectiveDate: \"2025-01-01\"\n---\n\nThis DPA applies as of the effective date above.\n";
+        assert_eq!(meta(d).1.as_deref(), Some("2025-01-01"));
+        let d = "---\neffective_date: 2025-03-04\n---\n\nThe Processor shall notify the Controller.\n";
+        assert_eq!(meta(d).1.as_deref(), Some("2025-03-04"));
+    }
+
+    #[test]
     fn dates_the_contract_cites_are_not_its_own() {
         // A regulation's effective date and a memorandum's date are cited, not the contract's.
         let d = "Business Associate shall comply with the HIPAA Omnibus Final Rule, effective September 23, 2013.\n\nThe parties follow DoD Memorandum 06-18 dated August 18, 2006.\n";

@@ -29,6 +29,9 @@ pub enum Region {
     Disclaimer,
     /// A drafting note left in the text ("[The parties may wish to add …]").
     Note,
+    /// Items that name clauses rather than state them (a survival list: "The following
+    /// provisions shall survive: - Indemnification").
+    Names,
 }
 
 impl Region {
@@ -40,6 +43,7 @@ impl Region {
             Region::Definitions => "definitions",
             Region::Disclaimer => "disclaimer",
             Region::Note => "drafting note",
+            Region::Names => "list of clause names",
         }
     }
 }
@@ -343,6 +347,8 @@ fn heading_region(title: &str, p: &Phrasing) -> Option<Region> {
         Some(Region::Introduction)
     } else if any(g("recitals"), title) {
         Some(Region::Recitals)
+    } else if any(g("back_matter"), title) {
+        Some(Region::Note)
     } else {
         None
     }
@@ -381,33 +387,56 @@ pub fn build(doc: &Doc, p: &Phrasing) -> Model {
     }
 }
 
+/// A paragraph as the first pass joins it: text, location, heading level (0: an unmarked
+/// heading), table row, and whether its "N." is a list item.
+type RawPara = (String, String, Option<u8>, bool, bool);
+
+/// A title rather than a sentence: heading-like and every word capitalised ("DEFINITIONS",
+/// "Term and Termination"), with no ":" inside ("Security Incidents: Within 24 hours").
+fn is_title(t: &str) -> bool {
+    let joiners = [
+        "of", "and", "the", "to", "for", "in", "on", "or", "&", "by", "with", "a", "an",
+    ];
+    heading_like(t)
+        && !t.contains(':')
+        && t.split_whitespace()
+            .all(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()) || joiners.contains(&w))
+}
+
 /// Lines → paragraphs with numbering, heading path, region and lead-in.
 fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
-    // First pass: join lines into raw paragraphs (text, loc, heading level or 0, table row).
-    let mut raw: Vec<(String, String, Option<u8>, bool)> = Vec::new();
+    // First pass: join lines into raw paragraphs (text, loc, heading level or 0, table row,
+    // a "1." that is a list item rather than a section).
+    let mut raw: Vec<RawPara> = Vec::new();
     let mut cur = String::new();
     let mut loc = String::new();
+    let mut cur_digit_item = false;
+    // The last "N." list item of the list being read ("1." items under "shall:").
+    let mut digit_run: Option<u32> = None;
     let lines = &doc.lines;
-    let flush = |cur: &mut String, loc: &str, raw: &mut Vec<(String, String, Option<u8>, bool)>| {
+    let flush = |cur: &mut String, loc: &str, item: &mut bool, raw: &mut Vec<RawPara>| {
         if !cur.trim().is_empty() {
-            raw.push((cur.trim().to_string(), loc.to_string(), None, false));
+            raw.push((cur.trim().to_string(), loc.to_string(), None, false, *item));
         }
         cur.clear();
+        *item = false;
     };
     for (i, l) in lines.iter().enumerate() {
         let t = l.text.trim();
         if t.is_empty() {
-            flush(&mut cur, &loc, &mut raw);
+            flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
             continue;
         }
         if t.starts_with('|') {
-            flush(&mut cur, &loc, &mut raw);
-            raw.push((t.to_string(), l.loc.clone(), None, true));
+            flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
+            raw.push((t.to_string(), l.loc.clone(), None, true, false));
+            digit_run = None;
             continue;
         }
         if l.level > 0 {
-            flush(&mut cur, &loc, &mut raw);
-            raw.push((t.to_string(), l.loc.clone(), Some(l.level), false));
+            flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
+            raw.push((t.to_string(), l.loc.clone(), Some(l.level), false, false));
+            digit_run = None;
             continue;
         }
         // "… (paragraph 6.2.3." has not finished its sentence: a section number wrapped.
@@ -434,26 +463,58 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
         let next = lines[i + 1..].iter().map(|n| n.text.trim()).find(|n| !n.is_empty());
         let continues = next.is_some_and(|n| n.chars().next().is_some_and(char::is_lowercase));
         let numbered = number(t);
-        let is_item = matches!(numbered, Some((Number::Item(..), _)));
         let body = numbered.as_ref().map(|(_, e)| &t[*e..]).unwrap_or(t);
+        // A bare "N." is a list item, not a section, when it follows an open lead-in ("shall:")
+        // or continues a list of such items ("2." after "1.", Markdown's repeated "1.").
+        let lead_open = if cur.is_empty() {
+            raw.last().is_some_and(|r| !r.3 && r.0.ends_with(':'))
+        } else {
+            cur.ends_with(':')
+        };
+        let digit_item = match &numbered {
+            Some((Number::Section(n, 1), _)) if t.as_bytes().get(n.len()) == Some(&b'.') => {
+                let k: u32 = n.parse().unwrap_or(0);
+                let successor = digit_run.is_some_and(|p| k == p + 1 || (k == 1 && p == 1));
+                // "agree as follows:" / "1. DEFINITIONS" or "1. Definitions. Terms …": a title,
+                // or a run-in title closed by a full stop, after a lead-in is a section.
+                let titled =
+                    !run_in_title(body).is_empty() && body.find([':', '.']).is_some_and(|i| body[i..].starts_with('.'));
+                (successor || (lead_open && !is_title(body) && !titled)).then_some(k)
+            }
+            _ => None,
+        };
+        let numbered = match (digit_item, numbered) {
+            (Some(_), Some((Number::Section(n, _), e))) => Some((Number::Item(n, Style::Digit), e)),
+            (_, n) => n,
+        };
+        let is_item = matches!(numbered, Some((Number::Item(..), _)));
         let heading =
             after_sentence && !is_item && !continues && heading_like(t) && (body.is_empty() || heading_like(body));
         // A number at a line start after an unfinished sentence is a wrapped reference ("45 CFR"
         // / "164.524."), not a new paragraph; a bullet or an item after "and"/"or" is one.
         let numbered = numbered.filter(|(n, _)| {
             after_sentence
+                || digit_item.is_some()
                 || matches!(n, Number::Item(_, Style::Bullet))
                 || (matches!(n, Number::Item(..)) && (cur.ends_with(" and") || cur.ends_with(" or")))
         });
         if !cur.is_empty() && (numbered.is_some() || heading) {
-            flush(&mut cur, &loc, &mut raw);
+            flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
         }
         if heading {
-            raw.push((t.to_string(), l.loc.clone(), Some(0), false));
+            raw.push((t.to_string(), l.loc.clone(), Some(0), false, false));
+            digit_run = None;
             continue;
         }
         if cur.is_empty() {
             loc = l.loc.clone();
+            cur_digit_item = digit_item.is_some();
+            if let Some(k) = digit_item {
+                digit_run = Some(k);
+            } else if numbered.is_none() {
+                // A paragraph that is no list item ends the list.
+                digit_run = None;
+            }
         } else if cur.ends_with('-') && cur.len() > 2 && t.chars().next().is_some_and(char::is_lowercase) {
             // A hyphen at a line end splits a word ("secu-" "rity"), unless it joins a compound
             // ("forty-" "five", "third-" "party").
@@ -470,10 +531,10 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
         }
         cur.push_str(t);
         if cur.len() > 100_000 {
-            flush(&mut cur, &loc, &mut raw);
+            flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
         }
     }
-    flush(&mut cur, &loc, &mut raw);
+    flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
 
     // Second pass: structure.
     let mut out = Vec::with_capacity(raw.len());
@@ -482,8 +543,11 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
     // Lead-ins open: (style of the items under it, the lead-in text).
     let mut leads: Vec<(Option<Style>, String)> = Vec::new();
     let mut last_alpha: Option<char> = None;
-    for (t, loc, level, table_row) in raw {
-        let numbered = number(&t);
+    for (t, loc, level, table_row, digit_item) in raw {
+        let numbered = number(&t).map(|(n, e)| match n {
+            Number::Section(n, _) if digit_item => (Number::Item(n, Style::Digit), e),
+            n => (n, e),
+        });
         let after = numbered.as_ref().map(|(_, e)| t[*e..].trim()).unwrap_or(&t).to_string();
         let heading = level.is_some();
         let mut number_kind = numbered.map(|n| n.0);
@@ -507,7 +571,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             _ => None,
         };
         if let Some(d) = depth {
-            while stack.last().is_some_and(|s| s.0 >= d) {
+            // A note after "END OF … AGREEMENT" runs to the next heading, whatever its level.
+            while stack.last().is_some_and(|s| s.0 >= d || s.2 == Some(Region::Note)) {
                 stack.pop();
             }
             // A top-level numbered section that is itself a title ("1. PROCESSING OF PERSONAL
@@ -564,7 +629,8 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
             }
             _ => {
                 leads.clear();
-                if !heading && text.ends_with(':') {
+                // A heading ending in ":" ("### MHA Shall NOT Use PHI For:") leads its items too.
+                if text.ends_with(':') {
                     let mut s = Vec::new();
                     split_sentences(&text, "", &mut s);
                     if let Some(last) = s.last() {
@@ -580,6 +646,10 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
                 Region::Recitals
             } else if any(g("disclaimer"), &text) {
                 Region::Disclaimer
+            } else if any(g("back_matter"), &text) {
+                Region::Note
+            } else if lead_in.as_deref().is_some_and(|l| any(g("names_list"), l)) {
+                Region::Names
             } else if text.is_empty() && placeholders > 0 {
                 Region::Note
             } else {
@@ -601,6 +671,22 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
     }
     out
 }
+
+/// Words that name no party (a generic or sentence word), never a name to replace or link.
+const GENERIC: &[&str] = &[
+    "The",
+    "This",
+    "Each",
+    "Such",
+    "It",
+    "Party",
+    "Parties",
+    "Agreement",
+    "DPA",
+    "BAA",
+    "Addendum",
+    "Terms",
+];
 
 /// The parties from the preamble and definitions: `Acme, Inc. ("Provider")`, `"Vendor" means
 /// Acme`, `DHA meets the definition of a covered entity`, `GitHub is the Processor`.
@@ -625,7 +711,13 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     );
     let is = re(
         &IS,
-        r"(?:^|[.;,]\s+|\band\s+|\bthat\s+)(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the|its)|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
+        r"(?:^|[.;,]\s+|\band\s+|\bthat\s+|\bextent\s+)(?:(?:If|When|Where|Unless|Whether|To the extent)\s+)?(?:[Tt]he\s+)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,4})\s+(?:meets the definition of(?:\s+(?:a|an|the))?|is (?:a|an|the|its)|is acting as(?:\s+(?:a|an|the))?|acts as(?:\s+(?:a|an|the))?|shall act as(?:\s+(?:a|an|the))?|serves as(?:\s+(?:a|an|the))?|will act as(?:\s+(?:a|an|the))?)\s+([A-Za-z][A-Za-z -]{2,40})",
+    );
+    // "Business Associate: MyHealthAlly, Inc. ("MHA")": the label is the role of the name and alias.
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    let label = re(
+        &LABEL,
+        r#"^([A-Z][\w ]{2,40}?)\s*:\s*([A-Z][^:()“"”]{1,80}?)\s*\(\s*(?:the\s+)?[“"”']([^“"”'()]{2,40})[“"”']\s*\)"#,
     );
     let vendor_role = p.group("parties", "vendor");
     let practice_role = p.group("parties", "practice");
@@ -648,15 +740,31 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     // Names linked to each other (a name and its alias), and the side of each known one.
     let mut links: Vec<(String, String)> = Vec::new();
     let mut sides: BTreeMap<String, bool> = BTreeMap::new();
-    for para in paras.iter().take(400).filter(|p| !p.heading && !p.table_row) {
+    for para in paras.iter().take(400).filter(|p| !p.table_row) {
         let t = &para.text;
         // "between Acme Health, Inc. ("Acme Health, Inc.") and ("Business Associate")": of the
         // two parties a preamble names, the one whose alias is not a role is the other side.
         let mut between: Vec<(String, Option<String>)> = Vec::new();
         let preamble = t.to_ascii_lowercase().contains("between");
+        if let Some(c) = label.captures(t)
+            && let Some(s) = side(&c[1])
+        {
+            let name = c[2].trim().trim_end_matches(',').to_string();
+            sides.entry(name.clone()).or_insert(s);
+            sides.entry(c[3].trim().to_string()).or_insert(s);
+            links.push((name, c[3].trim().to_string()));
+        }
+        // A short labelled line is taken for a heading; only its label is read.
+        if para.heading {
+            continue;
+        }
         for c in paren.captures_iter(t).chain(herein.captures_iter(t)) {
             let alias = c[1].trim().to_string();
-            let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]);
+            // "the Agreement" names no party: nothing links through it.
+            if GENERIC.contains(&alias.as_str()) {
+                continue;
+            }
+            let name = name_before(&t[..c.get(0).map_or(0, |m| m.start())]).filter(|n| !GENERIC.contains(&n.as_str()));
             if preamble && !["Party", "Parties"].iter().any(|g| alias.eq_ignore_ascii_case(g)) {
                 between.push((alias.clone(), name.clone()));
             }
@@ -723,14 +831,12 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
     }
     let mut out = Parties::default();
     for (name, s) in sides {
-        // A generic or one-letter word is not a name to replace.
-        let generic = ["The", "This", "Each", "Such", "It", "Party", "Parties", "Agreement"];
         // Nor is a company form alone ("the customer of acme GmbH": the brand is lower-case).
         let form = [
             "GmbH", "Inc.", "Inc", "LLC", "Ltd", "Ltd.", "AG", "SE", "B.V.", "S.A.", "Corp.",
         ];
         if name.len() < 2
-            || generic.contains(&name.as_str())
+            || GENERIC.contains(&name.as_str())
             || form.contains(&name.as_str())
             || name.split_whitespace().count() > 6
         {
@@ -772,7 +878,7 @@ fn name_before(s: &str) -> Option<String> {
     let mut take = 0;
     for w in words.iter().rev() {
         // A parenthesis or a quote mark ends the name ("… (“Covered Entity”) and Acme").
-        if w.contains(['(', ')', '"', '“', '”']) {
+        if w.contains(['(', ')', '"', '“', '”']) || w.ends_with(':') {
             break;
         }
         let bare = w.trim_matches(',');
@@ -816,8 +922,30 @@ impl Model {
             })
             .collect();
         let mut out = Vec::new();
+        // An item that ends in ", or" / "and" is half a sentence the next item completes.
+        let mut carry: Option<String> = None;
         for (i, para) in self.paras.iter().enumerate() {
             if para.text.is_empty() {
+                continue;
+            }
+            let is_item = matches!(para.number, Some(Number::Item(..)));
+            let joined = match carry.take() {
+                Some(c) if is_item && !para.heading => format!("{c} {}", para.text),
+                _ => para.text.clone(),
+            };
+            // "…; and" closes a duty of its own: the next item is another.
+            let open = [" or", " and"].iter().any(|e| joined.ends_with(e))
+                && !["; or", "; and"].iter().any(|e| joined.ends_with(e));
+            if is_item
+                && !para.heading
+                && open
+                && self.paras.get(i + 1).is_some_and(|n| {
+                    n.number.as_ref().map(std::mem::discriminant) == para.number.as_ref().map(std::mem::discriminant)
+                        && n.lead_in == para.lead_in
+                        && !n.text.is_empty()
+                })
+            {
+                carry = Some(joined);
                 continue;
             }
             let mut sents: Vec<Sentence> = Vec::new();
@@ -836,7 +964,7 @@ impl Model {
                     loc: para.loc.clone(),
                 });
             } else {
-                split_sentences(&para.text, &para.loc, &mut sents);
+                split_sentences(&joined, &para.loc, &mut sents);
             }
             for (i, s) in sents.into_iter().enumerate() {
                 let mut text = match (&para.lead_in, i) {
@@ -1232,5 +1360,182 @@ mod tests {
             m.parties
         );
         assert!(m.parties.practice.contains(&"Customer".to_string()), "{:?}", m.parties);
+    }
+
+    fn leads(m: &Model) -> Vec<(String, String)> {
+        m.paras
+            .iter()
+            .map(|p| (p.lead_in.clone().unwrap_or_default(), p.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn numbered_items_under_a_lead_in_carry_it() {
+        // "1." items under "…shall:" (Markdown's repeated "1." too); an item without a full
+        // stop does not swallow the next one, and a short item is no heading.
+        let m = model(
+            "### 3.5 Breach Notification\nIn the event of a breach of unsecured PHI, Business Associate shall:\n1. Notify Covered Entity immediately upon discovery, but no later than 24 hours\n2. Provide all available information including:\n   - Description of what happened\n   - Types of PHI involved\n3. Cooperate with Covered Entity's breach investigation\n\nDenther shall report to Customer:\n\n1. any Use of PHI that is not permitted;\n1. any Security Incident of which it becomes aware\n\nCovered Entity shall:\n1. Security Incidents: Within 24 hours of discovery\n2. Audit Business Associate with 30 days' notice\n",
+        );
+        let l = leads(&m);
+        let lead = "In the event of a breach of unsecured PHI, Business Associate shall";
+        assert!(
+            l.contains(&(
+                lead.into(),
+                "Notify Covered Entity immediately upon discovery, but no later than 24 hours".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(lead.into(), "Provide all available information including:".into())),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(
+                format!("{lead} Provide all available information including"),
+                "Types of PHI involved".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(
+                lead.into(),
+                "Cooperate with Covered Entity's breach investigation".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(
+                "Denther shall report to Customer".into(),
+                "any Security Incident of which it becomes aware".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(
+                "Covered Entity shall".into(),
+                "Security Incidents: Within 24 hours of discovery".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&(
+                "Covered Entity shall".into(),
+                "Audit Business Associate with 30 days' notice".into()
+            )),
+            "{l:#?}"
+        );
+        let items = m
+            .paras
+            .iter()
+            .filter(|p| p.number == Some(Number::Item("1".into(), Style::Digit)))
+            .count();
+        assert_eq!(items, 4);
+        assert_eq!(m.paras.last().unwrap().path, ["Breach Notification"]);
+    }
+
+    #[test]
+    fn a_numbered_section_after_a_sentence_stays_a_section() {
+        let m = model(
+            "NOW, THEREFORE, the parties agree as follows:\n\n1. DEFINITIONS\n\n1.1 Terms used have their HIPAA meaning.\n\nThe parties agree to the terms below.\n\n1. Obligations. Business Associate shall comply.\n2. Term. This Agreement ends with the services.\n",
+        );
+        let secs = m
+            .paras
+            .iter()
+            .filter(|p| matches!(p.number, Some(Number::Section(_, 1))))
+            .count();
+        assert_eq!(secs, 3, "{:#?}", m.paras);
+        assert!(m.paras.iter().all(|p| p.lead_in.is_none()), "{:#?}", m.paras);
+        assert_eq!(m.paras[2].path, ["DEFINITIONS"]);
+    }
+
+    #[test]
+    fn numbered_sections_with_run_in_titles_after_agree_as_follows_stay_sections() {
+        // A preamble's "agree as follows:" before "1. Definitions. …": sections, and the
+        // definitions region opens.
+        let m = model(
+            "NOW, THEREFORE, the parties agree as follows:\n\n1. Definitions. Terms used have their HIPAA meaning.\n\n2. Obligations. Business Associate shall comply.\n",
+        );
+        let secs = m
+            .paras
+            .iter()
+            .filter(|p| matches!(p.number, Some(Number::Section(_, 1))))
+            .count();
+        assert_eq!(secs, 2, "{:#?}", m.paras);
+        assert_eq!(m.paras[1].region, Region::Definitions, "{:#?}", m.paras);
+    }
+
+    #[test]
+    fn a_heading_ending_in_a_colon_leads_its_items() {
+        let m = model(
+            "### 3.2 Business Associate Shall NOT Use PHI For:\n\n- Marketing purposes\n\n### 3.3 Other\n\n- An item\n",
+        );
+        let l = leads(&m);
+        assert!(
+            l.contains(&(
+                "Business Associate Shall NOT Use PHI For".into(),
+                "Marketing purposes".into()
+            )),
+            "{l:#?}"
+        );
+        assert!(l.contains(&(String::new(), "An item".into())), "{l:#?}");
+    }
+
+    #[test]
+    fn a_sentence_across_two_items_is_read_whole() {
+        let m = model(
+            "Upon termination:\n- PHI shall be returned to Covered Entity, or\n- PHI shall be securely destroyed where feasible\n",
+        );
+        let u = m.units("Business Associate", "Covered Entity");
+        assert!(
+            u.iter().any(|u| u.text
+                == "Upon termination PHI shall be returned to Covered Entity, or PHI shall be securely destroyed where feasible"),
+            "{u:#?}"
+        );
+        // Items closed by "; and" are duties of their own, each with its lead-in.
+        let m = model("Vendor shall notify Customer of:\n\n(i) any breach; and\n\n(ii) any incident;\n");
+        let u = m.units("Business Associate", "Covered Entity");
+        assert!(
+            u.iter()
+                .any(|u| u.text == "Vendor shall notify Customer of any incident;"),
+            "{u:#?}"
+        );
+    }
+
+    #[test]
+    fn parties_from_a_labelled_line_a_condition_and_never_through_a_generic_name() {
+        // b19: the role is the label before the colon, the alias in parentheses.
+        let m = model("**Business Associate:** MyHealthAlly, Inc. (\"MHA\")\n\n**Covered Entity:** Ridge Clinic\n");
+        assert!(m.parties.vendor.contains(&"MHA".to_string()), "{:?}", m.parties);
+        assert!(
+            m.parties.vendor.contains(&"MyHealthAlly, Inc.".to_string()),
+            "{:?}",
+            m.parties
+        );
+        // b18: "is acting as", and a condition's "If" is not part of the name.
+        let m = model(
+            "To the extent Denther is acting as a Business Associate, it shall comply.\n\nIf Customer is a Covered Entity, this BAA applies.\n",
+        );
+        assert!(m.parties.vendor.contains(&"Denther".to_string()), "{:?}", m.parties);
+        assert!(m.parties.practice.contains(&"Customer".to_string()), "{:?}", m.parties);
+        assert!(
+            !m.parties.practice.iter().any(|n| n.starts_with("If ")),
+            "{:?}",
+            m.parties
+        );
+        // d19: "the Agreement" is no party, and no side passes through it.
+        let m = model(
+            "This Data Processing Addendum (\"DPA\") supplements the codacli.com Terms of Service (the \"Agreement\") between Coda CLI, Inc. (\"Processor\") and the customer identified in the Agreement (\"Controller\").\n",
+        );
+        let all: Vec<&String> = m.parties.vendor.iter().chain(&m.parties.practice).collect();
+        assert!(
+            !all.iter().any(|n| n.contains("Terms of Service") || n.contains("DPA")),
+            "{:?}",
+            m.parties
+        );
+        assert!(
+            m.parties.vendor.contains(&"Coda CLI, Inc.".to_string()),
+            "{:?}",
+            m.parties
+        );
     }
 }

@@ -113,6 +113,8 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
             "definition",
             "recital",
             "disclaimer",
+            "back_matter",
+            "names_list",
         ]),
     ),
     ("parties", Some(&["vendor", "practice"])),
