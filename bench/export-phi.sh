@@ -7,6 +7,7 @@
 #   RSS_MB=n         also generate an n MB CSV and compare vetter's peak RSS on both sizes
 #                    (the big file is deleted afterwards unless KEEP=1)
 #   SKIP_PRESIDIO=1  skip the Presidio comparison
+#   NO_BUILD=1       use the release binaries as they are (say which commit they were built from)
 #   RG_SAME=0        skip ripgrep with vetter's exact alternation (slow: the street pattern
 #                    holds every USPS suffix); the target is judged on the 8-shape run
 # Input: examples/phigen.rs writes a CSV of SIZE_MB with planted identifiers, near misses and
@@ -22,7 +23,7 @@ SIZE_MB=${1:-1024}
 RUNS=${RUNS:-3}
 WORK=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$WORK"
-cargo build --release -q --bin vetter --example phigen
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q --bin vetter --example phigen
 GEN=./target/release/examples/phigen
 V=./target/release/vetter
 
