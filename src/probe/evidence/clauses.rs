@@ -333,8 +333,18 @@ fn transfer_context(s: &str) -> bool {
 /// before it.
 fn duty_windows(h: &Hit, notice: bool, p: &Phrasing) -> Vec<Window> {
     let ws = numbers::windows(h.part);
+    // A sentence that names no addressee at all ("Notification must be made within 60 days")
+    // is addressed to whom its heading names: under "Notification to Individuals" it is not
+    // notice to the practice.
+    let other = p.group("recipient", "other");
+    let unaddressed = !any(other, h.part) && !any(p.group("recipient", "practice"), h.part);
+    let heading_other = unaddressed
+        && h.unit
+            .path
+            .last()
+            .is_some_and(|t| any(other, t) && !any(p.group("recipient", "practice"), t));
     let kept: Vec<Window> = (0..ws.len())
-        .filter(|&i| !ws[i].cited && (!notice || !to_other(h.part, &ws, i, p)))
+        .filter(|&i| !ws[i].cited && (!notice || (!heading_other && !to_other(h.part, &ws, i, p))))
         .map(|i| ws[i].clone())
         .collect();
     kept.iter()
@@ -1671,5 +1681,18 @@ mod tests {
             "The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n",
         );
         assert_eq!(c["subject_matter"].present, Some(false));
+    }
+
+    #[test]
+    fn a_window_under_a_heading_naming_another_recipient_is_not_the_practices() {
+        // b25: an unaddressed 60-day notice under "Notification to Individuals" beat the 24 hours
+        // owed to the practice.
+        let t = "### 7.1 Notice\n\nBusiness Associate shall notify Covered Entity of any Breach within 24 hours of discovery.\n\n### 7.4 Notification to Individuals\n\nIf Business Associate is responsible for notification:\n- Notification must be made within 60 days of breach discovery\n";
+        let b = &baa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (Some(24), None));
+        // Under a heading that names the practice, or none, the unaddressed window counts.
+        let t = "### 7.1 Notice\n\nBusiness Associate shall notify Covered Entity of any Breach within 24 hours of discovery.\n\n### 7.4 Notification to Covered Entity and Individuals\n\nIf Business Associate is responsible for notification:\n- Notification must be made within 60 days of breach discovery\n";
+        let b = &baa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (None, Some(60)));
     }
 }

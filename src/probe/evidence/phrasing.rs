@@ -118,7 +118,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
         ]),
     ),
     ("parties", Some(&["vendor", "practice"])),
-    ("recipient", Some(&["other"])),
+    ("recipient", Some(&["other", "practice"])),
     ("duty", Some(&["notice", "mention", "practice"])),
 ];
 
