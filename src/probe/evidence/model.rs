@@ -1265,6 +1265,17 @@ mod tests {
     }
 
     #[test]
+    fn notes_after_the_end_of_the_agreement_state_no_terms() {
+        // b24: the template's notes after "END OF … AGREEMENT" were read as terms.
+        let m = model(
+            "## 9. Term\n\nBusiness Associate shall notify Covered Entity.\n\n**END OF BUSINESS ASSOCIATE AGREEMENT**\n\n---\n\n## Notes for Customization\n\n1. **Audit Rights**: Consider adding Covered Entity's right to audit Business Associate's HIPAA compliance.\n",
+        );
+        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        assert_eq!(region("shall notify"), Region::Body);
+        assert_ne!(region("Consider adding"), Region::Body);
+    }
+
+    #[test]
     fn placeholders_and_inline_html_are_taken_out() {
         let m = model(
             "The Term shall be effective as of [Insert effective date] and signed by _____ .\n\nSee the <span class=\"keyterms_link\">Processor</span> terms at [our site](https://example.com).\n",
