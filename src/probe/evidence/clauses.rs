@@ -136,6 +136,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
             }
         }
     }
+    if wants("window") && window.is_none() && !notice {
+        window = continued_window(units, &hits, p);
+    }
     if window.is_none()
         && notice
         && let Some(i) = hits.iter().position(|h| h.duty)
@@ -378,6 +381,20 @@ fn object(s: &str) -> &str {
     let end = stop.find(s).map(|m| m.start()).unwrap_or(s.len()).min(120);
     let end = (0..=end).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
     &s[..end]
+}
+
+/// The window given by a later sentence of the first hit's paragraph that continues its duty
+/// with the object left out (`[phrase.duty].continues`).
+fn continued_window(units: &[&Unit], hits: &[Hit], p: &Phrasing) -> Option<Window> {
+    let h = hits.first()?;
+    let j = units.iter().position(|u| std::ptr::eq(*u, h.unit))?;
+    units[j + 1..]
+        .iter()
+        .take_while(|u| u.loc == h.unit.loc)
+        .take(3)
+        .flat_map(|u| parts(&u.text))
+        .filter(|part| any(p.group("duty", "continues"), part))
+        .find_map(|part| numbers::windows(part).into_iter().find(|w| !w.cited))
 }
 
 /// Whether window `i` of `part` is addressed to someone other than the practice: the "to X"
@@ -1681,6 +1698,16 @@ mod tests {
             "The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n",
         );
         assert_eq!(c["subject_matter"].present, Some(false));
+    }
+
+    #[test]
+    fn a_notice_period_in_the_next_sentence_of_the_same_item() {
+        // d21: the notice period of sub-processor changes two sentences after the duty.
+        let t = "The Processor shall:\n\n4. Engage a sub-processor only with prior written authorisation of the Controller. A current list is at Annex III; the Processor shall give 30 days' notice of additions or replacements, during which the Controller may object.\n";
+        assert_eq!(dpa(t)["sub_processors"].days, Some(30));
+        // A window of another duty in the same paragraph is not the sub-processors'.
+        let t = "Processor shall not engage a sub-processor without the Controller's authorisation. Processor shall notify the Controller of any breach within 3 days.\n";
+        assert_eq!(dpa(t)["sub_processors"].days, None);
     }
 
     #[test]

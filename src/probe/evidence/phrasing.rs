@@ -119,7 +119,7 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
     ),
     ("parties", Some(&["vendor", "practice"])),
     ("recipient", Some(&["other", "practice"])),
-    ("duty", Some(&["notice", "mention", "practice"])),
+    ("duty", Some(&["notice", "mention", "practice", "continues"])),
 ];
 
 /// Document kinds that detection knows.
