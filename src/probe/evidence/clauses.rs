@@ -1722,4 +1722,99 @@ mod tests {
         let b = &baa(t)["breach_notification"];
         assert_eq!((b.hours, b.days), (None, Some(60)));
     }
+
+    #[test]
+    fn batch_12_phrasings_state_their_clauses() {
+        // Each sentence was read as no clause in batch 12 (docs/reader-misses-batch12.md, V1–V17).
+        type Read = fn(&str) -> BTreeMap<String, Clause>;
+        let cases: [(Read, &str, &str); 15] = [
+            (
+                baa,
+                "Business Associate shall report any Breach of Unsecured PHI to Covered Entity within 24 hours of discovery.",
+                "report_incidents",
+            ),
+            (
+                baa,
+                "Business Associate shall implement appropriate administrative, physical, and technical safeguards to prevent unauthorized use or disclosure of PHI, including:\n\n- Encryption at rest (AES-256-GCM)\n- Encryption in transit (TLS 1.2+)",
+                "encryption",
+            ),
+            (
+                baa,
+                "Business Associate may only use or disclose Protected Health Information (PHI) as necessary to perform services for Covered Entity.",
+                "no_other_use",
+            ),
+            (
+                baa,
+                "\"Discovery\" Occurs When:\n\n- Business Associate knows of the breach; or\n- By exercising reasonable diligence, should have known of the breach",
+                "discovery_clock",
+            ),
+            (
+                baa,
+                "Business Associate must obtain written approval from Covered Entity before engaging new subcontractors with PHI access.",
+                "subprocessor_notice",
+            ),
+            (
+                dpa,
+                "The Processor shall notify the Controller of any material sub-processor changes at least 30 days in advance.",
+                "sub_processors",
+            ),
+            (
+                dpa,
+                "The Processor supports the Controller with access, rectification, erasure, and portability requests.",
+                "data_subject_assistance",
+            ),
+            (
+                dpa,
+                "On termination, Customer Data is deleted within 30 days unless otherwise required by law.",
+                "deletion_or_return",
+            ),
+            (
+                dpa,
+                "Acme processes Customer Data solely for providing the Acme platform.",
+                "purposes",
+            ),
+            (
+                dpa,
+                "- Nature/purpose: processing directed by Customer to operate the service.",
+                "purposes",
+            ),
+            (
+                dpa,
+                "## 6. DATA SECURITY\n\n- Encryption in transit (TLS 1.3)\n- Encryption at rest (AES-256)",
+                "security",
+            ),
+            (
+                dpa,
+                "Assist the Controller in fulfilling its obligations under Articles 12–22 (data subject rights), 32 (security), 33–34 (breach notification), and 35–36 (impact assessments).",
+                "breach_assistance",
+            ),
+            (
+                dpa,
+                "Processor will support breach notification obligations without undue delay.",
+                "breach_assistance",
+            ),
+            (
+                dpa,
+                "Processor will process personal data only on documented Customer instructions.",
+                "instructions",
+            ),
+            (
+                dpa,
+                "## 5) International transfers\n\nWhere required, parties will use appropriate transfer safeguards and contractual mechanisms in the signed agreement.",
+                "transfers",
+            ),
+        ];
+        for (read, t, clause) in cases {
+            assert_eq!(read(t)[clause].present, Some(true), "{clause}: {t}");
+        }
+        let t = "Return/Destruction Requirements:\n\n- Timeline: Within 30 days of termination\n";
+        assert_eq!(baa(t)["return_or_destroy"].days, Some(30));
+        let c = dpa(
+            "The Processor shall notify the Controller of any material sub-processor changes at least 30 days in advance.",
+        );
+        assert_eq!(c["sub_processors"].days, Some(30));
+        // Not every list under a security heading is a measure, nor every 33 and 34.
+        let c = dpa("## Security contacts\n\n- Jane Doe, CISO\n");
+        assert_eq!(c["security"].present, Some(false));
+    }
 }
