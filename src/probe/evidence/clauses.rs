@@ -136,6 +136,9 @@ fn read_one(units: &[&Unit], all: &[Unit], spec: &ClauseSpec, p: &Phrasing) -> C
             }
         }
     }
+    if wants("window") && window.is_none() && !notice {
+        window = continued_window(units, &hits, p);
+    }
     if window.is_none()
         && notice
         && let Some(i) = hits.iter().position(|h| h.duty)
@@ -333,8 +336,18 @@ fn transfer_context(s: &str) -> bool {
 /// before it.
 fn duty_windows(h: &Hit, notice: bool, p: &Phrasing) -> Vec<Window> {
     let ws = numbers::windows(h.part);
+    // A sentence that names no addressee at all ("Notification must be made within 60 days")
+    // is addressed to whom its heading names: under "Notification to Individuals" it is not
+    // notice to the practice.
+    let other = p.group("recipient", "other");
+    let unaddressed = !any(other, h.part) && !any(p.group("recipient", "practice"), h.part);
+    let heading_other = unaddressed
+        && h.unit
+            .path
+            .last()
+            .is_some_and(|t| any(other, t) && !any(p.group("recipient", "practice"), t));
     let kept: Vec<Window> = (0..ws.len())
-        .filter(|&i| !ws[i].cited && (!notice || !to_other(h.part, &ws, i, p)))
+        .filter(|&i| !ws[i].cited && (!notice || (!heading_other && !to_other(h.part, &ws, i, p))))
         .map(|i| ws[i].clone())
         .collect();
     kept.iter()
@@ -368,6 +381,20 @@ fn object(s: &str) -> &str {
     let end = stop.find(s).map(|m| m.start()).unwrap_or(s.len()).min(120);
     let end = (0..=end).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
     &s[..end]
+}
+
+/// The window given by a later sentence of the first hit's paragraph that continues its duty
+/// with the object left out (`[phrase.duty].continues`).
+fn continued_window(units: &[&Unit], hits: &[Hit], p: &Phrasing) -> Option<Window> {
+    let h = hits.first()?;
+    let j = units.iter().position(|u| std::ptr::eq(*u, h.unit))?;
+    units[j + 1..]
+        .iter()
+        .take_while(|u| u.loc == h.unit.loc)
+        .take(3)
+        .flat_map(|u| parts(&u.text))
+        .filter(|part| any(p.group("duty", "continues"), part))
+        .find_map(|part| numbers::windows(part).into_iter().find(|w| !w.cited))
 }
 
 /// Whether window `i` of `part` is addressed to someone other than the practice: the "to X"
@@ -1671,5 +1698,124 @@ mod tests {
             "The Controller determines the categories of data subjects and the categories of personal data.\n\n**Categories of data subjects:**\n\nEmployees.\n",
         );
         assert_eq!(c["subject_matter"].present, Some(false));
+        // d20: the description as two headings over lists; one of them alone describes nothing.
+        let t = "## 2. SCOPE OF PROCESSING\n\n- Acme hosts the platform.\n\n## 3. CUSTOMER DATA CATEGORIES\n\n- Source documents\n";
+        assert_eq!(dpa(t)["subject_matter"].present, Some(true));
+        let t = "## 2. SCOPE OF PROCESSING\n\n- Acme hosts the platform.\n";
+        assert_eq!(dpa(t)["subject_matter"].present, Some(false));
+    }
+
+    #[test]
+    fn a_notice_period_in_the_next_sentence_of_the_same_item() {
+        // d21: the notice period of sub-processor changes two sentences after the duty.
+        let t = "The Processor shall:\n\n4. Engage a sub-processor only with prior written authorisation of the Controller. A current list is at Annex III; the Processor shall give 30 days' notice of additions or replacements, during which the Controller may object.\n";
+        assert_eq!(dpa(t)["sub_processors"].days, Some(30));
+        // A window of another duty in the same paragraph is not the sub-processors'.
+        let t = "Processor shall not engage a sub-processor without the Controller's authorisation. Processor shall notify the Controller of any breach within 3 days.\n";
+        assert_eq!(dpa(t)["sub_processors"].days, None);
+    }
+
+    #[test]
+    fn a_window_under_a_heading_naming_another_recipient_is_not_the_practices() {
+        // b25: an unaddressed 60-day notice under "Notification to Individuals" beat the 24 hours
+        // owed to the practice.
+        let t = "### 7.1 Notice\n\nBusiness Associate shall notify Covered Entity of any Breach within 24 hours of discovery.\n\n### 7.4 Notification to Individuals\n\nIf Business Associate is responsible for notification:\n- Notification must be made within 60 days of breach discovery\n";
+        let b = &baa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (Some(24), None));
+        // Under a heading that names the practice, or none, the unaddressed window counts.
+        let t = "### 7.1 Notice\n\nBusiness Associate shall notify Covered Entity of any Breach within 24 hours of discovery.\n\n### 7.4 Notification to Covered Entity and Individuals\n\nIf Business Associate is responsible for notification:\n- Notification must be made within 60 days of breach discovery\n";
+        let b = &baa(t)["breach_notification"];
+        assert_eq!((b.hours, b.days), (None, Some(60)));
+    }
+
+    #[test]
+    fn batch_12_phrasings_state_their_clauses() {
+        // Each sentence was read as no clause in batch 12 (docs/reader-misses-batch12.md, V2–V17;
+        // V1 stays a known miss: a breach notice alone is not `report_incidents`).
+        type Read = fn(&str) -> BTreeMap<String, Clause>;
+        let cases: [(Read, &str, &str); 14] = [
+            (
+                baa,
+                "Business Associate shall implement appropriate administrative, physical, and technical safeguards to prevent unauthorized use or disclosure of PHI, including:\n\n- Encryption at rest (AES-256-GCM)\n- Encryption in transit (TLS 1.2+)",
+                "encryption",
+            ),
+            (
+                baa,
+                "Business Associate may only use or disclose Protected Health Information (PHI) as necessary to perform services for Covered Entity.",
+                "no_other_use",
+            ),
+            (
+                baa,
+                "\"Discovery\" Occurs When:\n\n- Business Associate knows of the breach; or\n- By exercising reasonable diligence, should have known of the breach",
+                "discovery_clock",
+            ),
+            (
+                baa,
+                "Business Associate must obtain written approval from Covered Entity before engaging new subcontractors with PHI access.",
+                "subprocessor_notice",
+            ),
+            (
+                dpa,
+                "The Processor shall notify the Controller of any material sub-processor changes at least 30 days in advance.",
+                "sub_processors",
+            ),
+            (
+                dpa,
+                "The Processor supports the Controller with access, rectification, erasure, and portability requests.",
+                "data_subject_assistance",
+            ),
+            (
+                dpa,
+                "On termination, Customer Data is deleted within 30 days unless otherwise required by law.",
+                "deletion_or_return",
+            ),
+            (
+                dpa,
+                "Acme processes Customer Data solely for providing the Acme platform.",
+                "purposes",
+            ),
+            (
+                dpa,
+                "- Nature/purpose: processing directed by Customer to operate the service.",
+                "purposes",
+            ),
+            (
+                dpa,
+                "## 6. DATA SECURITY\n\n- Encryption in transit (TLS 1.3)\n- Encryption at rest (AES-256)",
+                "security",
+            ),
+            (
+                dpa,
+                "Assist the Controller in fulfilling its obligations under Articles 12–22 (data subject rights), 32 (security), 33–34 (breach notification), and 35–36 (impact assessments).",
+                "breach_assistance",
+            ),
+            (
+                dpa,
+                "Processor will support breach notification obligations without undue delay.",
+                "breach_assistance",
+            ),
+            (
+                dpa,
+                "Processor will process personal data only on documented Customer instructions.",
+                "instructions",
+            ),
+            (
+                dpa,
+                "## 5) International transfers\n\nWhere required, parties will use appropriate transfer safeguards and contractual mechanisms in the signed agreement.",
+                "transfers",
+            ),
+        ];
+        for (read, t, clause) in cases {
+            assert_eq!(read(t)[clause].present, Some(true), "{clause}: {t}");
+        }
+        let t = "Return/Destruction Requirements:\n\n- Timeline: Within 30 days of termination\n";
+        assert_eq!(baa(t)["return_or_destroy"].days, Some(30));
+        let c = dpa(
+            "The Processor shall notify the Controller of any material sub-processor changes at least 30 days in advance.",
+        );
+        assert_eq!(c["sub_processors"].days, Some(30));
+        // Not every list under a security heading is a measure, nor every 33 and 34.
+        let c = dpa("## Security contacts\n\n- Jane Doe, CISO\n");
+        assert_eq!(c["security"].present, Some(false));
     }
 }

@@ -403,6 +403,25 @@ fn is_title(t: &str) -> bool {
             .all(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()) || joiners.contains(&w))
 }
 
+/// A two-cell table row whose first cell is a short label ("| Purpose | Performance of the
+/// Main Agreement |") reads as the labelled line it stands for ("Purpose: Performance …"): the
+/// annexes of DPAs and SCCs are label/value tables. Any other row is kept as it is.
+fn label_row(t: &str) -> String {
+    let cells: Vec<&str> = t.trim().trim_matches('|').split('|').map(str::trim).collect();
+    match cells.as_slice() {
+        [label, value]
+            if !label.is_empty()
+                && !value.is_empty()
+                && label.chars().count() <= 40
+                && !label.contains(['.', ';'])
+                && label.chars().next().is_some_and(char::is_alphabetic) =>
+        {
+            format!("{}: {value}", label.trim_end_matches(':'))
+        }
+        _ => t.to_string(),
+    }
+}
+
 /// Lines → paragraphs with numbering, heading path, region and lead-in.
 fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
     // First pass: join lines into raw paragraphs (text, loc, heading level or 0, table row,
@@ -429,7 +448,7 @@ fn paragraphs(doc: &Doc, p: &Phrasing) -> Vec<Para> {
         }
         if t.starts_with('|') {
             flush(&mut cur, &loc, &mut cur_digit_item, &mut raw);
-            raw.push((t.to_string(), l.loc.clone(), None, true, false));
+            raw.push((label_row(t), l.loc.clone(), None, true, false));
             digit_run = None;
             continue;
         }
@@ -719,6 +738,11 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
         &LABEL,
         r#"^([A-Z][\w ]{2,40}?)\s*:\s*([A-Z][^:()“"”]{1,80}?)\s*\(\s*(?:the\s+)?[“"”']([^“"”'()]{2,40})[“"”']\s*\)"#,
     );
+    static ROLE_LINE: OnceLock<Regex> = OnceLock::new();
+    let role_line = re(
+        &ROLE_LINE,
+        r"^(?:[-*•]\s*)?([A-Z][\w&’'-]*(?:\s+[A-Z][\w&’'-]*){0,3})\s*(?:\(([A-Z][^()]{1,60})\))?\s*:\s*(?:the\s+|a\s+|an\s+)?((?i:(?:data\s+)?(?:sub-?processor|processor|controller|business associate|covered entity)))\s*(?:[.(;,]|$)",
+    );
     let vendor_role = p.group("parties", "vendor");
     let practice_role = p.group("parties", "practice");
     // "Customer Data" is data, not the customer.
@@ -753,6 +777,18 @@ pub fn parties(paras: &[Para], p: &Phrasing) -> Parties {
             sides.entry(name.clone()).or_insert(s);
             sides.entry(c[3].trim().to_string()).or_insert(s);
             links.push((name, c[3].trim().to_string()));
+        }
+        // "Provider (Context Lattice): data processor.": the role after the colon is the side of
+        // the label and of the name in brackets.
+        if let Some(c) = role_line.captures(t)
+            && let Some(s) = side(&c[3])
+        {
+            let label = c[1].trim().to_string();
+            sides.entry(label.clone()).or_insert(s);
+            if let Some(n) = c.get(2).map(|m| m.as_str().trim().to_string()) {
+                sides.entry(n.clone()).or_insert(s);
+                links.push((n, label));
+            }
         }
         // A short labelled line is taken for a heading; only its label is read.
         if para.heading {
@@ -1262,6 +1298,49 @@ mod tests {
         assert_eq!(region("only sample language."), Region::Disclaimer);
         assert_eq!(region("stricter timeframe"), Region::Note);
         assert_eq!(region("Vendor shall notify"), Region::Body);
+    }
+
+    #[test]
+    fn notes_after_the_end_of_the_agreement_state_no_terms() {
+        // b24: the template's notes after "END OF … AGREEMENT" were read as terms.
+        let m = model(
+            "## 9. Term\n\nBusiness Associate shall notify Covered Entity.\n\n**END OF BUSINESS ASSOCIATE AGREEMENT**\n\n---\n\n## Notes for Customization\n\n1. **Audit Rights**: Consider adding Covered Entity's right to audit Business Associate's HIPAA compliance.\n",
+        );
+        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        assert_eq!(region("shall notify"), Region::Body);
+        assert_ne!(region("Consider adding"), Region::Body);
+    }
+
+    #[test]
+    fn a_label_value_table_row_reads_like_a_labelled_line() {
+        // d21: "| Purpose | Performance of the Main Agreement |" was one unit with a pipe in it.
+        let m = model(
+            "| Item | Description |\n| --- | --- |\n| Purpose | Performance of the Main Agreement |\n| Control | Result | Status |\n",
+        );
+        let u = m.units("Processor", "Controller");
+        assert!(
+            u.iter().any(|u| u.text == "Purpose: Performance of the Main Agreement"),
+            "{u:?}"
+        );
+        // A row of three cells stays a row.
+        assert!(u.iter().any(|u| u.text.contains("Control | Result")), "{u:?}");
+    }
+
+    #[test]
+    fn parties_from_a_role_line_naming_the_role_after_the_colon() {
+        // d23: "Provider (Context Lattice): data processor." taught nothing, so "Provider will:"
+        // was nobody's duty.
+        let m = model(
+            "Roles:\n\n- Customer: data controller (or processor acting on behalf of a controller).\n- Provider (Context Lattice): data processor.\n\nProvider will:\n\n- implement reasonable security measures,\n",
+        );
+        assert!(
+            m.parties.vendor.iter().any(|v| v == "Context Lattice"),
+            "{:?}",
+            m.parties
+        );
+        assert!(m.parties.vendor.iter().any(|v| v == "Provider"), "{:?}", m.parties);
+        let u = m.units("Processor", "Controller");
+        assert!(u.iter().any(|u| u.text.starts_with("Processor will")), "{u:?}");
     }
 
     #[test]

@@ -118,8 +118,8 @@ const PHRASE_GROUPS: &[(&str, Option<&[&str]>)] = &[
         ]),
     ),
     ("parties", Some(&["vendor", "practice"])),
-    ("recipient", Some(&["other"])),
-    ("duty", Some(&["notice", "mention", "practice"])),
+    ("recipient", Some(&["other", "practice"])),
+    ("duty", Some(&["notice", "mention", "practice", "continues"])),
 ];
 
 /// Document kinds that detection knows.
