@@ -1097,6 +1097,11 @@ mod tests {
         build(&text(t), builtin())
     }
 
+    /// The region of the first paragraph holding `s`.
+    fn region_of(m: &Model, s: &str) -> Region {
+        m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region
+    }
+
     #[test]
     fn numbering_forms() {
         let n = |t: &str| number(t).map(|x| x.0);
@@ -1255,7 +1260,7 @@ mod tests {
         let m = model(
             "**DEFINITIONS**\n\n“**Breach**” shall mean a breach of security.\n\n1. **PROCESSING OF PERSONAL DATA**\n\n   1. The Processor shall hold in strict confidence any Personal Data.\n\n2. **SUB-PROCESSING**\n\n   1. The Processor shall notify the Controller.\n",
         );
-        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        let region = |s: &str| region_of(&m, s);
         assert_eq!(region("shall mean"), Region::Definitions);
         assert_eq!(region("strict confidence"), Region::Body);
         assert_eq!(region("shall notify"), Region::Body);
@@ -1291,7 +1296,7 @@ mod tests {
         let m = model(
             "## Introduction\n\nThis is only sample language and is not required for compliance with State law.\n\n## Definitions\n\n(a) “Breach” shall have the meaning given in 45 CFR 164.402.\n\n## Obligations\n\nWHEREAS the parties wish to comply;\n\nThis is only sample language.\n\n[The parties may wish to add a stricter timeframe for breach notice.]\n\nVendor shall notify Customer.\n",
         );
-        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        let region = |s: &str| region_of(&m, s);
         assert_eq!(region("State law"), Region::Introduction);
         assert_eq!(region("164.402"), Region::Definitions);
         assert_eq!(region("WHEREAS"), Region::Recitals);
@@ -1306,7 +1311,7 @@ mod tests {
         let m = model(
             "## 9. Term\n\nBusiness Associate shall notify Covered Entity.\n\n**END OF BUSINESS ASSOCIATE AGREEMENT**\n\n---\n\n## Notes for Customization\n\n1. **Audit Rights**: Consider adding Covered Entity's right to audit Business Associate's HIPAA compliance.\n",
         );
-        let region = |s: &str| m.paras.iter().find(|p| p.raw.contains(s)).unwrap().region;
+        let region = |s: &str| region_of(&m, s);
         assert_eq!(region("shall notify"), Region::Body);
         assert_ne!(region("Consider adding"), Region::Body);
     }
